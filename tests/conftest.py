@@ -1,0 +1,26 @@
+"""Fixtures shared by all tests: paths to the reference data in ../shared and a seeded random generator."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA = ROOT.parent / "shared" / "data"
+DEMO_STUDY = ROOT / "data" / "demo"
+
+
+def shared_path(*parts: str) -> Path:
+    """Path under ../shared/data; skips the calling test with a reason when it is absent (a fresh clone)."""
+    path = SHARED_DATA.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"reference data {path} is absent (it ships beside the repository in CI, not in a clone)")
+    return path
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    """A seeded generator, so every random test is reproducible."""
+    return np.random.default_rng(20261127)
