@@ -69,8 +69,9 @@ def validate_study(path: str | Path) -> list[Problem]:
 def content_hash(config: StudyConfig, conversations: tuple[Conversation, ...]) -> str:
     """SHA-256 (hex) of the normalised config and every conversation with its turns' audio hashes.
 
-    Audio paths are left out (moving the folder keeps the hash); roles, transcripts, models, scenarios, ids,
-    ``gold_bad`` flags, turn order and audio bytes (through their SHA-256) are in.
+    Audio paths and the order of conversations in the file are left out (moving the folder or sorting the file
+    keeps the hash); roles, transcripts, models, scenarios, ids, ``gold_bad`` flags, the order of turns and the
+    audio bytes (through their SHA-256) are in.
     """
     payload = {
         "config": dataclasses.asdict(config),
@@ -82,7 +83,7 @@ def content_hash(config: StudyConfig, conversations: tuple[Conversation, ...]) -
                 "gold_bad": c.gold_bad,
                 "turns": [{"role": t.role, "text": t.text, "sha256": t.sha256} for t in c.turns],
             }
-            for c in conversations
+            for c in sorted(conversations, key=lambda c: c.id)
         ],
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
