@@ -251,11 +251,12 @@ def synthesise(speaker: str, text: str, out: Path, workdir: Path) -> None:
     raw = workdir / "raw.wav"
     clean = workdir / "clean.wav"
     subprocess.run(["espeak-ng", "-v", voice, "-s", str(wpm), "-w", str(raw), text], check=True)
-    # Trim leading/trailing silence, pad 150 ms each side, resample to 16 kHz mono, normalise to -3 dBFS.
+    # Trim leading/trailing silence, pad 150 ms each side, resample to 16 kHz mono, normalise to -3 dBFS;
+    # -R seeds the dither, so the output is the same on every run.
     trim = ["silence", "1", "0.05", "0.5%"]
     pad_norm = ["pad", "0.15", "0.15", "norm", "-3"]
     subprocess.run(
-        ["sox", str(raw), "-r", "16000", "-c", "1", str(clean), *trim, "reverse", *trim, "reverse", *pad_norm],
+        ["sox", "-R", str(raw), "-r", "16000", "-c", "1", str(clean), *trim, "reverse", *trim, "reverse", *pad_norm],
         check=True,
     )
     subprocess.run(
