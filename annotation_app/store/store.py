@@ -562,6 +562,25 @@ class SchedulingReader:
             {r["conversation_id"] for r in rows if r["conversation_id"] is not None},
         )
 
+    def takers(self, rater_id: int) -> dict[int, int]:
+        """Per trial pair: how many *other* active raters (holding a live open assignment) have not had it yet."""
+        active = self._rows(
+            "SELECT DISTINCT rater_id FROM assignments WHERE status = 'open' AND issued_at >= ? AND rater_id != ? "
+            "AND id NOT IN (SELECT assignment_id FROM votes)",
+            [self.expire_before, rater_id],
+        )
+        ids = [r["rater_id"] for r in active]
+        if not ids:
+            return {}
+        marks = ", ".join("?" * len(ids))
+        seen = self._rows(
+            f"SELECT pair_id, COUNT(DISTINCT rater_id) AS n FROM assignments WHERE pair_id IS NOT NULL "
+            f"AND rater_id IN ({marks}) GROUP BY pair_id",
+            ids,
+        )
+        counts = {r["pair_id"]: r["n"] for r in seen}
+        return {p["id"]: len(ids) - counts.get(p["id"], 0) for p in self._rows("SELECT id FROM pairs")}
+
     def vote_counts(self) -> list[dict]:
         """Per model pair (``model_a`` < ``model_b`` by id): wins of a, wins of b, ties (trial votes only)."""
         return self._rows(
