@@ -10,6 +10,7 @@ import json
 import math
 import re
 import secrets
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -133,6 +134,7 @@ class RaterService:
         self.cache = AudioCache(cache_dir)
         self.clock = clock
         self.rng = rng if rng is not None else np.random.default_rng()
+        self._rng_lock = threading.Lock()  # numpy generators are not thread-safe; server threads share this one
         self.cache.add_study(study)
         gold = gold_items(study, self.cache)
         store.import_study(study, gold, now=clock())
@@ -209,9 +211,9 @@ class RaterService:
             raise InvalidRaterId("Please type your participant id (the one you were given for this study).")
         row = self.store.rater_by_external_id(record["external_id"])
         if row is None:
-            positions = sorted(
-                int(p) + 1 for p in self.rng.choice(self.total, size=self.attention_quota, replace=False)
-            )
+            with self._rng_lock:
+                drawn = self.rng.choice(self.total, size=self.attention_quota, replace=False)
+            positions = sorted(int(p) + 1 for p in drawn)
             record |= {
                 "token": secrets.token_urlsafe(24),
                 "stage": "consent" if self.config.consent.strip() else "instructions",
@@ -297,11 +299,15 @@ class RaterService:
             row["id"],
             phase,
             position,
-            lambda reader, _now: self.scheduler.choose(reader, row["id"], kind),
+            lambda reader, _now: self._choose(reader, row["id"], kind),
             now=now,
             expire_before=now - timeout_s,
             token=secrets.token_urlsafe(18),
         )
+
+    def _choose(self, reader, rater_id: int, kind: str) -> dict | None:
+        with self._rng_lock:
+            return self.scheduler.choose(reader, rater_id, kind)
 
     def _finish(self, rater_id: int, now: float) -> None:
         self.store.update_rater(rater_id, stage="done", finished_at=now, completion_code=self.config.completion.code)

@@ -314,6 +314,10 @@ class Store:
         with self._write() as db:
             db["raters"].update(rater_id, fields)
 
+    def flag_rater(self, rater_id: int, flagged: bool, reason: str | None = None) -> None:
+        """Flag or unflag a rater (researchers screen flagged raters out of analyses and exports)."""
+        self.update_rater(rater_id, flagged=int(flagged), flag_reason=reason if flagged else None)
+
     def raters(self) -> list[dict]:
         """All rater rows."""
         return self._rows("SELECT * FROM raters ORDER BY id")
