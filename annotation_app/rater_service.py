@@ -74,6 +74,10 @@ _TYPED_ID = re.compile(r"^[A-Za-z0-9._@-]+$")
 _EVENT_KINDS = frozenset({"play", "pause", "ended", "seeked"})
 
 
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def _shown(value: str) -> str:
     return value if len(value) <= 24 else value[:20] + "…"
 
@@ -386,7 +390,7 @@ class RaterService:
                     raise InvalidAnswer("Choose either 'both bad' or a preference, not both.")
             elif answer.preference is None:
                 raise InvalidAnswer("Please choose which conversation you prefer.")
-            elif not isinstance(answer.preference, int) or not -half <= answer.preference <= half:
+            elif not _is_int(answer.preference) or not -half <= answer.preference <= half:
                 raise InvalidAnswer(
                     f"The preference {answer.preference!r} is not on this study's {rating.preference_points}-point "
                     f"scale; choose a value from {-half} to {half}."
@@ -402,7 +406,7 @@ class RaterService:
                 continue
             if value is None:
                 raise InvalidAnswer(f"Please rate the {side} conversation (1 to {rating.likert_points}).")
-            if not isinstance(value, int) or not 1 <= value <= rating.likert_points:
+            if not _is_int(value) or not 1 <= value <= rating.likert_points:
                 raise InvalidAnswer(
                     f"The rating {value!r} of the {side} conversation is outside 1 to {rating.likert_points}; "
                     "choose a value on the scale."
@@ -415,7 +419,7 @@ class RaterService:
                 f"Your reason is {len(reason)} characters long; please shorten it to at most {MAX_REASON_CHARS}."
             )
         tz = answer.client_tz_offset_min
-        if tz is not None and (not isinstance(tz, int) or not -900 <= tz <= 900):
+        if tz is not None and (not _is_int(tz) or not -900 <= tz <= 900):
             raise InvalidAnswer(f"The time zone offset {tz!r} is not a number of minutes between -900 and 900.")
 
     def _passed(self, a: dict, answer: Answer) -> tuple[bool, str]:

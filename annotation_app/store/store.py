@@ -64,6 +64,10 @@ class Store:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self._lock = threading.RLock()
+        if not self.path.parent.is_dir():
+            raise StoreError(
+                f"the folder {self.path.parent} of the database does not exist; create it or pass another --db."
+            )
         try:
             conn = sqlite3.connect(str(self.path), check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000)
             self.db = sqlite_utils.Database(conn)

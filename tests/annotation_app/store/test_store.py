@@ -63,6 +63,11 @@ def test_a_file_that_is_not_sqlite_is_refused(tmp_path):
         Store(path)
 
 
+def test_a_database_in_a_missing_folder_is_a_clear_error(tmp_path):
+    with pytest.raises(StoreError, match=r"the folder .*/nowhere of the database does not exist"):
+        Store(tmp_path / "nowhere" / "a.sqlite")
+
+
 def test_import_is_idempotent(tmp_path, study):
     with Store(tmp_path / "a.sqlite") as store:
         assert store.import_study(study) is True
