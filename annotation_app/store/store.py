@@ -478,11 +478,13 @@ class Store:
         return {k: int(row[k] or 0) for k in ("main", "practice", "practice_passed", "attention_failed")}
 
     def votes(self) -> list[dict]:
-        """All vote rows (server side: joins model names for analysis, export and status)."""
+        """All vote rows (server side), with the assignment's pair/conversation and phase, the attention result
+        (``attention_passed``: 1/0, None for ordinary trials) and the model and scenario names."""
         return self._rows(
-            "SELECT v.*, a.pair_id, a.conversation_id, a.phase, "
+            "SELECT v.*, a.pair_id, a.conversation_id, a.phase, t.passed AS attention_passed, "
             "ml.name AS left_model, mr.name AS right_model, sl.name AS scenario "
             "FROM votes v JOIN assignments a ON a.id = v.assignment_id "
+            "LEFT JOIN attention t ON t.assignment_id = v.assignment_id "
             "JOIN conversations cl ON cl.id = v.left_conversation_id JOIN models ml ON ml.id = cl.model_id "
             "JOIN scenarios sl ON sl.id = cl.scenario_id "
             "LEFT JOIN conversations cr ON cr.id = v.right_conversation_id LEFT JOIN models mr ON mr.id = cr.model_id "
