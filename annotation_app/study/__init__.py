@@ -1,5 +1,8 @@
 """The study folder: load, validate and describe a rating study (domain objects; reads the folder only)."""
 
+from annotation_app.study.audio import SUPPORTED_AUDIO, AudioInfo, probe_audio
+from annotation_app.study.demo import demo_study_path, init_study
+from annotation_app.study.loader import content_hash, load_study, validate_study
 from annotation_app.study.model import (
     CompletionConfig,
     Conversation,
@@ -11,15 +14,26 @@ from annotation_app.study.model import (
     TargetsConfig,
     Turn,
 )
+from annotation_app.study.problems import Problem, StudyValidationError
 
 __all__ = [
+    "SUPPORTED_AUDIO",
+    "AudioInfo",
     "CompletionConfig",
     "Conversation",
     "Pair",
+    "Problem",
     "QualityConfig",
     "RatingConfig",
     "Study",
     "StudyConfig",
+    "StudyValidationError",
     "TargetsConfig",
     "Turn",
+    "content_hash",
+    "demo_study_path",
+    "init_study",
+    "load_study",
+    "probe_audio",
+    "validate_study",
 ]

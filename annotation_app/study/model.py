@@ -31,6 +31,7 @@ class RatingConfig:
     likert_question: str = "How satisfied would you be with this assistant?"
     preference_question: str = "Which assistant would you rather talk to?"
     reason: ReasonMode = "optional"
+    reason_prompt: str = "Why? (a few words)"
     show_transcripts: bool = True
 
 

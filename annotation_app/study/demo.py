@@ -1,0 +1,72 @@
+"""The bundled demo study (``data/demo`` of the source tree) and :func:`init_study`, which copies it."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from analysis.errors import HumansError
+
+__all__ = ["demo_study_path", "init_study"]
+
+#: What :func:`init_study` copies: the study files, not the generator script.
+_STUDY_FILES = ("study.yaml", "conversations.jsonl", "audio")
+
+
+def demo_study_path() -> Path:
+    """The folder of the bundled demo study (9 scenarios × 4 models, synthesised speech).
+
+    Raises
+    ------
+    HumansError
+        When the package was installed without its source tree (the demo ships in ``data/demo``).
+    """
+    path = Path(__file__).resolve().parents[2] / "data" / "demo"
+    if not (path / "study.yaml").is_file():
+        raise HumansError(
+            f"the demo study is not at {path}; install the project from its source folder with `pip install -e .`"
+        )
+    return path
+
+
+def init_study(directory: str | Path) -> Path:
+    """Write a valid example study (a copy of the demo study, its study.yaml commented) into ``directory``.
+
+    Parameters
+    ----------
+    directory : str or Path
+        A folder that does not exist yet or is empty.
+
+    Returns
+    -------
+    Path
+        The folder written.
+
+    Raises
+    ------
+    HumansError
+        If ``directory`` is a file or a folder that is not empty (nothing is written then).
+    """
+    target = Path(directory)
+    if target.exists() and not target.is_dir():
+        raise HumansError(f"{target} is a file; give the name of a new or empty folder")
+    if target.is_dir() and any(target.iterdir()):
+        raise HumansError(f"{target} is not empty; give a new or empty folder so nothing of yours is overwritten")
+    source = demo_study_path()
+    target.mkdir(parents=True, exist_ok=True)
+    try:
+        for name in _STUDY_FILES:
+            item = source / name
+            if item.is_dir():
+                shutil.copytree(item, target / name)
+            else:
+                shutil.copy2(item, target / name)
+    except OSError as exc:
+        for name in _STUDY_FILES:  # leave nothing half-written
+            written = target / name
+            if written.is_dir():
+                shutil.rmtree(written, ignore_errors=True)
+            else:
+                written.unlink(missing_ok=True)
+        raise HumansError(f"could not write the study into {target} ({exc.strerror}); check the folder") from None
+    return target

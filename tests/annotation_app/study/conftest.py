@@ -1,0 +1,14 @@
+"""A small valid study folder in tmp_path, to break on purpose in each test."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from study_builders import make_study
+
+
+@pytest.fixture
+def study_dir(tmp_path: Path) -> Path:
+    """A valid study: 2 scenarios × 2 models, one user and one assistant WAV turn each."""
+    return make_study(tmp_path / "study")
