@@ -36,7 +36,7 @@ def resampled_counts(
     rng: np.random.Generator,
     *,
     cluster: bool = False,
-    chunk: int = 200,
+    chunk: int | None = None,
     progress: bool | None = None,
 ) -> Iterator[np.ndarray]:
     """Yield bootstrap count tables in chunks, each shaped (chunk, n_rows, 3).
@@ -49,12 +49,14 @@ def resampled_counts(
     rng : numpy.random.Generator
     cluster : bool, default False
         Resample whole clusters (``pc.clusters``) instead of single votes.
-    chunk : int, default 200
-        Rounds per yielded batch.
+    chunk : int, optional
+        Rounds per yielded batch (default: as many as fit in about 32 MB of working arrays).
     progress : bool or None
         Show a tqdm bar (``None``: only on a terminal).
     """
     n_cells = pc.counts.size
+    if chunk is None:
+        chunk = int(np.clip(4_000_000 // (pc.n_models**2 + 4 * n_cells), 20, 1000))
     if cluster:
         per_cluster = pc.clusters
         n_clusters = per_cluster.shape[0]

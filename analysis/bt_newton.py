@@ -41,9 +41,9 @@ class Design:
     n_models: int
     i: np.ndarray
     j: np.ndarray
-    X: sparse.csr_matrix  # (K, n): +1 at i, -1 at j
-    A: sparse.csr_matrix  # (K, n): |X|
-    S: sparse.csr_matrix  # (K, P): row -> unordered pair
+    XT: sparse.csr_matrix  # (n, K): +1 at i, -1 at j (transposed design)
+    AT: sparse.csr_matrix  # (n, K): |X|^T
+    ST: sparse.csr_matrix  # (P, K): unordered pair <- row
     pair_i: np.ndarray
     pair_j: np.ndarray
     position: bool
@@ -76,12 +76,15 @@ def make_design(n_models: int, i: np.ndarray, j: np.ndarray, *, position: bool, 
     lo, hi = np.minimum(i, j), np.maximum(i, j)
     pair_code, pair_index = np.unique(lo * n_models + hi, return_inverse=True)
     S = sparse.csr_matrix((np.ones(k), (np.arange(k), pair_index)), shape=(k, len(pair_code)))
-    return Design(n_models, i, j, X, A, S, pair_code // n_models, pair_code % n_models, position, davidson)
+    return Design(
+        n_models, i, j, X.T.tocsr(), A.T.tocsr(), S.T.tocsr(), pair_code // n_models, pair_code % n_models, position,
+        davidson,
+    )
 
 
-def _right(matrix: np.ndarray, sp: sparse.csr_matrix) -> np.ndarray:
-    """``matrix @ sp`` for a dense (B, K) matrix and a sparse (K, n) matrix, as a dense (B, n) array."""
-    return np.asarray((sp.T @ matrix.T).T)
+def _right(matrix: np.ndarray, sp_t: sparse.csr_matrix) -> np.ndarray:
+    """``matrix @ sp`` for a dense (B, K) matrix, given ``sp.T`` as sparse (n, K): a dense (B, n) array."""
+    return np.asarray(sp_t @ matrix.T).T
 
 
 def _row_terms(design: Design, counts: np.ndarray, theta, alpha, log_nu):
@@ -130,23 +133,23 @@ def _score_and_info(design: Design, counts: np.ndarray, params: np.ndarray, ridg
     n, m, batch = design.n_models, design.n_params, len(params)
     grad = np.zeros((batch, m))
     info = np.zeros((batch, m, m))
-    grad[:, :n] = _right(r, design.X) - ridge * theta
-    pair_h = _right(h_dd, design.S)
+    grad[:, :n] = _right(r, design.XT) - ridge * theta
+    pair_h = _right(h_dd, design.ST)
     info[:, design.pair_i, design.pair_j] = -pair_h
     info[:, design.pair_j, design.pair_i] = -pair_h
     diag = np.arange(n)
-    info[:, diag, diag] = _right(h_dd, design.A) + ridge
+    info[:, diag, diag] = _right(h_dd, design.AT) + ridge
     extra = n
     if design.position:
         grad[:, extra] = r.sum(1)
-        col = _right(h_dd, design.X)
+        col = _right(h_dd, design.XT)
         info[:, :n, extra] = col
         info[:, extra, :n] = col
         info[:, extra, extra] = h_dd.sum(1)
         extra += 1
     if design.davidson:
         grad[:, extra] = s.sum(1)
-        col = _right(h_dl, design.X)
+        col = _right(h_dl, design.XT)
         info[:, :n, extra] = col
         info[:, extra, :n] = col
         if design.position:

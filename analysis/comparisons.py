@@ -75,7 +75,9 @@ def _require_columns(votes: pd.DataFrame, columns: tuple[str, ...], source: str)
 
 def _bad_row(mask: np.ndarray, source: str, column: str, values: pd.Series, what: str) -> HumansError:
     row = int(np.flatnonzero(mask)[0])
-    return HumansError(f"{source} row {row + 1}: {column} is {values.iloc[row]!r}; {what}.")
+    value = values.iloc[row]
+    value = value.item() if isinstance(value, np.generic) else value
+    return HumansError(f"{source} row {row + 1}: {column} is {value!r}; {what}.")
 
 
 def pair_counts(
