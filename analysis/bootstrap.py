@@ -63,7 +63,7 @@ def resampled_counts(
         cluster_t = per_cluster.T.tocsr()
     else:
         votes = pc.vote_counts.ravel()
-        total = int(round(votes.sum()))
+        total = round(float(votes.sum()))
         probs = votes / votes.sum()
         weights = pc.mean_weight.ravel()
     with tqdm(total=rounds, desc="bootstrap", unit="round", disable=not show_progress(progress)) as bar:

@@ -77,7 +77,15 @@ def make_design(n_models: int, i: np.ndarray, j: np.ndarray, *, position: bool, 
     pair_code, pair_index = np.unique(lo * n_models + hi, return_inverse=True)
     S = sparse.csr_matrix((np.ones(k), (np.arange(k), pair_index)), shape=(k, len(pair_code)))
     return Design(
-        n_models, i, j, X.T.tocsr(), A.T.tocsr(), S.T.tocsr(), pair_code // n_models, pair_code % n_models, position,
+        n_models,
+        i,
+        j,
+        X.T.tocsr(),
+        A.T.tocsr(),
+        S.T.tocsr(),
+        pair_code // n_models,
+        pair_code % n_models,
+        position,
         davidson,
     )
 
@@ -206,7 +214,7 @@ def fit_newton(
     centring[:n, :n] = 1.0
     active = np.ones(batch, dtype=bool)
     objective, grad, info = _score_and_info(design, counts, params, ridge)
-    for iteration in range(1, max_iter + 1):
+    for iteration in range(1, max_iter + 1):  # noqa: B007 (reported in the fit)
         idx = np.flatnonzero(active)
         step = np.linalg.solve(info[idx] + centring, grad[idx][..., None])[..., 0]
         sub_counts, old = counts[idx], objective[idx]
@@ -231,5 +239,11 @@ def fit_newton(
         )
     objective, _, info = _score_and_info(design, counts, params, ridge)
     theta, alpha, log_nu = _unpack(design, params)
-    return NewtonFit(theta.copy(), None if alpha is None else alpha.copy(), None if log_nu is None else log_nu.copy(),
-                     info, objective, iteration)
+    return NewtonFit(
+        theta.copy(),
+        None if alpha is None else alpha.copy(),
+        None if log_nu is None else log_nu.copy(),
+        info,
+        objective,
+        iteration,
+    )

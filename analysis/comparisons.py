@@ -195,9 +195,7 @@ def pair_counts(
     clusters = cluster_names = None
     if cluster is not None:
         cluster_codes, cluster_names = pd.factorize(votes[cluster].astype(str).to_numpy()[keep])
-        clusters = sparse.csr_matrix(
-            (weight, (cluster_codes, cell)), shape=(len(cluster_names), n_cells), dtype=float
-        )
+        clusters = sparse.csr_matrix((weight, (cluster_codes, cell)), shape=(len(cluster_names), n_cells), dtype=float)
         clusters.sum_duplicates()
         cluster_names = np.asarray(cluster_names)
 

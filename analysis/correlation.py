@@ -109,8 +109,8 @@ def pick_score_column(frame: pd.DataFrame, column: str | None, on: str, source: 
     if len(numeric) == 1:
         return numeric[0]
     raise HumansError(
-        f"{source}: cannot tell which column holds the scores (numeric columns: {', '.join(map(str, numeric)) or 'none'});"
-        " name it with a_col/b_col (--a-col/--b-col)."
+        f"{source}: cannot tell which column holds the scores (numeric columns: "
+        f"{', '.join(map(str, numeric)) or 'none'}); name it with a_col/b_col (--a-col/--b-col)."
     )
 
 
@@ -162,8 +162,9 @@ def correlate(
         cols[key] = pick_score_column(frame, col, on, name)
         dup = frame[on].astype(str).duplicated()
         if dup.any():
-            raise HumansError(f"{name}: model {frame[on].astype(str)[dup].iloc[0]!r} appears more than once; "
-                              "keep one row per model.")
+            raise HumansError(
+                f"{name}: model {frame[on].astype(str)[dup].iloc[0]!r} appears more than once; keep one row per model."
+            )
     left = pd.DataFrame({"model": a[on].astype(str), "a": pd.to_numeric(a[cols["a"]], errors="coerce")})
     right = pd.DataFrame({"model": b[on].astype(str), "b": pd.to_numeric(b[cols["b"]], errors="coerce")})
     merged = left.merge(right, on="model", how="inner").dropna().sort_values("model").reset_index(drop=True)
@@ -173,7 +174,8 @@ def correlate(
     if n < 3:
         raise HumansError(
             f"only {n} model(s) appear in both {a_name} and {b_name} with a score; correlations need at least 3 "
-            f"(unmatched in {a_name}: {', '.join(only_a[:10]) or 'none'}; in {b_name}: {', '.join(only_b[:10]) or 'none'})."
+            f"(unmatched in {a_name}: {', '.join(only_a[:10]) or 'none'}; "
+            f"in {b_name}: {', '.join(only_b[:10]) or 'none'})."
         )
     x, y = merged["a"].to_numpy(float), merged["b"].to_numpy(float)
     estimate = batch_correlations(x, y)

@@ -34,8 +34,9 @@ def _check(votes: pd.DataFrame, extra: tuple[str, ...], source: str) -> pd.Serie
     bad = ~winner.isin(WINNERS).to_numpy()
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
-        raise HumansError(f"{source} row {row + 1}: winner is {votes['winner'].iloc[row]!r}; use one of "
-                          f"{', '.join(WINNERS)}.")
+        raise HumansError(
+            f"{source} row {row + 1}: winner is {votes['winner'].iloc[row]!r}; use one of {', '.join(WINNERS)}."
+        )
     return winner
 
 
@@ -81,7 +82,7 @@ def position_bias(votes: pd.DataFrame, *, source: str = "votes") -> PositionBias
     """Measure how often raters chose the left side (needs a ``left`` column)."""
     winner = _check(votes, ("left",), source)
     left = votes["left"].astype(str).to_numpy()
-    a, b = votes["model_a"].astype(str).to_numpy(), votes["model_b"].astype(str).to_numpy()
+    a = votes["model_a"].astype(str).to_numpy()
     a_left = (left == "model_a") | (left == a)
     decisive = winner.isin(["model_a", "model_b"]).to_numpy()
     chose_left = (winner.to_numpy() == "model_a") == a_left
@@ -93,15 +94,21 @@ def position_bias(votes: pd.DataFrame, *, source: str = "votes") -> PositionBias
     if "rater" in votes.columns:
         frame = pd.DataFrame({"rater": votes["rater"].astype(str).to_numpy()[decisive], "left": chose_left[decisive]})
         grouped = frame.groupby("rater")["left"].agg(["sum", "count"]).reset_index()
-        per_rater = pd.DataFrame(
-            {
-                "rater": grouped["rater"],
-                "n": grouped["count"].astype(np.int64),
-                "left_share": grouped["sum"] / grouped["count"],
-                "p_value": [stats.binomtest(int(s), int(c), 0.5).pvalue for s, c in zip(grouped["sum"],
-                                                                                        grouped["count"], strict=True)],
-            }
-        ).sort_values(["p_value", "rater"], kind="stable").reset_index(drop=True)
+        per_rater = (
+            pd.DataFrame(
+                {
+                    "rater": grouped["rater"],
+                    "n": grouped["count"].astype(np.int64),
+                    "left_share": grouped["sum"] / grouped["count"],
+                    "p_value": [
+                        stats.binomtest(int(s), int(c), 0.5).pvalue
+                        for s, c in zip(grouped["sum"], grouped["count"], strict=True)
+                    ],
+                }
+            )
+            .sort_values(["p_value", "rater"], kind="stable")
+            .reset_index(drop=True)
+        )
     return PositionBias(k / n, float(overall.pvalue), n, per_rater)
 
 
@@ -144,7 +151,9 @@ def agreement(votes: pd.DataFrame, *, level: str = "ordinal", source: str = "vot
     np.add.at(counts, (item, code), 1)
     counts = counts[counts.sum(1) >= 2]
     if len(counts) == 0:
-        raise HumansError(f"{source}: no item (model pair within a scenario) was rated more than once; agreement "
-                          "needs repeated ratings.")
+        raise HumansError(
+            f"{source}: no item (model pair within a scenario) was rated more than once; agreement "
+            "needs repeated ratings."
+        )
     alpha = krippendorff.alpha(value_counts=counts, level_of_measurement=level, value_domain=[0, 1, 2])
     return Agreement(float(alpha), len(counts), int(counts.sum()))

@@ -62,9 +62,9 @@ def likert_scores(
     bad = ~np.isfinite(value) | (value < lo) | (value > hi)
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
-        raise HumansError(
-            f"{source} row {row + 1}: rating is {ratings['rating'].iloc[row]!r}; use a number from {lo} to {hi}."
-        )
+        found = ratings["rating"].iloc[row]
+        found = found.item() if isinstance(found, np.generic) else found
+        raise HumansError(f"{source} row {row + 1}: rating is {found!r}; use a number from {lo} to {hi}.")
     if normalize:
         rater = ratings["rater"].astype(str).to_numpy()
         frame = pd.DataFrame({"rater": rater, "x": value})

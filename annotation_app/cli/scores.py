@@ -101,22 +101,54 @@ def format_correlations(result: CorrelationResult, level: float = 0.95) -> str:
 
 @click.command()
 @click.argument("votes", type=click.Path(path_type=Path))
-@click.option("--ties", type=click.Choice(["half", "davidson", "drop"]), default="half", show_default=True,
-              help="How ties count: half a win each, Davidson's tie parameter, or dropped.")
-@click.option("--both-bad", type=click.Choice(["tie", "drop"]), default="tie", show_default=True,
-              help="Whether 'both bad' votes count as ties or are dropped.")
-@click.option("--position/--no-position", default=False, show_default=True,
-              help="Estimate a left-side advantage (needs a 'left' column).")
-@click.option("--bootstrap", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Bootstrap rounds for the intervals (0: Wald intervals).")
-@click.option("--cluster", type=click.Choice(["rater", "scenario"]), default=None,
-              help="Resample whole raters or scenarios instead of single votes.")
+@click.option(
+    "--ties",
+    type=click.Choice(["half", "davidson", "drop"]),
+    default="half",
+    show_default=True,
+    help="How ties count: half a win each, Davidson's tie parameter, or dropped.",
+)
+@click.option(
+    "--both-bad",
+    type=click.Choice(["tie", "drop"]),
+    default="tie",
+    show_default=True,
+    help="Whether 'both bad' votes count as ties or are dropped.",
+)
+@click.option(
+    "--position/--no-position",
+    default=False,
+    show_default=True,
+    help="Estimate a left-side advantage (needs a 'left' column).",
+)
+@click.option(
+    "--bootstrap",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Bootstrap rounds for the intervals (0: Wald intervals).",
+)
+@click.option(
+    "--cluster",
+    type=click.Choice(["rater", "scenario"]),
+    default=None,
+    help="Resample whole raters or scenarios instead of single votes.",
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap.")
-@click.option("--level", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.95,
-              show_default=True, help="Confidence level of the intervals.")
+@click.option(
+    "--level",
+    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    default=0.95,
+    show_default=True,
+    help="Confidence level of the intervals.",
+)
 @click.option("--progress/--no-progress", default=None, help="Show a progress bar (default: on a terminal only).")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write the scores as CSV (model, theta, elo, human_score, theta_low, theta_high, se, n_votes).")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the scores as CSV (model, theta, elo, human_score, theta_low, theta_high, se, n_votes).",
+)
 def scores(votes, ties, both_bad, position, bootstrap, cluster, seed, level, progress, out):
     """Score models from pairwise votes with Bradley–Terry and print a leaderboard.
 
@@ -129,8 +161,16 @@ def scores(votes, ties, both_bad, position, bootstrap, cluster, seed, level, pro
     """
     table = load_votes(votes)
     result = bt_scores(
-        table, ties=ties, both_bad=both_bad, position=position, bootstrap=bootstrap, cluster=cluster, seed=seed,
-        level=level, progress=progress, source=str(votes),
+        table,
+        ties=ties,
+        both_bad=both_bad,
+        position=position,
+        bootstrap=bootstrap,
+        cluster=cluster,
+        seed=seed,
+        level=level,
+        progress=progress,
+        source=str(votes),
     )
     click.echo(format_leaderboard(result))
     if out is not None:
@@ -147,10 +187,20 @@ def scores(votes, ties, both_bad, position, bootstrap, cluster, seed, level, pro
 @click.option("--on", default="model", show_default=True, help="Column with the model names in both tables.")
 @click.option("--a-col", default=None, help="Score column of A (default: human_score, score or the only number).")
 @click.option("--b-col", default=None, help="Score column of B (default: human_score, score or the only number).")
-@click.option("--bootstrap", type=click.IntRange(min=0), default=1000, show_default=True,
-              help="Resamples of models for the intervals.")
-@click.option("--permutations", type=click.IntRange(min=0), default=10000, show_default=True,
-              help="Permutations for the p-values.")
+@click.option(
+    "--bootstrap",
+    type=click.IntRange(min=0),
+    default=1000,
+    show_default=True,
+    help="Resamples of models for the intervals.",
+)
+@click.option(
+    "--permutations",
+    type=click.IntRange(min=0),
+    default=10000,
+    show_default=True,
+    help="Permutations for the p-values.",
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the resampling.")
 def correlate(a, b, on, a_col, b_col, bootstrap, permutations, seed):
     """Correlate two per-model score tables (Pearson, Spearman, Kendall tau-b) with CIs and p-values.
@@ -160,8 +210,16 @@ def correlate(a, b, on, a_col, b_col, bootstrap, permutations, seed):
         humans correlate scores.csv benchmark.csv --b-col accuracy
     """
     result = correlate_tables(
-        load_table(a), load_table(b), on=on, a_col=a_col, b_col=b_col, bootstrap=bootstrap,
-        permutations=permutations, seed=seed, a_name=str(a), b_name=str(b),
+        load_table(a),
+        load_table(b),
+        on=on,
+        a_col=a_col,
+        b_col=b_col,
+        bootstrap=bootstrap,
+        permutations=permutations,
+        seed=seed,
+        a_name=str(a),
+        b_name=str(b),
     )
     click.echo(format_correlations(result))
 

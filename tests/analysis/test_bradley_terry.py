@@ -97,21 +97,30 @@ def test_agrees_with_choix_on_random_graphs(rng, n_models, n_votes):
 
 def test_half_ties_equal_duplicated_half_weight_rows():
     votes = pd.DataFrame(
-        {"model_a": ["a", "a", "b", "c", "a"], "model_b": ["b", "c", "c", "a", "b"],
-         "winner": ["tie", "model_a", "model_b", "model_a", "model_b"]}
+        {
+            "model_a": ["a", "a", "b", "c", "a"],
+            "model_b": ["b", "c", "c", "a", "b"],
+            "winner": ["tie", "model_a", "model_b", "model_a", "model_b"],
+        }
     )
     expanded = pd.DataFrame(
-        {"model_a": ["a", "a", "a", "b", "c", "a"], "model_b": ["b", "b", "c", "c", "a", "b"],
-         "winner": ["model_a", "model_b", "model_a", "model_b", "model_a", "model_b"],
-         "weight": [0.5, 0.5, 1, 1, 1, 1]}
+        {
+            "model_a": ["a", "a", "a", "b", "c", "a"],
+            "model_b": ["b", "b", "c", "c", "a", "b"],
+            "winner": ["model_a", "model_b", "model_a", "model_b", "model_a", "model_b"],
+            "weight": [0.5, 0.5, 1, 1, 1, 1],
+        }
     )
     np.testing.assert_allclose(bt_scores(votes).table["theta"], bt_scores(expanded).table["theta"], atol=1e-10)
 
 
 def test_both_bad_counts_as_tie_unless_dropped():
     votes = pd.DataFrame(
-        {"model_a": ["a", "a", "a", "b"], "model_b": ["b", "b", "b", "a"],
-         "winner": ["model_a", "both_bad", "both_bad", "model_a"]}
+        {
+            "model_a": ["a", "a", "a", "b"],
+            "model_b": ["b", "b", "b", "a"],
+            "winner": ["model_a", "both_bad", "both_bad", "model_a"],
+        }
     )
     as_tie = bt_scores(votes).table.set_index("model")["theta"]
     dropped = bt_scores(votes, both_bad="drop").table.set_index("model")["theta"]
@@ -154,8 +163,13 @@ def test_human_score_under_davidson_counts_ties_half():
 
 
 def test_undefeated_model_stays_finite():
-    votes = pd.DataFrame({"model_a": ["a", "a", "b", "c"], "model_b": ["b", "c", "c", "b"],
-                          "winner": ["model_a", "model_a", "model_a", "model_a"]})
+    votes = pd.DataFrame(
+        {
+            "model_a": ["a", "a", "b", "c"],
+            "model_b": ["b", "c", "c", "b"],
+            "winner": ["model_a", "model_a", "model_a", "model_a"],
+        }
+    )
     table = bt_scores(votes).table
     assert np.isfinite(table["theta"]).all()
     assert table.iloc[0]["model"] == "a"
