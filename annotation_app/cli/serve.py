@@ -20,8 +20,10 @@ def _announce(server: StudyServer):
         click.echo(f"Serving '{study.config.title}' from {server.config.study_dir}")
         click.echo(f"  database   {server.config.db_path}")
         click.echo(f"  rater URL  {urls['rater']}")
-        click.echo(f"  Prolific   {urls['rater']}?PROLIFIC_PID={{{{%PROLIFIC_PID%}}}}&STUDY_ID={{{{%STUDY_ID%}}}}"
-                   f"&SESSION_ID={{{{%SESSION_ID%}}}}")
+        click.echo(
+            f"  Prolific   {urls['rater']}?PROLIFIC_PID={{{{%PROLIFIC_PID%}}}}&STUDY_ID={{{{%STUDY_ID%}}}}"
+            f"&SESSION_ID={{{{%SESSION_ID%}}}}"
+        )
         if server.config.admin_secret and len(server.mounted) > 1:
             click.echo(f"  admin URL  {urls['admin']}  (keep it secret)")
         else:
@@ -33,7 +35,9 @@ def _announce(server: StudyServer):
 
 @click.command(name="serve")
 @click.argument("study_dir", metavar="DIR", type=click.Path(file_okay=False, dir_okay=True, exists=True))
-@click.option("--db", type=click.Path(dir_okay=False), default=None, help=f"SQLite file [default: DIR/{DEFAULT_DB_NAME}].")
+@click.option(
+    "--db", type=click.Path(dir_okay=False), default=None, help=f"SQLite file [default: DIR/{DEFAULT_DB_NAME}]."
+)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on; 0.0.0.0 for all.")
 @click.option("--port", type=click.IntRange(0, 65535), default=7860, show_default=True, help="TCP port; 0 = any free.")
 def serve(study_dir: str, db: str | None, host: str, port: int) -> None:

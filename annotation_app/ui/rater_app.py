@@ -30,7 +30,7 @@ from annotation_app.ui.rater_form import (
 )
 from annotation_app.ui.rater_html import done_html, trial_html
 
-__all__ = ["RATER_CSS", "RATER_JS", "RaterAppSettings", "build_rater_app", "rater_head"]
+__all__ = ["RATER_CSS", "RATER_JS", "RaterAppSettings", "build_rater_app", "rater_head", "rater_theme"]
 
 #: The stylesheet and the page script of the rater app.
 RATER_CSS = Path(__file__).with_name("rater.css")
@@ -75,6 +75,14 @@ class RaterAppSettings:
         )
 
 
+def rater_theme() -> gr.themes.Base:
+    """Gradio's default theme with the device's own fonts (no web-font downloads for raters)."""
+    return gr.themes.Default(
+        font=["system-ui", "Segoe UI", "Roboto", "Helvetica Neue", "Arial", "sans-serif"],
+        font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "monospace"],
+    )
+
+
 def rater_head() -> str:
     """The ``<head>`` HTML of the rater page: the listening-check script."""
     return f"<script>\n{RATER_JS.read_text(encoding='utf-8')}\n</script>"
@@ -103,7 +111,7 @@ def build_rater_app(service: RaterService, settings: RaterAppSettings) -> gr.Blo
         )
         query = gr.Textbox(visible="hidden", elem_id="humans-query")
         gr.Markdown(f"## {settings.title}", elem_id="humans-title")
-        notice = gr.Markdown("", elem_id="humans-notice")
+        notice = gr.Markdown("", visible=False, elem_id="humans-notice")
         with gr.Column(visible=False) as id_page:
             gr.Markdown("Please enter the participant id you were given (letters, digits, - and _).")
             typed_id = gr.Textbox(label="Participant id", max_lines=1, max_length=64, elem_id="humans-typed-id")
@@ -176,7 +184,7 @@ def build_rater_app(service: RaterService, settings: RaterAppSettings) -> gr.Blo
                 message = message or "There is no trial for you right now; please reload the page in a minute."
             return {
                 token: rater.rater_token if rater else None,
-                notice: message,
+                notice: gr.Markdown(message, visible=bool(message)),
                 id_page: gr.Column(visible=stage == "id"),
                 consent_page: gr.Column(visible=stage == "consent"),
                 instructions_page: gr.Column(visible=stage == "instructions"),
@@ -199,7 +207,7 @@ def build_rater_app(service: RaterService, settings: RaterAppSettings) -> gr.Blo
                 try:
                     return fn(*args)
                 except HumansError as exc:
-                    return {notice: str(exc)}
+                    return {notice: gr.Markdown(str(exc), visible=True)}
 
             return wrapper
 
@@ -241,9 +249,7 @@ def build_rater_app(service: RaterService, settings: RaterAppSettings) -> gr.Blo
 
         shared = {"outputs": outputs, "concurrency_id": "rater", "concurrency_limit": 1}
         app.load(on_enter, [token, query], js="(t, q) => [t, window.location.search]", api_name="enter", **shared)
-        start.click(
-            on_start, [query, typed_id], js="(q, i) => [window.location.search, i]", api_name="start", **shared
-        )
+        start.click(on_start, [query, typed_id], js="(q, i) => [window.location.search, i]", api_name="start", **shared)
         agree.click(on_consent, [token], api_name="consent", **shared)
         begin.click(on_instructions, [token], api_name="instructions", **shared)
         submit.click(
@@ -269,8 +275,8 @@ def _players(trial, settings: RaterAppSettings) -> str:
 
 
 def _reason_label(rating: RatingConfig) -> str:
-    prompt = getattr(rating, "reason_prompt", None) or "Why? (a few words)"
-    return f"{prompt} (required)" if rating.reason == "required" and "required" not in prompt else prompt
+    prompt = rating.reason_prompt
+    return f"{prompt} (required)" if rating.reason == "required" and "required" not in prompt.lower() else prompt
 
 
 def _receipt_message(receipt: Receipt) -> str:
@@ -279,8 +285,9 @@ def _receipt_message(receipt: Receipt) -> str:
     if receipt.practice_passed is True:
         return "Practice done: thank you, that is the idea. The real trials follow."
     if receipt.practice_passed is False:
+        again = "here is another example" if receipt.rater.stage == "practice" else "the real trials follow"
         return (
-            "Practice: that answer does not match the example. Please listen to both conversations carefully "
-            "and judge the assistant's answers; the real trials follow."
+            "Practice: one of the two assistants gave a deliberately bad answer, and your choice did not pick the "
+            f"other one. Please listen to both conversations carefully; {again}."
         )
     return ""

@@ -18,8 +18,9 @@ from annotation_app.study.model import RatingConfig
 
 __all__ = [
     "BOTH_BAD",
-    "URL_IDS",
     "MAX_EVENTS",
+    "MAX_TZ_OFFSET_MIN",
+    "URL_IDS",
     "answer_from_form",
     "ids_from_query",
     "likert_choices",
@@ -37,6 +38,9 @@ MAX_EVENTS = 2000
 
 #: URL parameters that identify a rater (Prolific's names) and the :meth:`RaterService.enter` keyword of each.
 URL_IDS = {"PROLIFIC_PID": "prolific_pid", "STUDY_ID": "study_id", "SESSION_ID": "session_id"}
+
+#: Client UTC offsets outside ±this many minutes are dropped (real ones lie within -12:00..+14:00).
+MAX_TZ_OFFSET_MIN = 900
 
 _EVENT_KINDS = frozenset({"play", "pause", "ended", "seeked"})
 _SIDES = frozenset({"left", "right"})
@@ -213,9 +217,7 @@ def parse_events(events_json: str | None) -> tuple[PlayEvent, ...]:
                 client_ms=int(item["ms"]),
             )
         except (KeyError, TypeError, ValueError) as exc:
-            raise InvalidAnswer(
-                "The page sent a garbled listening log; please reload the page and try again."
-            ) from exc
+            raise InvalidAnswer("The page sent a garbled listening log; please reload the page and try again.") from exc
         if event.side not in _SIDES or event.kind not in _EVENT_KINDS or event.turn < 0:
             raise InvalidAnswer("The page sent a garbled listening log; please reload the page and try again.")
         if not math.isfinite(event.media_time_s) or event.media_time_s < 0:
@@ -230,7 +232,9 @@ def _likert(rating: RatingConfig, value: Any, side: str) -> int:
     try:
         number = int(value)
     except (TypeError, ValueError) as exc:
-        raise InvalidAnswer(f"The rating {value!r} for {side} is not a number; please pick one of the buttons.") from exc
+        raise InvalidAnswer(
+            f"The rating {value!r} for {side} is not a number; please pick one of the buttons."
+        ) from exc
     if not 1 <= number <= rating.likert_points:
         raise InvalidAnswer(
             f"The rating {number} for {side} is outside 1..{rating.likert_points}; please pick one of the buttons."
@@ -243,4 +247,4 @@ def _tz_offset(value: Any) -> int | None:
         minutes = int(float(value))
     except (TypeError, ValueError):
         return None
-    return minutes if -16 * 60 <= minutes <= 16 * 60 else None
+    return minutes if -MAX_TZ_OFFSET_MIN <= minutes <= MAX_TZ_OFFSET_MIN else None

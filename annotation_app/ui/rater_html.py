@@ -133,8 +133,7 @@ def done_html(rater: RaterView, *, redirect_delay_s: int = 5) -> str:
     code = ""
     if rater.completion_code:
         code = (
-            '<p>Your completion code:</p><p class="humans-code" id="humans-code">'
-            f"{escape(rater.completion_code)}</p>"
+            f'<p>Your completion code:</p><p class="humans-code" id="humans-code">{escape(rater.completion_code)}</p>'
         )
     redirect = safe_redirect(rater.redirect_url)
     attrs = ""
@@ -145,7 +144,4 @@ def done_html(rater: RaterView, *, redirect_delay_s: int = 5) -> str:
             f'<p class="humans-redirect">Taking you back in <span class="humans-countdown">{int(redirect_delay_s)}'
             f'</span> s. <a href="{escape(redirect)}" rel="noopener">Continue now</a></p>'
         )
-    return (
-        f'<div id="humans-done" class="humans-done"{attrs}><h2>Thank you! You have finished.</h2>'
-        f"{code}{back}</div>"
-    )
+    return f'<div id="humans-done" class="humans-done"{attrs}><h2>Thank you! You have finished.</h2>{code}{back}</div>'

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import fastapi
 import gradio as gr
+import numpy as np
 import uvicorn
 from fastapi.responses import FileResponse, PlainTextResponse
 
@@ -26,7 +27,7 @@ from annotation_app.rater_service import RaterService
 from annotation_app.store import Store
 from annotation_app.study.loader import load_study
 from annotation_app.study.model import Study
-from annotation_app.ui.rater_app import RATER_CSS, RaterAppSettings, build_rater_app, rater_head
+from annotation_app.ui.rater_app import RATER_CSS, RaterAppSettings, build_rater_app, rater_head, rater_theme
 
 __all__ = ["DEFAULT_DB_NAME", "ServeConfig", "StudyServer", "build_server", "running", "serve"]
 
@@ -55,6 +56,8 @@ class ServeConfig:
         The blind audio cache (content-hash names); default a folder beside the database.
     admin_secret : str, optional
         The secret in the admin dashboard's URL; default a fresh random one each start.
+    seed : int, optional
+        Seed of the scheduler's random choices (tests); default fresh randomness.
     """
 
     study_dir: Path
@@ -63,13 +66,16 @@ class ServeConfig:
     port: int = 7860
     cache_dir: Path | None = None
     admin_secret: str | None = None
+    seed: int | None = None
 
     def resolved(self) -> ServeConfig:
         """The same config with every default filled in (absolute paths, a generated admin secret)."""
         study_dir = Path(self.study_dir).expanduser().resolve()
         db_path = Path(self.db_path).expanduser().resolve() if self.db_path else study_dir / DEFAULT_DB_NAME
         cache_dir = (
-            Path(self.cache_dir).expanduser().resolve() if self.cache_dir else db_path.with_name(db_path.stem + "-audio")
+            Path(self.cache_dir).expanduser().resolve()
+            if self.cache_dir
+            else db_path.with_name(db_path.stem + "-audio")
         )
         return replace(
             self,
@@ -148,7 +154,7 @@ def build_server(config: ServeConfig) -> StudyServer:
     config.db_path.parent.mkdir(parents=True, exist_ok=True)
     store = Store(config.db_path)
     try:
-        service = RaterService(study, store, config.cache_dir)
+        service = RaterService(study, store, config.cache_dir, rng=np.random.default_rng(config.seed))
     except BaseException:
         store.close()
         raise
@@ -174,6 +180,7 @@ def build_server(config: ServeConfig) -> StudyServer:
         path="/",
         css_paths=[RATER_CSS],
         head=rater_head(),
+        theme=rater_theme(),
         footer_links=[],
         run_history=False,
         show_error=False,
