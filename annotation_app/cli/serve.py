@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from annotation_app.study.demo import init_study
+from annotation_app.ui.admin_server import admin_secret, install_admin
 from annotation_app.ui.server import DEFAULT_DB_NAME, ServeConfig, StudyServer, build_server
 from annotation_app.ui.server import serve as run_server
 
@@ -47,7 +48,9 @@ def serve(study_dir: str, db: str | None, host: str, port: int) -> None:
 
         humans serve my-study --db my-study.sqlite --host 0.0.0.0 --port 8080
     """
-    server = build_server(ServeConfig(Path(study_dir), Path(db) if db else None, host=host, port=port))
+    config = ServeConfig(Path(study_dir), Path(db) if db else None, host=host, port=port, admin_secret=admin_secret())
+    server = build_server(config)
+    install_admin(server)
     run_server(server, announce=_announce(server))
 
 
@@ -69,7 +72,8 @@ def demo(directory: str | None, host: str, port: int) -> None:
     """
     target = Path(directory) if directory else Path(tempfile.mkdtemp(prefix="humans-demo-")) / "study"
     init_study(target)
-    server = build_server(ServeConfig(target, host=host, port=port))
+    server = build_server(ServeConfig(target, host=host, port=port, admin_secret=admin_secret()))
+    install_admin(server)
     run_server(server, announce=_announce(server))
 
 
