@@ -18,7 +18,7 @@ from analysis.errors import HumansError
 from annotation_app.dashboard_data import LeaderboardSettings, export_download, flag_rater, snapshot
 from annotation_app.export import FORMATS
 from annotation_app.store import Store
-from annotation_app.ui.admin_views import VIEW_NAMES, render
+from annotation_app.ui.admin_views import VIEW_NAMES, download_links, render
 
 __all__ = ["ADMIN_CSS", "AdminSettings", "build_admin_app"]
 
@@ -28,7 +28,12 @@ ADMIN_CSS = Path(__file__).with_name("admin.css")
 
 @dataclass(frozen=True)
 class AdminSettings:
-    """What the dashboard needs besides the store: the database file (for exports), title and options."""
+    """What the dashboard needs besides the store: the database file (for exports), title and options.
+
+    ``export_dir`` holds the files of the export button; they are served by the guarded download route of
+    :func:`annotation_app.ui.admin_server.install_admin` (never through Gradio's shared file cache, which every
+    Gradio app of the server, including the rater app, would serve).
+    """
 
     db_path: Path
     title: str
@@ -65,7 +70,7 @@ def build_admin_app(store: Store, settings: AdminSettings) -> gr.Blocks:
         return callback
 
     def download(fmt, include_flagged):
-        return [str(p) for p in export_download(settings.db_path, fmt, export_dir, include_flagged)]
+        return download_links(export_download(settings.db_path, fmt, export_dir, include_flagged), export_dir)
 
     with gr.Blocks(title=f"Admin · {settings.title}", analytics_enabled=False) as app:
         with gr.Row(elem_id="admin-header"):
@@ -96,7 +101,7 @@ def build_admin_app(store: Store, settings: AdminSettings) -> gr.Blocks:
                 fmt = gr.Radio(list(FORMATS), value="csv", label="Format")
                 include_flagged = gr.Checkbox(False, label="Include flagged raters")
                 go = gr.Button("Export", variant="primary", elem_id="admin-export")
-            files = gr.File(label="Download", file_count="multiple", interactive=False)
+            files = gr.HTML("", elem_id="admin-downloads")
         outputs = [views[name] for name in VIEW_NAMES]
         app.load(refresh, None, outputs, api_name=False)
         reload.click(refresh, None, outputs, api_name="refresh")

@@ -3,9 +3,10 @@
 The dashboard lives at ``/admin/<secret>/`` (Gradio's page, ``config``, ``gradio_api/...`` calls and file
 downloads all sit under that prefix). :class:`AdminGuard` wraps the whole FastAPI app and answers **404** to any
 request whose path starts with ``/admin`` but not with ``/admin/<secret>`` (compared in constant time), before
-routing, so no admin route, API endpoint or file is reachable without the secret. Admin responses carry
-``Cache-Control: no-store`` and ``Referrer-Policy: no-referrer`` so the secret path is neither cached nor leaked
-to other sites.
+routing, so no admin route, API endpoint or file is reachable without the secret. Exports are served by a route
+of their own under the same prefix (never through Gradio's file cache, which the rater app would serve too).
+Admin responses carry ``Cache-Control: no-store`` and ``Referrer-Policy: no-referrer`` so the secret path is
+neither cached nor leaked to other sites.
 
 The secret comes from ``HUMANS_ADMIN_SECRET`` (at least 16 URL-safe characters) or is generated at start and
 printed by ``humans serve``.
@@ -16,11 +17,16 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import tempfile
+from dataclasses import replace
+from pathlib import Path
 
+from fastapi.responses import FileResponse, PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from analysis.errors import HumansError
 from annotation_app.ui.admin_app import ADMIN_CSS, AdminSettings, build_admin_app
+from annotation_app.ui.admin_views import DOWNLOAD_ROUTE
 from annotation_app.ui.rater_app import rater_theme
 from annotation_app.ui.server import StudyServer
 
@@ -31,6 +37,7 @@ ADMIN_PREFIX = "/admin"
 #: Environment variable with the admin secret.
 SECRET_ENV = "HUMANS_ADMIN_SECRET"
 _SECRET_RE = re.compile(r"[A-Za-z0-9_-]{16,128}")
+_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 _HEADERS = [
     (b"cache-control", b"no-store"),
     (b"referrer-policy", b"no-referrer"),
@@ -117,6 +124,22 @@ async def _refuse(scope: Scope, send: Send) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+def _add_download_route(server: StudyServer, root: Path) -> None:
+    """``GET /admin/<secret>/download/<run>/<file>``: a file the export button wrote (before the mounts)."""
+
+    def download(run: str, name: str):
+        if not (_NAME_RE.fullmatch(run) and _NAME_RE.fullmatch(name)):
+            return PlainTextResponse("not found", status_code=404)
+        path = root / run / name
+        if not path.is_file():
+            return PlainTextResponse("not found", status_code=404)
+        return FileResponse(path, filename=name, media_type="application/octet-stream")
+
+    server.app.add_api_route(f"{server.admin_path}/{DOWNLOAD_ROUTE}/{{run}}/{{name}}", download, methods=["GET"])
+    routes = server.app.router.routes
+    routes.insert(server.mounted_index(), routes.pop())  # before the rater app mounted at "/"
+
+
 def install_admin(server: StudyServer, settings: AdminSettings | None = None) -> str:
     """Mount the dashboard on ``server`` at ``/admin/<secret>/`` behind :class:`AdminGuard`; returns the path.
 
@@ -131,7 +154,10 @@ def install_admin(server: StudyServer, settings: AdminSettings | None = None) ->
     if server.admin_path != f"{ADMIN_PREFIX}/{secret}":
         raise HumansError(f"the server's admin path is not under {ADMIN_PREFIX}/<secret>; cannot guard it.")
     settings = settings or AdminSettings(db_path=server.config.db_path, title=server.study.config.title)
+    if settings.export_dir is None:
+        settings = replace(settings, export_dir=Path(tempfile.mkdtemp(prefix="humans-admin-export-")))
     server.app.add_middleware(AdminGuard, secret=secret, prefix=ADMIN_PREFIX)
+    _add_download_route(server, settings.export_dir)
     server.mount_admin(
         build_admin_app(server.store, settings), theme=rater_theme(), css_paths=[ADMIN_CSS], show_error=True
     )

@@ -6,7 +6,9 @@ Pure functions (no Gradio): Markdown texts, rounded tables and matplotlib figure
 
 from __future__ import annotations
 
+import html
 import shlex
+from pathlib import Path
 
 import pandas as pd
 from matplotlib.figure import Figure
@@ -14,7 +16,10 @@ from matplotlib.figure import Figure
 from annotation_app.dashboard_data import DashboardSnapshot
 from annotation_app.dashboard_plots import forest_plot, win_rate_heatmap
 
-__all__ = ["VIEW_NAMES", "duration", "render"]
+__all__ = ["DOWNLOAD_ROUTE", "VIEW_NAMES", "download_links", "duration", "render"]
+
+#: Path of the download route under the admin prefix (``/admin/<secret>/download/<run>/<file>``).
+DOWNLOAD_ROUTE = "download"
 
 #: What :func:`render` returns, in order.
 VIEW_NAMES = ("summary", "leaderboard", "reproduce", "forest", "heatmap", "model_pairs", "pairs", "quality", "raters")
@@ -109,3 +114,16 @@ def render(snap: DashboardSnapshot) -> tuple[str, pd.DataFrame, str, Figure | No
         _quality(snap),
         _rounded(snap.raters, 2),
     )
+
+
+def download_links(paths: list[Path], root: Path) -> str:
+    """HTML links (relative to the dashboard page) to exported files under ``root``."""
+    items = []
+    for path in paths:
+        rel = Path(path).relative_to(root).as_posix()
+        size = Path(path).stat().st_size
+        items.append(
+            f'<li><a href="{DOWNLOAD_ROUTE}/{html.escape(rel)}" download>{html.escape(Path(path).name)}</a> '
+            f"({size / 1024:.1f} KiB)</li>"
+        )
+    return "<ul>" + "".join(items) + "</ul>"
