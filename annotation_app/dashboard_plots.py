@@ -57,7 +57,7 @@ def win_rate_heatmap(matrix: pd.DataFrame) -> Figure:
     ax.set_xticks(range(n), labels, rotation=30, ha="right")
     ax.set_yticks(range(n), labels)
     ax.set_xlabel("against")
-    ax.set_title("Win rate of the row model against the column model", fontsize=11, loc="left")
+    fig.suptitle("Win rate: row model vs column model", fontsize=11)
     for i in range(n):
         for j in range(n):
             if np.isfinite(values[i, j]):
