@@ -235,9 +235,10 @@ def snapshot(store: Store, settings: LeaderboardSettings | None = None) -> Dashb
     """
     settings = settings or LeaderboardSettings()
     notes: list[str] = []
-    data = read_export(store)  # trial votes of unflagged raters: what the leaderboard and the CSV use
-    everyone = read_export(store, include_flagged=True).main.to_frame()
-    frame = data.main.to_frame()
+    data = read_export(store, include_flagged=True, with_preferences=False)
+    everyone = data.main.to_frame()
+    # trial votes of unflagged raters, in vote order: the rows `humans export` writes and the leaderboard uses
+    frame = everyone[~everyone["rater_flagged"].astype(bool)].reset_index(drop=True) if len(everyone) else everyone
     scheme, config = data.scheme, data.config
     target = config.targets.raters_per_pair
     pairs, model_pairs = _progress(store, scheme == "likert", target)
