@@ -27,7 +27,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
-from scipy.special import log_expit
+from scipy.special import expit
+from threadpoolctl import threadpool_limits
 
 from analysis.errors import HumansError
 
@@ -103,8 +104,9 @@ def _row_terms(design: Design, counts: np.ndarray, theta, alpha, log_nu):
     wi, wj, t = counts[..., 0], counts[..., 1], counts[..., 2]
     if not design.davidson:
         n = wi + wj
-        ll = wi * log_expit(d) + wj * log_expit(-d)
-        p = np.exp(log_expit(d))
+        soft = np.log1p(np.exp(-np.abs(d)))
+        ll = wi * (np.minimum(d, 0.0) - soft) + wj * (np.minimum(-d, 0.0) - soft)
+        p = expit(d)
         return ll, wi - n * p, n * p * (1 - p), None, None, None
     a = 0.5 * d
     lam = log_nu[:, None]
@@ -201,6 +203,12 @@ def fit_newton(
     HumansError
         When some table does not converge within ``max_iter`` iterations.
     """
+    # Many small solves: BLAS threads only add overhead (and stall badly on a busy machine).
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _fit_newton(design, counts, ridge=ridge, start=start, tol=tol, max_iter=max_iter)
+
+
+def _fit_newton(design, counts, *, ridge, start, tol, max_iter) -> NewtonFit:
     batch, n = counts.shape[0], design.n_models
     params = np.zeros((batch, design.n_params))
     if start is not None:
@@ -219,14 +227,15 @@ def fit_newton(
         step = np.linalg.solve(info[idx] + centring, grad[idx][..., None])[..., 0]
         sub_counts, old = counts[idx], objective[idx]
         scale = np.ones(len(idx))
-        for _ in range(40):
+        # Newton steps on these concave likelihoods are safe once small; damp (halve) only the large ones.
+        for _ in range(40 if np.abs(step).max() > 0.5 else 0):
             trial = params[idx] + scale[:, None] * step
             new = _objective(design, sub_counts, *_unpack(design, trial), ridge)
             worse = ~(new >= old - 1e-12 * np.abs(old))
             if not worse.any():
                 break
             scale[worse] *= 0.5
-        params[idx] = trial
+        params[idx] += scale[:, None] * step
         done = np.abs(scale[:, None] * step).max(1) < tol
         active[idx[done]] = False
         if not active.any():
