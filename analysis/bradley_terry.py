@@ -247,13 +247,12 @@ def bt_scores(
 
     samples = None
     if bootstrap:
-        rng = np.random.default_rng(seed)
         start = np.concatenate(
             [theta, fit.alpha if fit.alpha is not None else [], fit.log_nu if fit.log_nu is not None else []]
         )
         draws, alphas, log_nus = [], [], []
-        for chunk in resampled_counts(pc, bootstrap, rng, cluster=cluster is not None, progress=progress):
-            boot = fit_newton(design, _fold_ties(chunk, ties), ridge=ridge, start=start)
+        for chunk in resampled_counts(pc, bootstrap, seed, cluster=cluster is not None, progress=progress):
+            boot = fit_newton(design, _fold_ties(chunk, ties), ridge=ridge, start=start, tol=1e-7, need_info=False)
             draws.append(boot.theta)
             if boot.alpha is not None:
                 alphas.append(boot.alpha)

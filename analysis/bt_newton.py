@@ -96,16 +96,18 @@ def _right(matrix: np.ndarray, sp_t: sparse.csr_matrix) -> np.ndarray:
     return np.asarray(sp_t @ matrix.T).T
 
 
-def _row_terms(design: Design, counts: np.ndarray, theta, alpha, log_nu):
-    """Per-row log-likelihood, score and information terms (all shaped (B, K))."""
+def _row_terms(design: Design, counts: np.ndarray, theta, alpha, log_nu, with_ll: bool = True):
+    """Per-row log-likelihood (if ``with_ll``), score and information terms (all shaped (B, K))."""
     d = theta[:, design.i] - theta[:, design.j]
     if alpha is not None:
         d = d + alpha[:, None]
     wi, wj, t = counts[..., 0], counts[..., 1], counts[..., 2]
     if not design.davidson:
         n = wi + wj
-        soft = np.log1p(np.exp(-np.abs(d)))
-        ll = wi * (np.minimum(d, 0.0) - soft) + wj * (np.minimum(-d, 0.0) - soft)
+        ll = None
+        if with_ll:
+            soft = np.log1p(np.exp(-np.abs(d)))
+            ll = wi * (np.minimum(d, 0.0) - soft) + wj * (np.minimum(-d, 0.0) - soft)
         p = expit(d)
         return ll, wi - n * p, n * p * (1 - p), None, None, None
     a = 0.5 * d
@@ -137,9 +139,9 @@ def _unpack(design: Design, params: np.ndarray):
     return theta, alpha, log_nu
 
 
-def _score_and_info(design: Design, counts: np.ndarray, params: np.ndarray, ridge: float):
+def _score_and_info(design: Design, counts: np.ndarray, params: np.ndarray, ridge: float, with_ll: bool = True):
     theta, alpha, log_nu = _unpack(design, params)
-    ll, r, h_dd, s, h_dl, h_ll = _row_terms(design, counts, theta, alpha, log_nu)
+    ll, r, h_dd, s, h_dl, h_ll = _row_terms(design, counts, theta, alpha, log_nu, with_ll)
     n, m, batch = design.n_models, design.n_params, len(params)
     grad = np.zeros((batch, m))
     info = np.zeros((batch, m, m))
@@ -165,7 +167,7 @@ def _score_and_info(design: Design, counts: np.ndarray, params: np.ndarray, ridg
         if design.position:
             info[:, extra - 1, extra] = info[:, extra, extra - 1] = h_dl.sum(1)
         info[:, extra, extra] = h_ll.sum(1)
-    objective = ll.sum(1) - 0.5 * ridge * (theta**2).sum(1)
+    objective = ll.sum(1) - 0.5 * ridge * (theta**2).sum(1) if ll is not None else None
     return objective, grad, info
 
 
@@ -177,6 +179,7 @@ def fit_newton(
     start: np.ndarray | None = None,
     tol: float = 1e-10,
     max_iter: int = 100,
+    need_info: bool = True,
 ) -> NewtonFit:
     """Maximise the (ridge-penalised) likelihood for each count table of a batch by damped Newton steps.
 
@@ -191,8 +194,11 @@ def fit_newton(
     start : ndarray, shape (B, m) or (m,), optional
         Starting parameters (a warm start for bootstrap rounds).
     tol : float, default 1e-10
-        Stop when the largest Newton step is below ``tol``.
+        Stop when the largest Newton step is below ``tol`` (convergence is quadratic: the error left is of the
+        order of ``tol**2``).
     max_iter : int, default 100
+    need_info : bool, default True
+        Return the information matrix at the estimate (skipped for bootstrap rounds).
 
     Returns
     -------
@@ -205,10 +211,10 @@ def fit_newton(
     """
     # Many small solves: BLAS threads only add overhead (and stall badly on a busy machine).
     with threadpool_limits(limits=1, user_api="blas"):
-        return _fit_newton(design, counts, ridge=ridge, start=start, tol=tol, max_iter=max_iter)
+        return _fit_newton(design, counts, ridge=ridge, start=start, tol=tol, max_iter=max_iter, need_info=need_info)
 
 
-def _fit_newton(design, counts, *, ridge, start, tol, max_iter) -> NewtonFit:
+def _fit_newton(design, counts, *, ridge, start, tol, max_iter, need_info) -> NewtonFit:
     batch, n = counts.shape[0], design.n_models
     params = np.zeros((batch, design.n_params))
     if start is not None:
@@ -220,34 +226,37 @@ def _fit_newton(design, counts, *, ridge, start, tol, max_iter) -> NewtonFit:
     params[:, :n] -= params[:, :n].mean(1, keepdims=True)
     centring = np.zeros((design.n_params, design.n_params))
     centring[:n, :n] = 1.0
-    active = np.ones(batch, dtype=bool)
-    objective, grad, info = _score_and_info(design, counts, params, ridge)
+    active = np.arange(batch)
     for iteration in range(1, max_iter + 1):  # noqa: B007 (reported in the fit)
-        idx = np.flatnonzero(active)
-        step = np.linalg.solve(info[idx] + centring, grad[idx][..., None])[..., 0]
-        sub_counts, old = counts[idx], objective[idx]
-        scale = np.ones(len(idx))
+        sub_counts = counts[active]
+        _, grad, info = _score_and_info(design, sub_counts, params[active], ridge, with_ll=False)
+        step = np.linalg.solve(info + centring, grad[..., None])[..., 0]
+        scale = np.ones(len(active))
         # Newton steps on these concave likelihoods are safe once small; damp (halve) only the large ones.
-        for _ in range(40 if np.abs(step).max() > 0.5 else 0):
-            trial = params[idx] + scale[:, None] * step
+        damp = np.abs(step).max() > 0.5
+        if damp:
+            objective = _objective(design, sub_counts, *_unpack(design, params[active]), ridge)
+        for _ in range(40 if damp else 0):
+            trial = params[active] + scale[:, None] * step
             new = _objective(design, sub_counts, *_unpack(design, trial), ridge)
-            worse = ~(new >= old - 1e-12 * np.abs(old))
+            worse = ~(new >= objective - 1e-12 * np.abs(objective))
             if not worse.any():
                 break
             scale[worse] *= 0.5
-        params[idx] += scale[:, None] * step
-        done = np.abs(scale[:, None] * step).max(1) < tol
-        active[idx[done]] = False
-        if not active.any():
+        params[active] += scale[:, None] * step
+        active = active[np.abs(scale[:, None] * step).max(1) >= tol]
+        if len(active) == 0:
             break
-        objective[idx], grad[idx], info[idx] = _score_and_info(design, sub_counts, params[idx], ridge)
     else:
         raise HumansError(
-            f"Newton's method did not converge for {active.sum()} of {batch} count table(s) within "
+            f"Newton's method did not converge for {len(active)} of {batch} count table(s) within "
             f"max_iter={max_iter} iterations (tol={tol}); check for models that won or lost every comparison."
         )
-    objective, _, info = _score_and_info(design, counts, params, ridge)
     theta, alpha, log_nu = _unpack(design, params)
+    if need_info:
+        objective, _, info = _score_and_info(design, counts, params, ridge)
+    else:
+        objective = info = None
     return NewtonFit(
         theta.copy(),
         None if alpha is None else alpha.copy(),
