@@ -252,7 +252,15 @@ def bt_scores(
         )
         draws, alphas, log_nus = [], [], []
         for chunk in resampled_counts(pc, bootstrap, seed, cluster=cluster is not None, progress=progress):
-            boot = fit_newton(design, _fold_ties(chunk, ties), ridge=ridge, start=start, tol=1e-7, need_info=False)
+            boot = fit_newton(
+                design,
+                _fold_ties(chunk, ties),
+                ridge=ridge,
+                start=start,
+                tol=1e-7,
+                need_info=False,
+                chord_info=fit.info[0],
+            )
             draws.append(boot.theta)
             if boot.alpha is not None:
                 alphas.append(boot.alpha)

@@ -131,6 +131,58 @@ def _objective(design, counts, theta, alpha, log_nu, ridge):
     return ll - 0.5 * ridge * (theta**2).sum(1)
 
 
+def _score(design: Design, counts: np.ndarray, params: np.ndarray, ridge: float) -> np.ndarray:
+    """Gradient of the penalised log-likelihood only, shaped (B, m)."""
+    theta, alpha, log_nu = _unpack(design, params)
+    d = theta[:, design.i] - theta[:, design.j]
+    if alpha is not None:
+        d = d + alpha[:, None]
+    wi, wj, t = counts[..., 0], counts[..., 1], counts[..., 2]
+    grad = np.empty((len(params), design.n_params))
+    if design.davidson:
+        a = 0.5 * d
+        lam = log_nu[:, None]
+        m = np.maximum(np.abs(a), lam)
+        ea, eb, et = np.exp(a - m), np.exp(-a - m), np.exp(lam - m)
+        total = ea + eb + et
+        n = wi + wj + t
+        r = 0.5 * ((wi - wj) - n * (ea - eb) / total)
+        grad[:, -1] = (t - n * et / total).sum(1)
+    else:
+        r = wi - (wi + wj) * expit(d)
+    grad[:, : design.n_models] = _right(r, design.XT) - ridge * theta
+    if design.position:
+        grad[:, design.n_models] = r.sum(1)
+    return grad
+
+
+def _chord(design, counts, params, ridge, info0, tol, max_iter=40):
+    """Fixed-information (chord) Newton iterations from a common start: cheap when resamples resemble the data.
+
+    Returns the updated parameters and a mask of the tables that converged; the others go on to full Newton.
+    """
+    n = design.n_models
+    centred = info0.copy()
+    centred[:n, :n] += 1.0
+    inverse = np.linalg.inv(centred)
+    params = params.copy()
+    active = np.arange(len(params))
+    converged = np.zeros(len(params), dtype=bool)
+    previous = np.full(len(params), np.inf)
+    for _ in range(max_iter):
+        step = _score(design, counts[active], params[active], ridge) @ inverse
+        size = np.abs(step).max(1)
+        ok = np.isfinite(size) & (size < 0.9 * previous[active] + tol)  # contracting
+        params[active[ok]] += step[ok]
+        previous[active] = size
+        done = ok & (size < tol)
+        converged[active[done]] = True
+        active = active[ok & ~done]
+        if len(active) == 0:
+            break
+    return params, converged
+
+
 def _unpack(design: Design, params: np.ndarray):
     n = design.n_models
     theta = params[:, :n]
@@ -180,6 +232,7 @@ def fit_newton(
     tol: float = 1e-10,
     max_iter: int = 100,
     need_info: bool = True,
+    chord_info: np.ndarray | None = None,
 ) -> NewtonFit:
     """Maximise the (ridge-penalised) likelihood for each count table of a batch by damped Newton steps.
 
@@ -199,6 +252,9 @@ def fit_newton(
     max_iter : int, default 100
     need_info : bool, default True
         Return the information matrix at the estimate (skipped for bootstrap rounds).
+    chord_info : ndarray, shape (m, m), optional
+        Information matrix at ``start`` (bootstrap rounds: the full-data fit). Tables are first iterated with this
+        fixed matrix (one gradient per iteration, no solves); those that do not contract go on to full Newton.
 
     Returns
     -------
@@ -211,10 +267,19 @@ def fit_newton(
     """
     # Many small solves: BLAS threads only add overhead (and stall badly on a busy machine).
     with threadpool_limits(limits=1, user_api="blas"):
-        return _fit_newton(design, counts, ridge=ridge, start=start, tol=tol, max_iter=max_iter, need_info=need_info)
+        return _fit_newton(
+            design,
+            counts,
+            ridge=ridge,
+            start=start,
+            tol=tol,
+            max_iter=max_iter,
+            need_info=need_info,
+            chord_info=chord_info,
+        )
 
 
-def _fit_newton(design, counts, *, ridge, start, tol, max_iter, need_info) -> NewtonFit:
+def _fit_newton(design, counts, *, ridge, start, tol, max_iter, need_info, chord_info) -> NewtonFit:
     batch, n = counts.shape[0], design.n_models
     params = np.zeros((batch, design.n_params))
     if start is not None:
@@ -227,7 +292,14 @@ def _fit_newton(design, counts, *, ridge, start, tol, max_iter, need_info) -> Ne
     centring = np.zeros((design.n_params, design.n_params))
     centring[:n, :n] = 1.0
     active = np.arange(batch)
-    for iteration in range(1, max_iter + 1):  # noqa: B007 (reported in the fit)
+    if chord_info is not None:
+        params, converged = _chord(design, counts, params, ridge, chord_info, tol)
+        bad = ~np.isfinite(params).all(1)
+        params[bad] = params[0] if start is None else start
+        active = np.flatnonzero(~converged)
+    iteration = 0
+    while len(active) and iteration < max_iter:
+        iteration += 1
         sub_counts = counts[active]
         _, grad, info = _score_and_info(design, sub_counts, params[active], ridge, with_ll=False)
         step = np.linalg.solve(info + centring, grad[..., None])[..., 0]
@@ -245,9 +317,7 @@ def _fit_newton(design, counts, *, ridge, start, tol, max_iter, need_info) -> Ne
             scale[worse] *= 0.5
         params[active] += scale[:, None] * step
         active = active[np.abs(scale[:, None] * step).max(1) >= tol]
-        if len(active) == 0:
-            break
-    else:
+    if len(active):
         raise HumansError(
             f"Newton's method did not converge for {len(active)} of {batch} count table(s) within "
             f"max_iter={max_iter} iterations (tol={tol}); check for models that won or lost every comparison."
