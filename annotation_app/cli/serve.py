@@ -49,6 +49,7 @@ def serve(study_dir: str, db: str | None, host: str, port: int) -> None:
     """
     server = build_server(ServeConfig(Path(study_dir), Path(db) if db else None, host=host, port=port))
     run_server(server, announce=_announce(server))
+    click.echo(f"Stopped; the votes are in {server.config.db_path}")
 
 
 @click.command(name="demo")
@@ -71,6 +72,7 @@ def demo(directory: str | None, host: str, port: int) -> None:
     init_study(target)
     server = build_server(ServeConfig(target, host=host, port=port))
     run_server(server, announce=_announce(server))
+    click.echo(f"Stopped; the demo study and its votes stay in {target}")
 
 
 COMMANDS = [serve, demo]

@@ -38,7 +38,7 @@ RATER_JS = Path(__file__).with_name("rater.js")
 
 _TRIAL_STAGES = ("practice", "trials")
 _DONE_STAGES = ("done", "screened_out")
-_LOCK_NOTE = "🔒 Listen to both conversations to the end; then the answer buttons unlock."
+_LOCK_NOTE = "Listen to both conversations to the end; then the answer buttons unlock."
 
 
 @dataclass(frozen=True)
