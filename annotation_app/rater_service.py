@@ -10,6 +10,7 @@ import json
 import math
 import re
 import secrets
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -65,9 +66,16 @@ MAX_REASON_CHARS = 2000
 #: Practice trials a rater may fail before the study's ``on_attention_fail`` rule applies.
 PRACTICE_EXTRA_ATTEMPTS = 2
 
+#: Tolerance of the listening floor for rounding (seconds).
+_CLOCK_SLACK_S = 1e-6
+
 _URL_ID = re.compile(r"^[A-Za-z0-9_-]+$")
 _TYPED_ID = re.compile(r"^[A-Za-z0-9._@-]+$")
 _EVENT_KINDS = frozenset({"play", "pause", "ended", "seeked"})
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _shown(value: str) -> str:
@@ -130,6 +138,7 @@ class RaterService:
         self.cache = AudioCache(cache_dir)
         self.clock = clock
         self.rng = rng if rng is not None else np.random.default_rng()
+        self._rng_lock = threading.Lock()  # numpy generators are not thread-safe; server threads share this one
         self.cache.add_study(study)
         gold = gold_items(study, self.cache)
         store.import_study(study, gold, now=clock())
@@ -206,9 +215,9 @@ class RaterService:
             raise InvalidRaterId("Please type your participant id (the one you were given for this study).")
         row = self.store.rater_by_external_id(record["external_id"])
         if row is None:
-            positions = sorted(
-                int(p) + 1 for p in self.rng.choice(self.total, size=self.attention_quota, replace=False)
-            )
+            with self._rng_lock:
+                drawn = self.rng.choice(self.total, size=self.attention_quota, replace=False)
+            positions = sorted(int(p) + 1 for p in drawn)
             record |= {
                 "token": secrets.token_urlsafe(24),
                 "stage": "consent" if self.config.consent.strip() else "instructions",
@@ -294,11 +303,15 @@ class RaterService:
             row["id"],
             phase,
             position,
-            lambda reader, _now: self.scheduler.choose(reader, row["id"], kind),
+            lambda reader, _now: self._choose(reader, row["id"], kind),
             now=now,
             expire_before=now - timeout_s,
             token=secrets.token_urlsafe(18),
         )
+
+    def _choose(self, reader, rater_id: int, kind: str) -> dict | None:
+        with self._rng_lock:
+            return self.scheduler.choose(reader, rater_id, kind)
 
     def _finish(self, rater_id: int, now: float) -> None:
         self.store.update_rater(rater_id, stage="done", finished_at=now, completion_code=self.config.completion.code)
@@ -319,7 +332,7 @@ class RaterService:
             practice=practice,
             left=self._views[a["left_conversation_id"]],
             right=self._views[right] if right is not None else None,
-            min_wait_s=round(self._min_wait(a), 3),
+            min_wait_s=math.ceil(self._min_wait(a) * 1000) / 1000,
         )
 
     def _assignment(self, row: dict, trial_token: str) -> dict:
@@ -377,7 +390,7 @@ class RaterService:
                     raise InvalidAnswer("Choose either 'both bad' or a preference, not both.")
             elif answer.preference is None:
                 raise InvalidAnswer("Please choose which conversation you prefer.")
-            elif not isinstance(answer.preference, int) or not -half <= answer.preference <= half:
+            elif not _is_int(answer.preference) or not -half <= answer.preference <= half:
                 raise InvalidAnswer(
                     f"The preference {answer.preference!r} is not on this study's {rating.preference_points}-point "
                     f"scale; choose a value from {-half} to {half}."
@@ -393,7 +406,7 @@ class RaterService:
                 continue
             if value is None:
                 raise InvalidAnswer(f"Please rate the {side} conversation (1 to {rating.likert_points}).")
-            if not isinstance(value, int) or not 1 <= value <= rating.likert_points:
+            if not _is_int(value) or not 1 <= value <= rating.likert_points:
                 raise InvalidAnswer(
                     f"The rating {value!r} of the {side} conversation is outside 1 to {rating.likert_points}; "
                     "choose a value on the scale."
@@ -406,7 +419,7 @@ class RaterService:
                 f"Your reason is {len(reason)} characters long; please shorten it to at most {MAX_REASON_CHARS}."
             )
         tz = answer.client_tz_offset_min
-        if tz is not None and (not isinstance(tz, int) or not -900 <= tz <= 900):
+        if tz is not None and (not _is_int(tz) or not -900 <= tz <= 900):
             raise InvalidAnswer(f"The time zone offset {tz!r} is not a number of minutes between -900 and 900.")
 
     def _passed(self, a: dict, answer: Answer) -> tuple[bool, str]:
@@ -442,10 +455,12 @@ class RaterService:
             raise TooSoon("This trial was not shown yet; reload the page and listen to both conversations.")
         elapsed = now - a["shown_at"]
         wait = self._min_wait(a)
-        if elapsed < wait:
+        if elapsed + _CLOCK_SLACK_S < wait:
+            audio = wait / self.config.quality.min_listen_fraction
             raise TooSoon(
-                f"Please listen to both conversations to the end before you answer: they last {wait:.0f} seconds "
-                f"together and only {elapsed:.0f} seconds have passed; try again in {math.ceil(wait - elapsed)} s."
+                f"Please listen to both conversations to the end before you answer: they last {audio:.0f} seconds "
+                f"together and only {elapsed:.0f} seconds have passed since they were shown; try again in "
+                f"{max(1, math.ceil(wait - elapsed))} s."
             )
         vote = self._vote_record(row, a, answer, now)
         events = self._event_rows(row, a, answer.events, now)
