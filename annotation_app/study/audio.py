@@ -84,12 +84,15 @@ def probe_audio(path: Path, name: str) -> AudioInfo:
     if not path.is_file():
         raise HumansError(f"{name} is a folder, not an audio file; name a file")
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as f:
+            head = f.read(12)
+            f.seek(0)
+            digest = hashlib.file_digest(f, "sha256").hexdigest()
     except OSError as exc:
         raise HumansError(f"{name} cannot be read ({exc.strerror}); check its permissions") from None
-    if not data:
+    if not head:
         raise HumansError(f"{name} is empty (0 bytes); replace it with the real recording")
-    found = _sniff(data)
+    found = _sniff(head)
     if found is not None and found != _CONTAINER[suffix]:
         raise HumansError(f"{name} holds {found} audio, not {suffix[1:].upper()}; rename or convert it")
     try:
@@ -106,4 +109,4 @@ def probe_audio(path: Path, name: str) -> AudioInfo:
     duration = float(getattr(audio.info, "length", 0.0) or 0.0)
     if duration <= 0:
         raise HumansError(f"{name} has no sound (duration 0 s); replace it with the real recording")
-    return AudioInfo(duration_s=duration, sha256=hashlib.sha256(data).hexdigest())
+    return AudioInfo(duration_s=duration, sha256=digest)

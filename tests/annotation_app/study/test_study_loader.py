@@ -119,12 +119,17 @@ def test_content_hash_is_stable_and_independent_of_location(demo, tmp_path):
 
 @pytest.mark.parametrize(
     "change",
-    ["audio-bytes", "config", "transcript", "gold-flag"],
+    ["audio-bytes", "config", "transcript", "gold-flag", "yaml-comment"],
 )
 def test_content_hash_changes_when_the_study_changes(study_dir, change):
     original = load_study(study_dir).content_hash
     if change == "audio-bytes":
         write_wav(study_dir / "audio" / "a3.wav", seconds=0.6)
+    elif change == "yaml-comment":  # the hash covers the normalised config, not the file's text
+        text = "# a comment\n" + (study_dir / "study.yaml").read_text().replace(
+            "title: Test study", "title: 'Test study'"
+        )
+        (study_dir / "study.yaml").write_text(text)
     elif change == "config":
         text = (study_dir / "study.yaml").read_text().replace("raters_per_pair: 2", "raters_per_pair: 3")
         (study_dir / "study.yaml").write_text(text)
@@ -138,7 +143,7 @@ def test_content_hash_changes_when_the_study_changes(study_dir, change):
         lines[0] = json.dumps(record)
         (study_dir / "conversations.jsonl").write_text("\n".join(lines) + "\n")
     changed = load_study(study_dir).content_hash
-    assert (changed == original) is (change == "gold-flag")
+    assert (changed == original) is (change in {"gold-flag", "yaml-comment"})
 
 
 def _jsonl_to_csv(root: Path) -> None:
