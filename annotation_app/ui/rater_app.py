@@ -39,6 +39,7 @@ RATER_JS = Path(__file__).with_name("rater.js")
 _TRIAL_STAGES = ("practice", "trials")
 _DONE_STAGES = ("done", "screened_out")
 _LOCK_NOTE = "Listen to both conversations to the end; then the answer buttons unlock."
+_LOCK_NOTE_ONE = "Listen to the conversation to the end; then the answer buttons unlock."
 
 
 @dataclass(frozen=True)
@@ -184,7 +185,7 @@ def _layout(settings: RaterAppSettings) -> _Page:
         c["begin"] = gr.Button("Begin", variant="primary", elem_id="humans-begin")
     with gr.Column(visible=False) as c["trial_page"]:
         c["players"] = gr.HTML("", js_on_load=None, elem_id="humans-players")
-        gr.Markdown(_LOCK_NOTE, elem_id="humans-lock-note")
+        gr.Markdown(_LOCK_NOTE if shows_preference(rating) else _LOCK_NOTE_ONE, elem_id="humans-lock-note")
         with gr.Column(elem_id="humans-vote"):
             pairwise = shows_preference(rating)
             c["preference"] = gr.Radio(
