@@ -14,7 +14,7 @@ from pathlib import Path, PurePosixPath
 
 from analysis.errors import HumansError
 from annotation_app.study.audio import AudioInfo, probe_audio
-from annotation_app.study.config import STUDY_FILE, read_config
+from annotation_app.study.config import read_config
 from annotation_app.study.conversations import RawConversation, read_conversations
 from annotation_app.study.model import Conversation, Study, StudyConfig, Turn
 from annotation_app.study.problems import Problem, StudyValidationError
@@ -98,7 +98,7 @@ def _load(root: Path) -> tuple[Study | None, list[Problem]]:
     problems = list(reading.problems)
     file, raw = read_conversations(root, problems)
     conversations = _build_conversations(root, file, raw, problems)
-    _check_relations(reading.config, reading.lines, file, raw, problems)
+    _check_relations(reading.config, file, raw, problems)
     if problems:
         return None, problems
     return Study(root, reading.config, conversations, content_hash(reading.config, conversations)), []
@@ -141,10 +141,8 @@ def _build_conversations(
     return tuple(out)
 
 
-def _check_relations(
-    config: StudyConfig, lines: dict[str, int], file: str, raw: list[RawConversation], problems: list[Problem]
-) -> None:
-    """Ids, assistant turns, one conversation per model and scenario, models per scenario, attention checks."""
+def _check_relations(config: StudyConfig, file: str, raw: list[RawConversation], problems: list[Problem]) -> None:
+    """Ids, assistant turns, one conversation per model and scenario, models per scenario, gold pairing."""
     first_line: dict[str, int] = {}
     slot: dict[tuple[str, str], RawConversation] = {}
     models: dict[str, set[str]] = defaultdict(set)
@@ -214,15 +212,3 @@ def _check_relations(
                     f"conversation to pair it with; use a scenario that the models answered",
                 )
             )
-    # Only when asked for explicitly: with the default, a study without gold conversations simply has no checks.
-    checks = config.quality.attention_checks
-    if checks > 0 and raw and not gold and "quality.attention_checks" in lines:
-        problems.append(
-            Problem(
-                STUDY_FILE,
-                lines.get("quality.attention_checks"),
-                "quality.attention_checks",
-                f'is {checks} but no conversation is marked "gold_bad": true in {file}; mark a deliberately bad '
-                f"conversation or set attention_checks: 0",
-            )
-        )

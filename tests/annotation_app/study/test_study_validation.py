@@ -175,12 +175,6 @@ CASES = [
         ("study.yaml", 1, "title"),
         "must be text (put it in quotes if it looks like a number or a date), found 2026 (a number)",
     ),
-    (
-        "attention-checks-without-gold",
-        _yaml("attention_checks: 0", "attention_checks: 2"),
-        ("study.yaml", 8, "quality.attention_checks"),
-        'is 2 but no conversation is marked "gold_bad": true in conversations.jsonl',
-    ),
     # --- conversations.jsonl ---
     (
         "conversations-missing",
@@ -443,3 +437,11 @@ def test_unreadable_audio(study_dir):
 def test_problem_str_names_file_line_and_field():
     assert str(Problem("study.yaml", 3, "rating.scheme", "bad")) == "study.yaml line 3 (rating.scheme): bad"
     assert str(Problem("conversations.jsonl", None, None, "missing")) == "conversations.jsonl: missing"
+
+
+def test_attention_checks_without_gold_conversations_are_valid(study_dir):
+    # The scheduler generates checks (assistant turns silenced) when the study marks no gold_bad conversation.
+    _yaml("attention_checks: 0", "attention_checks: 2")(study_dir)
+    study = load_study(study_dir)
+    assert study.config.quality.attention_checks == 2
+    assert not any(c.gold_bad for c in study.conversations)
