@@ -15,7 +15,7 @@ import click
 from analysis.errors import HumansError
 
 #: Modules under ``annotation_app.cli`` whose click commands are added to ``humans`` (each exports ``COMMANDS``).
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("select",)
 
 
 class HumansGroup(click.Group):

@@ -1,0 +1,158 @@
+"""Regression of human scores on benchmark item scores, judged by leave-one-model-out prediction.
+
+A model's human score :math:`h_m` (e.g. the ``human_score`` column that ``humans scores`` writes) is predicted
+from its scores on a subset :math:`S` of items by a linear model :math:`\\hat h_m = b + \\sum_{j \\in S} w_j s_{mj}`
+fitted on the other models:
+
+* ``ridge``: :math:`\\min \\lVert h - b - Xw\\rVert^2 + \\alpha\\lVert w\\rVert^2`, :math:`\\alpha` chosen by
+  efficient leave-one-out (generalised cross-validation) among 25 values in :math:`[10^{-3}, 10^{3}]`;
+* ``lasso``: the L1 penalty, :math:`\\alpha` by 5-fold cross-validation (:class:`sklearn.linear_model.LassoCV`);
+* ``ols``: plain least squares (minimum-norm solution when there are more items than models).
+
+:func:`compare_human_regression` puts a selected subset against three references, all scored by
+leave-one-model-out Pearson/Spearman/Kendall/MAE with the human score: the raw full-benchmark score, a regression
+on the full benchmark with task-level features (the task means), and regressions on random subsets of the same
+size. The subset is selected inside the loop, on the training models only, with the human score as target, so no
+held-out information leaks into the selection.
+
+References
+----------
+Hoerl, A. E., Kennard, R. W. (1970). Ridge regression. Technometrics 12, 55–67.
+Golub, G. H., Heath, M., Wahba, G. (1979). Generalized cross-validation as a method for choosing a good ridge
+parameter. Technometrics 21, 215–223.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LassoCV, LinearRegression, RidgeCV
+
+from analysis.benchmark_data import BenchmarkData
+from analysis.errors import HumansError
+
+__all__ = ["REGRESSORS", "compare_human_regression", "fit_regressor", "fit_ridge", "loo_predictions", "task_means"]
+
+#: Regression models of human scores on item scores.
+REGRESSORS = ("ridge", "lasso", "ols")
+_RIDGE_ALPHAS = np.logspace(-3, 3, 25)
+
+
+def fit_ridge(x: np.ndarray, y: np.ndarray) -> RidgeCV:
+    """Ridge regression of ``y`` on ``x`` with the penalty chosen by generalised cross-validation."""
+    return RidgeCV(alphas=_RIDGE_ALPHAS).fit(x, y)
+
+
+def fit_regressor(x: np.ndarray, y: np.ndarray, regressor: str = "ridge"):
+    """Fit the linear model ``regressor`` (ridge, lasso or ols); returns a fitted scikit-learn estimator."""
+    if regressor not in REGRESSORS:
+        raise HumansError(f"regressor {regressor!r} is not one of {', '.join(REGRESSORS)}.")
+    if regressor == "ridge":
+        return fit_ridge(x, y)
+    if regressor == "ols":
+        return LinearRegression().fit(x, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return LassoCV(cv=min(5, len(y)), n_alphas=30, max_iter=5000).fit(x, y)
+
+
+def loo_predictions(x: np.ndarray, y: np.ndarray, regressor: str = "ridge") -> np.ndarray:
+    """Leave-one-model-out predictions: row ``i`` predicted by the model fitted on all other rows."""
+    n = len(y)
+    out = np.empty(n)
+    for i in range(n):
+        train = np.arange(n) != i
+        out[i] = fit_regressor(x[train], y[train], regressor).predict(x[i : i + 1])[0]
+    return out
+
+
+def task_means(data: BenchmarkData) -> np.ndarray:
+    """Per-model mean score of every task, shape (n_models, n_tasks) (the full benchmark's task-level features)."""
+    codes = data.task_codes
+    counts = np.bincount(codes)
+    onehot = np.zeros((data.n_items, len(counts)))
+    onehot[np.arange(data.n_items), codes] = 1.0 / counts[codes]
+    return data.scores @ onehot
+
+
+def compare_human_regression(
+    data: BenchmarkData,
+    human: np.ndarray,
+    *,
+    method: str = "greedy_forward",
+    size: int = 50,
+    regressor: str = "ridge",
+    n_random: int = 20,
+    average: str = "macro",
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Leave-one-model-out agreement with human scores of a selected subset's regression and its references.
+
+    Parameters
+    ----------
+    data : BenchmarkData
+        Item scores.
+    human : ndarray of shape (n_models,)
+        Human scores aligned with ``data.models``.
+    method : str, default "greedy_forward"
+        Selection method (a name in :data:`analysis.selection.METHODS`), run on the training models of each fold
+        with the human score as target.
+    size : int, default 50
+        Subset size (also of the random subsets).
+    regressor : {"ridge", "lasso", "ols"}, default "ridge"
+        Linear model of human score on item scores (and on task means for the full-benchmark regression).
+    n_random : int, default 20
+        Random subsets averaged for the random reference.
+    average : {"macro", "micro"}, default "macro"
+        Definition of the raw full score.
+    seed : int, default 0
+        Seed of the random subsets and stochastic selectors.
+
+    Returns
+    -------
+    DataFrame
+        Rows ``full_score``, ``full_benchmark_regression``, ``random_subset_regression``, ``subset_regression``;
+        columns ``comparison, pearson, spearman, kendall, mae, pearson_sd`` (sd over random subsets, else 0).
+    """
+    from analysis.evaluation import agreement  # evaluation imports this module
+    from analysis.selection import METHODS, TrainingSet
+
+    human = np.asarray(human, dtype=np.float64)
+    if human.shape != (data.n_models,):
+        raise HumansError(f"human scores must be one number per model ({data.n_models}); got shape {human.shape}.")
+    if method not in METHODS:
+        raise HumansError(f"unknown selection method {method!r}; choose from {', '.join(METHODS)}.")
+    if not 1 <= size <= data.n_items:
+        raise HumansError(f"subset size {size} must be between 1 and the {data.n_items} items.")
+    rng = np.random.default_rng(seed)
+    n = data.n_models
+    rows = [{"comparison": "full_score", **agreement(data.full_score(average), human), "pearson_sd": 0.0}]
+    feats = task_means(data)
+    rows.append(
+        {
+            "comparison": "full_benchmark_regression",
+            **agreement(loo_predictions(feats, human, regressor), human),
+            "pearson_sd": 0.0,
+        }
+    )
+    rand = []
+    for _ in range(n_random):
+        items = rng.choice(data.n_items, size, replace=False)
+        rand.append(agreement(loo_predictions(data.scores[:, items], human, regressor), human))
+    rand_df = pd.DataFrame(rand)
+    rows.append(
+        {"comparison": "random_subset_regression", **rand_df.mean().to_dict(), "pearson_sd": rand_df["pearson"].std()}
+    )
+    tasks, weights = data.task_codes, data.item_weights(average)
+    pred = np.empty(n)
+    for i in range(n):
+        train = np.arange(n) != i
+        ts = TrainingSet(data.scores[train], tasks, weights, human[train])
+        items = METHODS[method](size=size, random_state=[seed, i]).fit(ts).items_
+        reg = fit_regressor(data.scores[np.ix_(train, items)], human[train], regressor)
+        pred[i] = reg.predict(data.scores[i : i + 1, items])[0]
+    rows.append({"comparison": "subset_regression", **agreement(pred, human), "pearson_sd": 0.0})
+    return pd.DataFrame(rows)

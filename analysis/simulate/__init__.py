@@ -1,0 +1,5 @@
+"""Simulated studies and benchmarks with a known truth, so every analysis can be checked against it."""
+
+from analysis.simulate.benchmark import SimulatedBenchmark, simulate_benchmark
+
+__all__ = ["SimulatedBenchmark", "simulate_benchmark"]
