@@ -177,7 +177,7 @@ def _check_range(scores: np.ndarray, source: str, models: np.ndarray, items: np.
         return
     rows, cols = np.nonzero(bad)
     shown = "; ".join(
-        f"model {models[r]!r} item {items[c]!r} = {scores[r, c]!r}" for r, c in zip(rows[:3], cols[:3], strict=True)
+        f"model {models[r]!r} item {items[c]!r} = {float(scores[r, c])!r}" for r, c in zip(rows[:3], cols[:3], strict=True)
     )
     raise HumansError(
         f"{source}: {len(rows)} score(s) are missing or outside [0, 1] ({shown}); rescale them to [0, 1] "
@@ -211,7 +211,7 @@ def from_long(frame: pd.DataFrame, source: str = "long table") -> BenchmarkData:
     if len(bad):
         rows = ", ".join(str(int(r) + 2) for r in bad[:5])  # +2: header line and 1-based rows
         raise HumansError(
-            f"{source} row(s) {rows}: score {frame['score'].iloc[bad[0]]!r} is missing or outside [0, 1] "
+            f"{source} row(s) {rows}: score {frame['score'].tolist()[bad[0]]!r} is missing or outside [0, 1] "
             f"({len(bad)} such rows); rescale scores to [0, 1]."
         )
     dup = frame.duplicated(["model", "item"], keep="first").to_numpy()

@@ -25,9 +25,10 @@ def weighted_kmeans_anchors(
     if k > FINE_K or n <= FINE_K:
         centers, labels, dist = weighted_kmeans(points, weight, k, rng)
     else:
+        fine_seed = int(rng.integers(2**63 - 1))  # drawn even when cached, so the stream does not depend on the cache
         fine = None if cache is None else cache.get(key)
         if fine is None:
-            fine = weighted_kmeans(points, weight, FINE_K, rng)
+            fine = weighted_kmeans(points, weight, FINE_K, np.random.default_rng(fine_seed))
             if cache is not None:
                 cache[key] = fine
         if k == FINE_K:
