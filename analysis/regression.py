@@ -105,7 +105,7 @@ def fit_regressor(x: np.ndarray, y: np.ndarray, regressor: str = "ridge"):
         return LinearRegression().fit(x, y)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        return LassoCV(cv=min(5, len(y)), n_alphas=30, max_iter=5000).fit(x, y)
+        return LassoCV(cv=min(5, len(y)), alphas=30, max_iter=5000).fit(x, y)
 
 
 def loo_predictions(x: np.ndarray, y: np.ndarray, regressor: str = "ridge") -> np.ndarray:
