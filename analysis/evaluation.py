@@ -84,7 +84,7 @@ class SelectionEvaluation:
         cols = [c for c in self.results.columns if c.split("_")[-1] in METRICS]
         grouped = self.results.groupby(["method", "size"], sort=False)[cols]
         mean, sd = grouped.mean(), grouped.std(ddof=1).fillna(0.0)
-        out = mean.join(sd, rsuffix="_sd").reset_index()
+        out = mean.join(sd.add_suffix("_sd")).reset_index()
         out["n_seeds"] = grouped.size().to_numpy()
         return out
 
