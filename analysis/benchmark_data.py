@@ -177,7 +177,8 @@ def _check_range(scores: np.ndarray, source: str, models: np.ndarray, items: np.
         return
     rows, cols = np.nonzero(bad)
     shown = "; ".join(
-        f"model {models[r]!r} item {items[c]!r} = {float(scores[r, c])!r}" for r, c in zip(rows[:3], cols[:3], strict=True)
+        f"model {models[r]!r} item {items[c]!r} = {float(scores[r, c])!r}"
+        for r, c in zip(rows[:3], cols[:3], strict=True)
     )
     raise HumansError(
         f"{source}: {len(rows)} score(s) are missing or outside [0, 1] ({shown}); rescale them to [0, 1] "

@@ -34,7 +34,15 @@ from sklearn.linear_model import LassoCV, LinearRegression
 from analysis.benchmark_data import BenchmarkData
 from analysis.errors import HumansError
 
-__all__ = ["REGRESSORS", "RidgeLOO", "compare_human_regression", "fit_regressor", "fit_ridge", "loo_predictions", "task_means"]
+__all__ = [
+    "REGRESSORS",
+    "RidgeLOO",
+    "compare_human_regression",
+    "fit_regressor",
+    "fit_ridge",
+    "loo_predictions",
+    "task_means",
+]
 
 #: Regression models of human scores on item scores.
 REGRESSORS = ("ridge", "lasso", "ols")

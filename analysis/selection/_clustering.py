@@ -90,15 +90,29 @@ def _shifted_dist(points: np.ndarray, centers: np.ndarray) -> np.ndarray:
 
 
 def weighted_kmeans(
-    points: np.ndarray, weight: np.ndarray, k: int, rng: np.random.Generator, max_iter: int = 10
+    points: np.ndarray,
+    weight: np.ndarray,
+    k: int,
+    rng: np.random.Generator,
+    max_iter: int = 10,
+    max_points: int = 4000,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Weighted k-means (Lloyd, at most ``max_iter`` sweeps, in float32) with k-means++ seeding.
 
     k-means++: Arthur & Vassilvitskii (2007). A few Lloyd sweeps after k-means++ seeding reach within ~2 % of the
     converged inertia on item score vectors, which is all anchor selection needs.
 
+    With more than ``max_points`` points, the centers are fitted on a sample of ``max_points`` draws with
+    probability proportional to weight (duplicates merged into counts: an unbiased stand-in for the weighted
+    objective), and every point is then assigned to its nearest center.
+
     Returns (centers (k, p), label of each point, squared distance of each point to its center).
     """
+    all_points = points.astype(np.float32)
+    if len(points) > max_points and k < max_points // 4:
+        draws = rng.choice(len(points), size=max_points, p=weight / weight.sum())
+        idx, counts = np.unique(draws, return_counts=True)
+        points, weight = points[idx], counts.astype(np.float64)
     n = len(points)
     points = points.astype(np.float32)
     weight = weight.astype(np.float64)
@@ -127,6 +141,7 @@ def weighted_kmeans(
         )
         filled = mass > 0
         centers[filled] = sums[filled] / mass[filled, None]
-    dist = _shifted_dist(points, centers)
+    dist = _shifted_dist(all_points, centers)
     labels = dist.argmin(axis=1)
-    return centers, labels, np.maximum(dist[np.arange(n), labels] + p_sq, 0.0)
+    all_sq = (all_points**2).sum(axis=1)
+    return centers, labels, np.maximum(dist[np.arange(len(all_points)), labels] + all_sq, 0.0)

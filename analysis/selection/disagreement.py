@@ -28,7 +28,10 @@ class DisagreementSelector(SubsetSelector):
     stochastic = True
 
     def _select(self, train: TrainingSet, rng: np.random.Generator):
-        var = train.scores.var(axis=0)
+        if "variance" not in train.cache:
+            pat = train.patterns
+            train.cache["variance"] = pat.matrix.var(axis=0)[pat.inverse]
+        var = train.cache["variance"]
         jitter = rng.random(train.n_items) * 1e-9
         items = np.argpartition(-(var + jitter), self.size - 1)[: self.size]
         return np.sort(items), np.ones(self.size)

@@ -42,7 +42,7 @@ class LassoSelector(SubsetSelector):
     def _select(self, train: TrainingSet, rng: np.random.Generator):
         pat = train.patterns
         corr = item_target_correlation(pat.matrix, train.target)
-        n_screen = min(len(corr), max(500, 3 * self.size))
+        n_screen = min(len(corr), max(600, 3 * self.size))
         key = ("lasso", n_screen)
         if key not in train.cache:
             pool = np.argsort(-corr, kind="stable")[:n_screen]

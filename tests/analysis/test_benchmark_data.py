@@ -108,7 +108,7 @@ def test_missing_path_and_empty_folder_are_clear_errors(tmp_path):
     with pytest.raises(HumansError, match="no such file or folder"):
         load_benchmark(tmp_path / "nope.csv")
     (tmp_path / "empty").mkdir()
-    with pytest.raises(HumansError, match="holds no .csv or .parquet files"):
+    with pytest.raises(HumansError, match=r"holds no \.csv or \.parquet files"):
         load_benchmark(tmp_path / "empty")
 
 

@@ -29,7 +29,7 @@ def study(tmp_path_factory):
 
 
 def test_select_writes_results_summary_plots_and_subsets(study):
-    root, sim = study
+    root, _ = study
     out = root / "out"
     args = ["select", str(root / "items"), "--human", str(root / "scores.csv"), "--methods", "random,irt_fisher",
             "--sizes", "5,20", "--seeds", "2", "--jobs", "1", "--out", str(out)]  # fmt: skip
