@@ -128,7 +128,8 @@ def select(items, human, methods, sizes, cv, folds, seeds, models, average, jobs
         f"{data.n_models} models × {data.n_items} items in {len(data.task_names)} tasks; "
         f"{len(method_names)} methods × {len(size_list)} sizes ({cv})."
     )
-    click.echo(summary.pivot(index="method", columns="size", values="pearson").round(3).to_string())
+    table = summary.pivot(index="method", columns="size", values="pearson").reindex(method_names)
+    click.echo(table.round(3).to_string())
     click.echo(f"best: {best['method']} at {int(best['size'])} items, Pearson {best['pearson']:.3f}; wrote {out}")
 
 
