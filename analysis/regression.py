@@ -135,6 +135,27 @@ def task_means(data: BenchmarkData) -> np.ndarray:
     return data.scores @ onehot
 
 
+def human_baselines(
+    data: BenchmarkData, human: np.ndarray, *, regressor: str = "ridge", average: str = "macro"
+) -> pd.DataFrame:
+    """Agreement with human scores of the raw full score and of a LOO regression on the task means.
+
+    Returns
+    -------
+    DataFrame
+        Rows ``full_score`` and ``full_benchmark_regression``; columns ``comparison, pearson, spearman, kendall,
+        mae``.
+    """
+    from analysis.evaluation import agreement  # evaluation imports this module
+
+    human = np.asarray(human, dtype=np.float64)
+    if human.shape != (data.n_models,):
+        raise HumansError(f"human scores must be one number per model ({data.n_models}); got shape {human.shape}.")
+    full = agreement(data.full_score(average), human)
+    reg = agreement(loo_predictions(task_means(data), human, regressor), human)
+    return pd.DataFrame([{"comparison": "full_score", **full}, {"comparison": "full_benchmark_regression", **reg}])
+
+
 def compare_human_regression(
     data: BenchmarkData,
     human: np.ndarray,
@@ -186,15 +207,9 @@ def compare_human_regression(
         raise HumansError(f"subset size {size} must be between 1 and the {data.n_items} items.")
     rng = np.random.default_rng(seed)
     n = data.n_models
-    rows = [{"comparison": "full_score", **agreement(data.full_score(average), human), "pearson_sd": 0.0}]
-    feats = task_means(data)
-    rows.append(
-        {
-            "comparison": "full_benchmark_regression",
-            **agreement(loo_predictions(feats, human, regressor), human),
-            "pearson_sd": 0.0,
-        }
-    )
+    rows = human_baselines(data, human, regressor=regressor, average=average).to_dict("records")
+    for row in rows:
+        row["pearson_sd"] = 0.0
     rand = []
     for _ in range(n_random):
         items = rng.choice(data.n_items, size, replace=False)

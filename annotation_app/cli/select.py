@@ -12,6 +12,7 @@ from analysis.evaluation import DEFAULT_SIZES, evaluate_selection
 from analysis.human_targets import align_human_scores, read_human_scores
 from analysis.humans_subset import apply_subset as apply_subset_table
 from analysis.humans_subset import fit_humans_subsets, read_subset
+from analysis.regression import human_baselines
 from analysis.selection import METHODS
 from analysis.selection_plot import plot_selection
 
@@ -81,9 +82,13 @@ def select(items, human, methods, sizes, cv, folds, seeds, models, average, jobs
     """Evaluate subset-selection methods on item-level results and write HUMANS subset files.
 
     ITEMS is a long or wide CSV/Parquet file, or a folder of wide CSVs (one per task). Writes results.csv (one
-    row per method, size and seed: pearson, spearman, kendall, mae with the full score, plus human_* columns
-    with --human), summary.csv (mean and sd over seeds), correlation_vs_size.png (and
-    human_correlation_vs_size.png with --human) and subsets/<method>_<size>.csv fitted on all models.
+    row per method, size and seed: pearson, spearman, kendall, mae of the cross-validated estimate with the
+    full score), summary.csv (mean and sd over seeds), predictions.csv, correlation_vs_size.png and
+    subsets/<method>_<size>.csv fitted on all models. With --human, results.csv also has human_pearson,
+    human_spearman, human_kendall, human_mae: a ridge regression of the human score on the subset's items
+    (subset chosen on the training models with the human score as target), predicted for held-out models; and
+    human_baselines.csv holds the raw full score and a regression on the task means, for comparison (the
+    random method's human_* columns are the random-subset reference).
 
     Example:
 
@@ -115,6 +120,8 @@ def select(items, human, methods, sizes, cv, folds, seeds, models, average, jobs
     ev.predictions.to_csv(out / "predictions.csv", index=False)
     plot_selection(summary, out / "correlation_vs_size.png")
     if human_scores is not None:
+        baselines = human_baselines(data, human_scores, average=average)
+        baselines.to_csv(out / "human_baselines.csv", index=False)
         plot_selection(
             summary,
             out / "human_correlation_vs_size.png",
@@ -130,6 +137,12 @@ def select(items, human, methods, sizes, cv, folds, seeds, models, average, jobs
     )
     table = summary.pivot(index="method", columns="size", values="pearson").reindex(method_names)
     click.echo(table.round(3).to_string())
+    if human_scores is not None:
+        click.echo(
+            "human score (LOO Pearson): " + ", ".join(f"{r.comparison} {r.pearson:.3f}" for r in baselines.itertuples())
+        )
+        hp = summary.pivot(index="method", columns="size", values="human_pearson").reindex(method_names)
+        click.echo("subset regressions:\n" + hp.round(3).to_string())
     click.echo(f"best: {best['method']} at {int(best['size'])} items, Pearson {best['pearson']:.3f}; wrote {out}")
 
 

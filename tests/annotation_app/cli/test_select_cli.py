@@ -42,6 +42,9 @@ def test_select_writes_results_summary_plots_and_subsets(study):
     assert len(res) == 2 * 2 + 2
     assert (out / "correlation_vs_size.png").read_bytes()[:4] == b"\x89PNG"
     assert (out / "human_correlation_vs_size.png").exists()
+    base = pd.read_csv(out / "human_baselines.csv")
+    assert base["comparison"].tolist() == ["full_score", "full_benchmark_regression"]
+    assert "human score (LOO Pearson): full_score" in result.output
     subset = pd.read_csv(out / "subsets" / "irt_fisher_20.csv")
     assert tuple(subset.columns) == SUBSET_COLUMNS and len(subset) == 20
     assert sorted(p.name for p in (out / "subsets").iterdir()) == [
