@@ -177,7 +177,13 @@ class SubsetSelector:
             The training models' item scores (a bare matrix is one task with uniform weights).
         """
         if not isinstance(train, TrainingSet):
-            train = TrainingSet(np.asarray(train, dtype=np.float64))
+            matrix = np.asarray(train, dtype=np.float64)
+            if matrix.ndim != 2 or not ((matrix >= 0) & (matrix <= 1)).all():
+                raise HumansError(
+                    f"training scores must be a (models × items) matrix of numbers in [0, 1]; got shape {matrix.shape} "
+                    "or values outside [0, 1]."
+                )
+            train = TrainingSet(matrix)
         estimator = self.estimator or self.default_estimator
         if estimator not in ESTIMATORS:
             raise HumansError(f"estimator {estimator!r} is not one of {', '.join(ESTIMATORS)}.")

@@ -88,6 +88,8 @@ def test_stratified_allocates_items_to_tasks_by_their_weight(train):
 def test_a_bare_matrix_is_one_task_with_uniform_weights(sim):
     sel = METHODS["anchor_points"](size=10, random_state=0).fit(sim.data.scores[:10])
     assert sel.weights_.sum() == pytest.approx(1.0)
+    with pytest.raises(HumansError, match=r"matrix of numbers in \[0, 1\]"):
+        RandomSelector(size=2).fit(np.full((4, 3), 2.0))
 
 
 def test_estimators_mean_and_calibrated_differ_only_by_a_line(train, sim):
