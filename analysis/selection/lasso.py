@@ -5,9 +5,11 @@ Model: regress the target :math:`y_m` (full score or human score) of the trainin
 .. math:: \\min_{\\beta \\ge 0} \\tfrac{1}{2M}\\lVert y_c - X_c\\beta\\rVert^2
           + \\lambda\\left(\\rho\\lVert\\beta\\rVert_1 + \\tfrac{1-\\rho}{2}\\lVert\\beta\\rVert_2^2\\right),
 
-(centred data, non-negative coefficients, :math:`\\rho = 0.5`; the small ridge part lets more than :math:`M` items
+(centred data, non-negative coefficients, :math:`\\rho = 0.1`; the ridge part lets more than :math:`M` items
 enter, which a pure lasso cannot). Along the regularisation path we stop at the first :math:`\\lambda` with at
-least :math:`k` non-zero coefficients and keep the :math:`k` largest; the coefficients are the weights. To keep
+least :math:`k` non-zero coefficients and keep the :math:`k` largest. The items get equal weights: coefficients
+fitted on a handful of training models are too noisy to weight by (on nlu-test-sets, k = 50, LOO Pearson 0.87
+with coefficient weights vs 0.90 with equal weights). To keep
 the path cheap, only the distinct item columns with the largest correlations with the target enter the path
 (sure independence screening, Fan & Lv 2008). Calibrated estimator.
 
@@ -51,7 +53,7 @@ class LassoSelector(SubsetSelector):
             y = train.target - train.target.mean()
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConvergenceWarning)
-                _, coefs, _ = enet_path(x, y, l1_ratio=0.5, positive=True, alphas=30, eps=1e-3, max_iter=300)
+                _, coefs, _ = enet_path(x, y, l1_ratio=0.1, positive=True, alphas=30, eps=1e-3, max_iter=300)
             train.cache[key] = pool, coefs
         pool, coefs = train.cache[key]
         nonzero = (coefs > 0).sum(axis=0)
@@ -60,8 +62,6 @@ class LassoSelector(SubsetSelector):
         ranked = np.lexsort((-corr[pool], -coef))  # by coefficient, then by correlation for the zero ones
         top = ranked[: self.size]
         chosen = pool[top]
-        weights = np.where(coef[top] > 0, coef[top], 0.0)
-        if weights.sum() <= 0:
-            weights = np.ones(len(top))
+        weights = np.ones(len(top))
         items = patterns_to_items(chosen, pat, rng)
         return fill_to_size(items, weights, self.size, train.n_items, rng)
