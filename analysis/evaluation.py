@@ -26,7 +26,7 @@ from tqdm.auto import tqdm
 from analysis.benchmark_data import BenchmarkData
 from analysis.errors import HumansError
 from analysis.regression import fit_ridge
-from analysis.selection import METHODS, TrainingSet
+from analysis.selection import ESTIMATORS, METHODS, TrainingSet
 
 __all__ = ["DEFAULT_SIZES", "METRICS", "SelectionEvaluation", "agreement", "evaluate_selection", "model_folds"]
 
@@ -177,6 +177,13 @@ def evaluate_selection(
     unknown = [m for m in names if m not in METHODS]
     if unknown:
         raise HumansError(f"unknown selection method(s) {', '.join(unknown)}; choose from {', '.join(METHODS)}.")
+    if estimator is not None and estimator not in ESTIMATORS:
+        raise HumansError(f"estimator {estimator!r} is not one of {', '.join(ESTIMATORS)}.")
+    if estimator == "pirt" and any(not n.startswith("irt") for n in names):
+        raise HumansError(
+            f"estimator 'pirt' needs IRT methods; drop {', '.join(n for n in names if not n.startswith('irt'))} "
+            "or use mean/calibrated."
+        )
     sizes = tuple(int(s) for s in sizes)
     bad = [s for s in sizes if not 1 <= s <= data.n_items]
     if bad:

@@ -70,6 +70,12 @@ def _parse_methods(text: str) -> list[str]:
     show_default=True,
     help="Full score: mean over tasks (macro) or over items (micro).",
 )
+@click.option(
+    "--estimator",
+    type=click.Choice(["mean", "calibrated", "pirt"]),
+    default=None,
+    help="Full-score estimator for every method (default: each method's own; pirt only for irt_* methods).",
+)
 @click.option("--jobs", default=2, show_default=True, help="Parallel processes over folds.")
 @click.option(
     "--out",
@@ -78,7 +84,7 @@ def _parse_methods(text: str) -> list[str]:
     show_default=True,
     help="Output folder for results.csv, summary.csv, plots and subsets/.",
 )
-def select(items, human, methods, sizes, cv, folds, seeds, models, average, jobs, out):
+def select(items, human, methods, sizes, cv, folds, seeds, models, average, estimator, jobs, out):
     """Evaluate subset-selection methods on item-level results and write HUMANS subset files.
 
     ITEMS is a long or wide CSV/Parquet file, or a folder of wide CSVs (one per task). Writes results.csv (one
@@ -108,6 +114,7 @@ def select(items, human, methods, sizes, cv, folds, seeds, models, average, jobs
         n_folds=folds,
         n_seeds=seeds,
         average=average,
+        estimator=estimator,
         human=human_scores,
         n_jobs=jobs,
     )

@@ -61,8 +61,9 @@ def test_apply_subset_scores_a_single_new_model(study, tmp_path):
     root, sim = study
     out = root / "out1"
     args = ["select", str(root / "items"), "--methods", "stratified", "--sizes", "6", "--seeds", "1", "--jobs", "1",
-            "--out", str(out)]  # fmt: skip
+            "--estimator", "mean", "--out", str(out)]  # fmt: skip
     assert CliRunner().invoke(cli, args).exit_code == 0
+    assert set(pd.read_csv(out / "results.csv")["estimator"]) == {"mean"}
     long = sim.data.take_models([0]).to_long()
     long.to_csv(tmp_path / "new.csv", index=False)
     result = CliRunner().invoke(
@@ -81,6 +82,7 @@ def test_apply_subset_scores_a_single_new_model(study, tmp_path):
         (["select", "{items}", "--human", "{root}/missing.csv"], "human scores file not found"),
         (["select", "{items}", "--models", "nomatch"], "model filter 'nomatch' matches 0 of 12 models"),
         (["apply-subset", "{root}/missing.csv", "{items}"], "subset file not found"),
+        (["select", "{items}", "--estimator", "pirt", "--methods", "random"], "estimator 'pirt' needs IRT methods"),
     ],
 )
 def test_user_mistakes_are_one_line_errors(study, args, message):
