@@ -8,6 +8,7 @@ import pytest
 
 from analysis.benchmark_data import BenchmarkData, load_benchmark
 from analysis.errors import HumansError
+from tests.conftest import shared_path
 
 ATOL = 1e-12
 
@@ -128,7 +129,6 @@ def test_benchmark_data_defaults_dataset_to_task_and_metric_to_score():
 
 
 def test_nlu_test_sets_load_as_90_by_82756_in_29_tasks():
-    from conftest import shared_path
 
     data = load_benchmark(shared_path("nlu-test-sets"))
     assert data.scores.shape == (90, 82756)
