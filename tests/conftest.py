@@ -24,3 +24,11 @@ def shared_path(*parts: str) -> Path:
 def rng() -> np.random.Generator:
     """A seeded generator, so every random test is reproducible."""
     return np.random.default_rng(20261127)
+
+
+@pytest.fixture(scope="session")
+def nlu_best():
+    """The 18 ``_best`` models of ../shared/data/nlu-test-sets (82,756 items, 29 tasks), parsed once per session."""
+    from analysis.benchmark_data import load_benchmark
+
+    return load_benchmark(shared_path("nlu-test-sets"), models="_best$")

@@ -1,5 +1,6 @@
-"""Simulated studies and benchmarks with a known truth, for testing estimators and the app."""
+"""Simulated studies and benchmarks with a known truth, so every analysis can be checked against it."""
 
+from analysis.simulate.benchmark import SimulatedBenchmark, simulate_benchmark
 from analysis.simulate.votes import simulate_votes
 
-__all__ = ["simulate_votes"]
+__all__ = ["SimulatedBenchmark", "simulate_benchmark", "simulate_votes"]

@@ -15,7 +15,7 @@ import click
 from analysis.errors import HumansError
 
 #: Modules under ``annotation_app.cli`` whose click commands are added to ``humans`` (each exports ``COMMANDS``).
-COMMAND_MODULES: tuple[str, ...] = ("study", "simulate", "scores")
+COMMAND_MODULES: tuple[str, ...] = ("study", "simulate", "scores", "select")
 
 
 class HumansGroup(click.Group):

@@ -1,0 +1,181 @@
+"""HUMANS subset files: a small set of items with weights that predict human preference and the full benchmark.
+
+A subset file is a CSV with one row per item and the columns of the paper's released subsets:
+
+``item, task, dataset, metric, human_preference_weight, full_benchmark_weight, human_regression_bias``
+
+Applied to a model's scores :math:`s_i` on those items it gives
+
+.. math:: \\text{human score} = \\operatorname{clip}\\big(b + \\sum_i w_i s_i,\\ 0,\\ 1\\big), \\qquad
+          \\text{benchmark score} = \\sum_i v_i s_i,
+
+with :math:`w_i` = ``human_preference_weight``, :math:`b` = ``human_regression_bias`` (the same on every row) and
+:math:`v_i` = ``full_benchmark_weight`` (summing to 1: the selector's weighted-mean estimate of the full score).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analysis.benchmark_data import BenchmarkData
+from analysis.errors import HumansError
+
+__all__ = ["SUBSET_COLUMNS", "apply_subset", "fit_humans_subsets", "make_subset_table", "read_subset"]
+
+#: Columns of a HUMANS subset file, in order.
+SUBSET_COLUMNS = (
+    "item",
+    "task",
+    "dataset",
+    "metric",
+    "human_preference_weight",
+    "full_benchmark_weight",
+    "human_regression_bias",
+)
+_NUMERIC = ("human_preference_weight", "full_benchmark_weight", "human_regression_bias")
+
+
+def make_subset_table(
+    data: BenchmarkData,
+    items: np.ndarray,
+    full_benchmark_weight: np.ndarray,
+    human_preference_weight: np.ndarray | None = None,
+    human_regression_bias: float = 0.0,
+) -> pd.DataFrame:
+    """The subset file's table for items at positions ``items`` of ``data`` (human weights 0 when None)."""
+    items = np.asarray(items)
+    w = np.zeros(len(items)) if human_preference_weight is None else np.asarray(human_preference_weight, float)
+    return pd.DataFrame(
+        {
+            "item": data.items[items],
+            "task": data.tasks[items],
+            "dataset": data.datasets[items],
+            "metric": data.metrics[items],
+            "human_preference_weight": w,
+            "full_benchmark_weight": np.asarray(full_benchmark_weight, float),
+            "human_regression_bias": float(human_regression_bias),
+        },
+        columns=list(SUBSET_COLUMNS),
+    )
+
+
+def fit_humans_subsets(
+    data: BenchmarkData,
+    human: np.ndarray | None = None,
+    *,
+    methods: list[str] | tuple[str, ...] = ("irt_fisher",),
+    sizes: tuple[int, ...] = (50,),
+    regressor: str = "ridge",
+    average: str = "macro",
+    random_state: int | None = 0,
+) -> dict[tuple[str, int], pd.DataFrame]:
+    """Select subsets on all models and fit their weights; returns the subset table of every (method, size).
+
+    The selector (target = the full score) gives the items and ``full_benchmark_weight``. With human scores, a
+    method that uses its target re-selects with the human score as target (its ``full_benchmark_weight`` is then
+    uniform, the plain mean of the items), and a ``regressor`` fit of the human score on the items' scores gives
+    ``human_preference_weight`` (coefficients) and ``human_regression_bias`` (intercept). Without human scores the
+    human weights and bias are 0. The training set (distinct patterns, IRT fit) is shared by all methods and sizes.
+
+    Parameters
+    ----------
+    data : BenchmarkData
+    human : ndarray of shape (n_models,), optional
+        Human scores aligned with ``data.models``.
+    methods : sequence of str, default ("irt_fisher",)
+    sizes : tuple of int, default (50,)
+    regressor : {"ridge", "lasso", "ols"}, default "ridge"
+    average : {"macro", "micro"}, default "macro"
+    random_state : int, optional
+
+    Returns
+    -------
+    dict mapping (method, size) to a DataFrame with :data:`SUBSET_COLUMNS`.
+    """
+    from analysis.regression import fit_regressor
+    from analysis.selection import METHODS, TrainingSet
+
+    unknown = [m for m in methods if m not in METHODS]
+    if unknown:
+        raise HumansError(f"unknown selection method(s) {', '.join(unknown)}; choose from {', '.join(METHODS)}.")
+    train = TrainingSet.from_benchmark(data, average=average)
+    hum_train = None
+    if human is not None:
+        human = np.asarray(human, float)
+        hum_train = TrainingSet.from_benchmark(data, average=average, target=human)
+        hum_train.__dict__["patterns"] = train.patterns
+    out = {}
+    for method in methods:
+        cls = METHODS[method]
+        for size in sizes:
+            sel = cls(size=size, random_state=random_state).fit(train)
+            items, v = sel.items_, sel.weights_
+            if human is None:
+                out[method, size] = make_subset_table(data, items, v)
+                continue
+            if cls.uses_target:
+                items = cls(size=size, random_state=random_state).fit(hum_train).items_
+                v = np.full(len(items), 1.0 / len(items))
+            reg = fit_regressor(data.scores[:, items], human, regressor)
+            out[method, size] = make_subset_table(data, items, v, reg.coef_, float(reg.intercept_))
+    return out
+
+
+def read_subset(path: str | Path) -> pd.DataFrame:
+    """Read and check a HUMANS subset file (CSV); raises :class:`HumansError` naming the file and problem."""
+    path = Path(path)
+    try:
+        table = pd.read_csv(path, dtype={"item": str})
+    except FileNotFoundError as exc:
+        raise HumansError(f"{path}: subset file not found; check the path.") from exc
+    except Exception as exc:
+        raise HumansError(f"{path}: cannot be read as CSV ({type(exc).__name__}: {exc}).") from exc
+    missing = [c for c in SUBSET_COLUMNS if c not in table.columns]
+    if missing:
+        raise HumansError(
+            f"{path}: missing column(s) {', '.join(missing)}; a HUMANS subset file has {', '.join(SUBSET_COLUMNS)}."
+        )
+    for col in _NUMERIC:
+        values = pd.to_numeric(table[col], errors="coerce")
+        bad = np.flatnonzero(values.isna().to_numpy())
+        if len(bad):
+            raise HumansError(
+                f"{path} row {bad[0] + 2}: {col} {table[col].iloc[bad[0]]!r} is not a number; fix the value."
+            )
+        table[col] = values.astype(float)
+    if table["item"].duplicated().any():
+        raise HumansError(f"{path}: item {table['item'][table['item'].duplicated()].iloc[0]!r} is listed twice.")
+    if table["human_regression_bias"].nunique() > 1:
+        raise HumansError(f"{path}: human_regression_bias differs between rows; it is one number for the subset.")
+    return table
+
+
+def apply_subset(subset: pd.DataFrame, data: BenchmarkData) -> pd.DataFrame:
+    """Human and benchmark scores of every model in ``data`` from a subset table.
+
+    Returns
+    -------
+    DataFrame
+        ``model, human_score, benchmark_score`` with human score = clip(b + Σ wᵢ sᵢ, 0, 1) and benchmark score =
+        Σ vᵢ sᵢ.
+
+    Raises
+    ------
+    HumansError
+        When the item scores lack some of the subset's items.
+    """
+    position = pd.Index(data.items).get_indexer(subset["item"].astype(str))
+    if (position < 0).any():
+        absent = subset["item"][position < 0]
+        raise HumansError(
+            f"the item scores lack {len(absent)} of the subset's {len(subset)} items (e.g. {absent.iloc[0]!r}); "
+            "score the models on every item of the subset."
+        )
+    x = data.scores[:, position]
+    bias = float(subset["human_regression_bias"].iloc[0]) if len(subset) else 0.0
+    human = np.clip(bias + x @ subset["human_preference_weight"].to_numpy(float), 0.0, 1.0)
+    bench = x @ subset["full_benchmark_weight"].to_numpy(float)
+    return pd.DataFrame({"model": data.models, "human_score": human, "benchmark_score": bench})

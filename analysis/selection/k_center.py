@@ -1,0 +1,63 @@
+"""Diversity selection by greedy k-center (farthest-first traversal) over item score vectors.
+
+Model: embed item :math:`j` as its column of training-model scores :math:`e_j`. Start from the item nearest the
+weighted mean column; then repeatedly add the item farthest (Euclidean) from its nearest chosen item. This is the
+2-approximation to the k-center problem (Gonzalez 1985), used for core-set selection by Sener & Savarese (2018).
+Each item is then assigned to its nearest center; a center's weight is the total full-score weight of its items.
+
+References
+----------
+Gonzalez, T. F. (1985). Clustering to minimize the maximum intercluster distance. Theor. Comput. Sci. 38, 293–306.
+Sener, O., Savarese, S. (2018). Active learning for convolutional neural networks: a core-set approach. ICLR.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from analysis.selection._clustering import fill_to_size, patterns_to_items
+from analysis.selection.base import SubsetSelector, TrainingSet
+
+__all__ = ["KCenterSelector"]
+
+
+def farthest_first(points: np.ndarray, weight: np.ndarray, k: int) -> np.ndarray:
+    """Gonzalez's farthest-first order of up to ``k`` points, starting at the one nearest the weighted mean."""
+    k = min(k, len(points))
+    mean = weight @ points / weight.sum()
+    p_sq = (points**2).sum(axis=1)
+
+    def sq_dist(c: np.ndarray) -> np.ndarray:
+        return p_sq - 2.0 * (points @ c) + c @ c
+
+    centers = [int(np.argmin(sq_dist(mean)))]
+    nearest = sq_dist(points[centers[0]])
+    for _ in range(1, k):
+        nxt = int(np.argmax(nearest))
+        if nearest[nxt] <= 1e-12:
+            break
+        centers.append(nxt)
+        nearest = np.minimum(nearest, sq_dist(points[nxt]))
+    return np.asarray(centers)
+
+
+class KCenterSelector(SubsetSelector):
+    """``k_center``: farthest-first traversal of the item score vectors, Voronoi-mass weights."""
+
+    name = "k_center"
+
+    def _select(self, train: TrainingSet, rng: np.random.Generator):
+        pat = train.patterns
+        points = pat.matrix.T  # (n_patterns, n_models)
+        k = min(self.size, len(points))
+        key = ("k_center", max(k, 200))
+        if key not in train.cache:
+            train.cache[key] = farthest_first(points, pat.weight, key[1])
+        centers = train.cache[key][:k]
+        p_sq = (points**2).sum(axis=1)
+        c = points[centers]
+        dist = p_sq[:, None] - 2 * points @ c.T + (c**2).sum(axis=1)[None, :]
+        owner = dist.argmin(axis=1)
+        weight = np.bincount(owner, weights=pat.weight, minlength=len(centers))
+        items = patterns_to_items(centers, pat, np.random.default_rng(0))
+        return fill_to_size(items, weight, self.size, train.n_items, rng)

@@ -1,0 +1,176 @@
+"""``humans select`` and ``humans apply-subset``: benchmark subsets, their evaluation and HUMANS subset files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from analysis.benchmark_data import load_benchmark
+from analysis.errors import HumansError
+from analysis.evaluation import DEFAULT_SIZES, evaluate_selection
+from analysis.human_targets import align_human_scores, read_human_scores
+from analysis.humans_subset import apply_subset as apply_subset_table
+from analysis.humans_subset import fit_humans_subsets, read_subset
+from analysis.regression import human_baselines
+from analysis.selection import METHODS
+from analysis.selection_plot import plot_selection
+
+__all__ = ["COMMANDS"]
+
+_SIZES = ",".join(map(str, DEFAULT_SIZES))
+
+
+def _parse_sizes(text: str) -> tuple[int, ...]:
+    try:
+        sizes = tuple(int(s) for s in text.split(",") if s.strip())
+    except ValueError as exc:
+        raise HumansError(f"--sizes {text!r} must be comma-separated integers such as {_SIZES}.") from exc
+    if not sizes or min(sizes) < 1:
+        raise HumansError(f"--sizes {text!r} must list positive integers such as {_SIZES}.")
+    return sizes
+
+
+def _parse_methods(text: str) -> list[str]:
+    if text.strip() == "all":
+        return list(METHODS)
+    names = [m.strip() for m in text.split(",") if m.strip()]
+    unknown = [m for m in names if m not in METHODS]
+    if unknown or not names:
+        raise HumansError(
+            f"--methods: unknown method(s) {', '.join(unknown) or '(none)'}; use all or some of {', '.join(METHODS)}."
+        )
+    return names
+
+
+@click.command()
+@click.argument("items", type=click.Path(path_type=Path))
+@click.option(
+    "--human",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="CSV of human scores per model (model + human_score, as `humans scores` writes).",
+)
+@click.option("--methods", default="all", show_default=True, help="Comma-separated selection methods, or all.")
+@click.option("--sizes", default=_SIZES, show_default=True, help="Comma-separated subset sizes.")
+@click.option(
+    "--cv",
+    type=click.Choice(["loo", "kfold"]),
+    default="loo",
+    show_default=True,
+    help="Cross-validation over models: leave-one-model-out or k-fold.",
+)
+@click.option("--folds", default=5, show_default=True, help="Number of folds for --cv kfold.")
+@click.option("--seeds", default=5, show_default=True, help="Repetitions of stochastic methods.")
+@click.option("--models", default=None, help="Regular expression: keep only matching models (e.g. '_best$').")
+@click.option(
+    "--average",
+    type=click.Choice(["macro", "micro"]),
+    default="macro",
+    show_default=True,
+    help="Full score: mean over tasks (macro) or over items (micro).",
+)
+@click.option(
+    "--estimator",
+    type=click.Choice(["mean", "calibrated", "pirt"]),
+    default=None,
+    help="Full-score estimator for every method (default: each method's own; pirt only for irt_* methods).",
+)
+@click.option("--jobs", default=2, show_default=True, help="Parallel processes over folds.")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("selection"),
+    show_default=True,
+    help="Output folder for results.csv, summary.csv, plots and subsets/.",
+)
+def select(items, human, methods, sizes, cv, folds, seeds, models, average, estimator, jobs, out):
+    """Evaluate subset-selection methods on item-level results and write HUMANS subset files.
+
+    ITEMS is a long or wide CSV/Parquet file, or a folder of wide CSVs (one per task). Writes results.csv (one
+    row per method, size and seed: pearson, spearman, kendall, mae of the cross-validated estimate with the
+    full score), summary.csv (mean and sd over seeds), predictions.csv, correlation_vs_size.png and
+    subsets/<method>_<size>.csv fitted on all models. With --human, results.csv also has human_pearson,
+    human_spearman, human_kendall, human_mae: a ridge regression of the human score on the subset's items
+    (subset chosen on the training models with the human score as target), predicted for held-out models; and
+    human_baselines.csv holds the raw full score and a regression on the task means, for comparison (the
+    random method's human_* columns are the random-subset reference).
+
+    Example:
+
+        humans select ../shared/data/nlu-test-sets --models '_best$' --sizes 10,50 --out sel
+    """
+    method_names = _parse_methods(methods)
+    size_list = _parse_sizes(sizes)
+    data = load_benchmark(items, models=models)
+    human_scores = None
+    if human is not None:
+        human_scores = align_human_scores(read_human_scores(human), data.models, str(human))
+    ev = evaluate_selection(
+        data,
+        methods=method_names,
+        sizes=size_list,
+        cv=cv,
+        n_folds=folds,
+        n_seeds=seeds,
+        average=average,
+        estimator=estimator,
+        human=human_scores,
+        n_jobs=jobs,
+    )
+    subsets = fit_humans_subsets(data, human_scores, methods=method_names, sizes=size_list, average=average)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "subsets").mkdir(exist_ok=True)
+    ev.results.to_csv(out / "results.csv", index=False)
+    summary = ev.summary()
+    summary.to_csv(out / "summary.csv", index=False)
+    ev.predictions.to_csv(out / "predictions.csv", index=False)
+    plot_selection(summary, out / "correlation_vs_size.png")
+    if human_scores is not None:
+        baselines = human_baselines(data, human_scores, average=average)
+        baselines.to_csv(out / "human_baselines.csv", index=False)
+        plot_selection(
+            summary,
+            out / "human_correlation_vs_size.png",
+            metric="human_pearson",
+            title="LOO Pearson of the subset regression with the human score",
+        )
+    for (method, size), table in subsets.items():
+        table.to_csv(out / "subsets" / f"{method}_{size}.csv", index=False)
+    best = summary.sort_values("pearson", ascending=False).iloc[0]
+    click.echo(
+        f"{data.n_models} models × {data.n_items} items in {len(data.task_names)} tasks; "
+        f"{len(method_names)} methods × {len(size_list)} sizes ({cv})."
+    )
+    table = summary.pivot(index="method", columns="size", values="pearson").reindex(method_names)
+    click.echo(table.round(3).to_string())
+    if human_scores is not None:
+        click.echo(
+            "human score (LOO Pearson): " + ", ".join(f"{r.comparison} {r.pearson:.3f}" for r in baselines.itertuples())
+        )
+        hp = summary.pivot(index="method", columns="size", values="human_pearson").reindex(method_names)
+        click.echo("subset regressions:\n" + hp.round(3).to_string())
+    click.echo(f"best: {best['method']} at {int(best['size'])} items, Pearson {best['pearson']:.3f}; wrote {out}")
+
+
+@click.command()
+@click.argument("subset", type=click.Path(path_type=Path))
+@click.argument("item_scores", type=click.Path(path_type=Path))
+@click.option("--models", default=None, help="Regular expression: score only matching models.")
+def apply_subset(subset, item_scores, models):
+    """Score models with a HUMANS subset file: human score and benchmark score per model (CSV on stdout).
+
+    human_score = clip(bias + Σ wᵢ·sᵢ, 0, 1) and benchmark_score = Σ vᵢ·sᵢ over the subset's items; ITEM_SCORES
+    is item-level results in any layout `humans select` reads (it may hold more items than the subset).
+
+    Example:
+
+        humans apply-subset sel/subsets/irt_fisher_50.csv new_model_items.csv
+    """
+    table = read_subset(subset)
+    data = load_benchmark(item_scores, models=models, min_models=1)
+    scores = apply_subset_table(table, data)
+    click.echo(scores.to_csv(index=False, float_format="%.6f"), nl=False)
+
+
+COMMANDS = [select, apply_subset]

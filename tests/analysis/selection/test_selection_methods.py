@@ -1,0 +1,106 @@
+"""The ten selection methods share one interface; each beats chance on a simulated benchmark."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from analysis.errors import HumansError
+from analysis.evaluation import evaluate_selection
+from analysis.selection import METHODS, RandomSelector, TrainingSet
+from analysis.simulate import simulate_benchmark
+
+
+@pytest.fixture(scope="module")
+def sim():
+    return simulate_benchmark(n_models=20, seed=3)
+
+
+@pytest.fixture(scope="module")
+def train(sim):
+    data = sim.data
+    return TrainingSet.from_benchmark(data, np.arange(15))
+
+
+def test_there_are_ten_methods():
+    assert list(METHODS) == [
+        "random",
+        "stratified",
+        "anchor_points",
+        "irt_anchor",
+        "irt_fisher",
+        "disagreement",
+        "difficulty_stratified",
+        "greedy_forward",
+        "lasso",
+        "k_center",
+    ]
+
+
+@pytest.mark.parametrize("name", list(METHODS))
+@pytest.mark.parametrize("size", [7, 40])
+def test_fit_returns_self_with_distinct_items_and_normalised_weights(name, size, train, sim):
+    sel = METHODS[name](size=size, random_state=1)
+    assert sel.fit(train) is sel
+    assert sel.items_.shape == (size,)
+    assert len(np.unique(sel.items_)) == size
+    assert (sel.items_ >= 0).all() and (sel.items_ < train.n_items).all()
+    assert (sel.weights_ >= 0).all()
+    assert sel.weights_.sum() == pytest.approx(1.0)
+    est = sel.predict(sim.data.scores[15:, sel.items_])
+    assert est.shape == (5,) and np.isfinite(est).all()
+
+
+@pytest.mark.parametrize("name", list(METHODS))
+def test_same_seed_same_subset(name, train):
+    a = METHODS[name](size=25, random_state=7).fit(train).items_
+    b = METHODS[name](size=25, random_state=7).fit(train).items_
+    np.testing.assert_array_equal(np.sort(a), np.sort(b))
+
+
+@pytest.mark.parametrize("name", list(METHODS))
+def test_every_method_tracks_the_full_score_on_simulated_data(name, sim):
+    ev = evaluate_selection(sim.data, methods=[name], sizes=(50,), n_seeds=1, n_jobs=1, progress=False)
+    assert ev.results["pearson"].iloc[0] > 0.7, ev.results  # random subsets of 50 reach about 0.9 here
+
+
+def test_pirt_only_for_irt_methods_and_bad_sizes_are_refused(train):
+    with pytest.raises(HumansError, match="'pirt' needs an IRT method"):
+        RandomSelector(size=5, estimator="pirt").fit(train)
+    with pytest.raises(HumansError, match="subset size 0 must be an integer between 1 and"):
+        RandomSelector(size=0).fit(train)
+    with pytest.raises(HumansError, match="not fitted yet"):
+        RandomSelector(size=5).predict(np.zeros((1, 5)))
+    sel = RandomSelector(size=5, random_state=0).fit(train)
+    with pytest.raises(HumansError, match="needs scores on the 5 selected items; got 3"):
+        sel.predict(np.zeros((1, 3)))
+
+
+def test_stratified_allocates_items_to_tasks_by_their_weight(train):
+    sel = METHODS["stratified"](size=40, random_state=0).fit(train)
+    per_task = np.bincount(train.tasks[sel.items_], minlength=train.tasks.max() + 1)
+    assert per_task.tolist() == [4] * 10  # macro: every task counts alike
+    # weights: each task's share is 1/10
+    share = np.bincount(train.tasks[sel.items_], weights=sel.weights_)
+    np.testing.assert_allclose(share, 0.1)
+
+
+def test_a_bare_matrix_is_one_task_with_uniform_weights(sim):
+    sel = METHODS["anchor_points"](size=10, random_state=0).fit(sim.data.scores[:10])
+    assert sel.weights_.sum() == pytest.approx(1.0)
+    with pytest.raises(HumansError, match=r"matrix of numbers in \[0, 1\]"):
+        RandomSelector(size=2).fit(np.full((4, 3), 2.0))
+
+
+def test_estimators_mean_and_calibrated_differ_only_by_a_line(train, sim):
+    mean = METHODS["random"](size=30, random_state=2, estimator="mean").fit(train)
+    cal = METHODS["random"](size=30, random_state=2, estimator="calibrated").fit(train)
+    x = sim.data.scores[15:, mean.items_]
+    np.testing.assert_allclose(cal.predict(x), cal.intercept_ + cal.slope_ * mean.predict(x))
+
+
+def test_pirt_with_every_item_observed_is_the_exact_full_score(sim):
+    data = sim.data.take_items(np.arange(0, sim.data.n_items, 40))  # a small benchmark
+    train = TrainingSet.from_benchmark(data, np.arange(15))
+    sel = METHODS["irt_fisher"](size=data.n_items, estimator="pirt").fit(train)
+    np.testing.assert_allclose(sel.predict(data.scores[15:, sel.items_]), data.full_score()[15:], atol=1e-12)

@@ -1,0 +1,57 @@
+"""HUMANS subset files: fields, round trip through CSV, the scorer's formula, and clear errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.benchmark_data import BenchmarkData
+from analysis.errors import HumansError
+from analysis.humans_subset import SUBSET_COLUMNS, apply_subset, fit_humans_subsets, make_subset_table, read_subset
+from analysis.simulate import simulate_benchmark
+
+
+def _data():
+    scores = np.array([[1.0, 0.0, 1.0], [0.0, 0.0, 1.0], [1.0, 1.0, 1.0]])
+    return BenchmarkData(scores, np.array(["a", "b", "c"]), np.array(["i1", "i2", "i3"]), np.array(["t", "t", "u"]))
+
+
+def test_apply_subset_computes_clipped_human_score_and_weighted_benchmark_score(tmp_path):
+    data = _data()
+    table = make_subset_table(data, np.array([0, 1]), [0.25, 0.75], [0.5, 0.75], human_regression_bias=0.1)
+    assert tuple(table.columns) == SUBSET_COLUMNS
+    table.to_csv(tmp_path / "s.csv", index=False)
+    out = apply_subset(read_subset(tmp_path / "s.csv"), data)
+    np.testing.assert_allclose(out["human_score"], [0.6, 0.1, 1.0])  # c: 0.1 + 0.5 + 0.75 = 1.35 -> clipped
+    np.testing.assert_allclose(out["benchmark_score"], [0.25, 0.0, 1.0])
+    assert list(out["model"]) == ["a", "b", "c"]
+
+
+def test_missing_items_and_bad_files_are_clear_errors(tmp_path):
+    data = _data()
+    table = make_subset_table(data, np.array([0]), [1.0])
+    table.loc[0, "item"] = "zz"
+    with pytest.raises(HumansError, match="the item scores lack 1 of the subset's 1 items"):
+        apply_subset(table, data)
+    pd.DataFrame({"item": ["i1"], "task": ["t"]}).to_csv(tmp_path / "bad.csv", index=False)
+    with pytest.raises(HumansError, match="missing column"):
+        read_subset(tmp_path / "bad.csv")
+    (tmp_path / "nan.csv").write_text(",".join(SUBSET_COLUMNS) + "\ni1,t,t,score,0.5,x,0\n")
+    with pytest.raises(HumansError, match="row 2: full_benchmark_weight 'x' is not a number"):
+        read_subset(tmp_path / "nan.csv")
+    with pytest.raises(HumansError, match="not found"):
+        read_subset(tmp_path / "none.csv")
+
+
+def test_fitted_subsets_predict_full_and_human_scores_on_the_training_models():
+    sim = simulate_benchmark(n_models=24, seed=5)
+    subsets = fit_humans_subsets(sim.data, sim.human_scores, methods=["irt_fisher", "greedy_forward"], sizes=(30,))
+    for table in subsets.values():
+        assert len(table) == 30 and table["full_benchmark_weight"].sum() == pytest.approx(1.0)
+    fisher = apply_subset(subsets["irt_fisher", 30], sim.data)  # chosen for the full score
+    assert np.corrcoef(fisher["benchmark_score"], sim.data.full_score())[0, 1] > 0.8
+    greedy = apply_subset(subsets["greedy_forward", 30], sim.data)  # re-selected with the human score as target
+    assert np.corrcoef(greedy["human_score"], sim.human_scores)[0, 1] > 0.9
+    plain = fit_humans_subsets(sim.data, None, methods=["random"], sizes=(10,))[("random", 10)]
+    assert (plain["human_preference_weight"] == 0).all()

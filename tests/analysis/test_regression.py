@@ -1,0 +1,65 @@
+"""Regression of human scores on item scores: the closed-form ridge, LOO predictions, and the simulated claim."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.linear_model import RidgeCV
+
+from analysis.errors import HumansError
+from analysis.regression import RidgeLOO, compare_human_regression, fit_regressor, loo_predictions, task_means
+from analysis.simulate import simulate_benchmark
+
+#: Closed-form ridge vs scikit-learn's RidgeCV (same alphas, same efficient LOO criterion).
+RIDGE_ATOL = 1e-9
+N_SEEDS = 20
+
+
+def test_closed_form_ridge_matches_scikit_learn(rng):
+    x = rng.random((17, 40))
+    y = x[:, :4].sum(axis=1) + rng.normal(0, 0.5, 17)
+    ours = RidgeLOO().fit(x, y)
+    ref = RidgeCV(alphas=ours.alphas).fit(x, y)
+    assert ours.alpha_ == ref.alpha_
+    np.testing.assert_allclose(ours.coef_, ref.coef_, atol=RIDGE_ATOL)
+    assert ours.intercept_ == pytest.approx(ref.intercept_, abs=RIDGE_ATOL)
+
+
+def test_loo_predictions_refit_without_the_held_out_row(rng):
+    x = rng.random((12, 3))
+    y = x @ np.array([1.0, -2.0, 0.5]) + rng.normal(0, 0.1, 12)
+    pred = loo_predictions(x, y, "ols")
+    manual = fit_regressor(x[1:], y[1:], "ols").predict(x[:1])[0]
+    assert pred[0] == pytest.approx(manual)
+    assert np.corrcoef(pred, y)[0, 1] > 0.9
+    assert np.isfinite(loo_predictions(x, y, "lasso")).all()
+    with pytest.raises(HumansError, match="regressor 'svm' is not one of ridge, lasso, ols"):
+        fit_regressor(x, y, "svm")
+
+
+def test_task_means_are_per_task_averages():
+    sim = simulate_benchmark(n_models=5, task_sizes=(3, 2), seed=0)
+    np.testing.assert_allclose(task_means(sim.data)[:, 1], sim.data.scores[:, 3:].mean(axis=1))
+
+
+def test_selected_subset_regression_beats_random_subsets_and_the_full_benchmark():
+    """Humans weigh skill 0 (10 % of the items, spread over every task) five times more than the benchmark."""
+    rows = []
+    for seed in range(N_SEEDS):
+        sim = simulate_benchmark(seed=seed)
+        table = compare_human_regression(
+            sim.data, sim.human_scores, method="greedy_forward", size=50, n_random=5, seed=seed
+        )
+        rows.append(table.set_index("comparison")["pearson"])
+    mean = pd.DataFrame(rows).mean()
+    print("\nLOO Pearson with the human score, mean over", N_SEEDS, "seeds:\n", mean.round(3).to_string())
+    assert mean["subset_regression"] > mean["full_benchmark_regression"] + 0.05
+    assert mean["subset_regression"] > mean["random_subset_regression"] + 0.1
+    assert mean["subset_regression"] > mean["full_score"] + 0.05
+
+
+def test_compare_refuses_misaligned_human_scores():
+    sim = simulate_benchmark(n_models=6, task_sizes=(20,), seed=0)
+    with pytest.raises(HumansError, match=r"one number per model \(6\)"):
+        compare_human_regression(sim.data, np.zeros(5))

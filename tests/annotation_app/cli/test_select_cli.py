@@ -1,0 +1,94 @@
+"""``humans select`` and ``humans apply-subset`` end to end on files, through click's CliRunner."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from analysis.humans_subset import SUBSET_COLUMNS
+from analysis.simulate import simulate_benchmark
+from annotation_app.cli import cli
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory):
+    """A simulated benchmark written as a folder of wide CSVs (one per task) plus a human scores CSV."""
+    root = tmp_path_factory.mktemp("select")
+    sim = simulate_benchmark(n_models=12, task_sizes=(120, 80, 40), seed=11)
+    folder = root / "items"
+    folder.mkdir()
+    data = sim.data
+    for task in data.task_names:
+        cols = data.tasks == task
+        table = pd.DataFrame(data.scores[:, cols].astype(int), columns=data.items[cols])
+        table.insert(0, "userid", data.models)
+        table.to_csv(folder / f"{task}.csv", index=False)
+    sim.human_frame().to_csv(root / "scores.csv", index=False)
+    return root, sim
+
+
+def test_select_writes_results_summary_plots_and_subsets(study):
+    root, _ = study
+    out = root / "out"
+    args = ["select", str(root / "items"), "--human", str(root / "scores.csv"), "--methods", "random,irt_fisher",
+            "--sizes", "5,20", "--seeds", "2", "--jobs", "1", "--out", str(out)]  # fmt: skip
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert "best:" in result.output
+    res = pd.read_csv(out / "results.csv")
+    assert list(res.columns[:8]) == ["method", "size", "seed", "estimator", "pearson", "spearman", "kendall", "mae"]
+    assert "human_pearson" in res.columns
+    assert len(res) == 2 * 2 + 2
+    assert (out / "correlation_vs_size.png").read_bytes()[:4] == b"\x89PNG"
+    assert (out / "human_correlation_vs_size.png").exists()
+    base = pd.read_csv(out / "human_baselines.csv")
+    assert base["comparison"].tolist() == ["full_score", "full_benchmark_regression"]
+    assert "human score (LOO Pearson): full_score" in result.output
+    subset = pd.read_csv(out / "subsets" / "irt_fisher_20.csv")
+    assert tuple(subset.columns) == SUBSET_COLUMNS and len(subset) == 20
+    assert sorted(p.name for p in (out / "subsets").iterdir()) == [
+        "irt_fisher_20.csv", "irt_fisher_5.csv", "random_20.csv", "random_5.csv"]  # fmt: skip
+
+    applied = CliRunner().invoke(cli, ["apply-subset", str(out / "subsets" / "irt_fisher_20.csv"), str(root / "items")])
+    assert applied.exit_code == 0, applied.output
+    lines = applied.output.strip().splitlines()
+    assert lines[0] == "model,human_score,benchmark_score"
+    assert len(lines) == 1 + 12
+
+
+def test_apply_subset_scores_a_single_new_model(study, tmp_path):
+    root, sim = study
+    out = root / "out1"
+    args = ["select", str(root / "items"), "--methods", "stratified", "--sizes", "6", "--seeds", "1", "--jobs", "1",
+            "--estimator", "mean", "--out", str(out)]  # fmt: skip
+    assert CliRunner().invoke(cli, args).exit_code == 0
+    assert set(pd.read_csv(out / "results.csv")["estimator"]) == {"mean"}
+    long = sim.data.take_models([0]).to_long()
+    long.to_csv(tmp_path / "new.csv", index=False)
+    result = CliRunner().invoke(
+        cli, ["apply-subset", str(out / "subsets" / "stratified_6.csv"), str(tmp_path / "new.csv")]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[1].startswith("model00,")
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["select", "nowhere"], "nowhere: no such file or folder"),
+        (["select", "{items}", "--sizes", "5,x"], "--sizes '5,x' must be comma-separated integers"),
+        (["select", "{items}", "--methods", "random,magic"], "--methods: unknown method(s) magic"),
+        (["select", "{items}", "--human", "{root}/missing.csv"], "human scores file not found"),
+        (["select", "{items}", "--models", "nomatch"], "model filter 'nomatch' matches 0 of 12 models"),
+        (["apply-subset", "{root}/missing.csv", "{items}"], "subset file not found"),
+        (["select", "{items}", "--estimator", "pirt", "--methods", "random"], "estimator 'pirt' needs IRT methods"),
+    ],
+)
+def test_user_mistakes_are_one_line_errors(study, args, message):
+    root, _ = study
+    args = [a.format(items=root / "items", root=root) for a in args]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert message in result.output
