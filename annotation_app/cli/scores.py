@@ -34,7 +34,10 @@ def load_table(path: str | Path) -> pd.DataFrame:
 
 
 def load_votes(path: str | Path) -> pd.DataFrame:
-    """Load a comparisons table (the one seam for vote sources: CSV/TSV/Parquet now, a study database later).
+    """Load a comparisons table: a CSV/TSV/Parquet file, or a study database (its exported votes).
+
+    A study database (an SQLite file) is read through :func:`annotation_app.export.votes_frame`: trial votes of
+    unflagged raters, exactly the rows ``humans export DB --format csv`` writes, so both give the same scores.
 
     Returns
     -------
@@ -42,12 +45,19 @@ def load_votes(path: str | Path) -> pd.DataFrame:
         ``model_a``, ``model_b``, ``winner`` and any of ``rater``, ``scenario``, ``weight``, ``left``.
     """
     path = Path(path)
-    if path.suffix.lower() in {".db", ".sqlite", ".sqlite3"}:
-        raise HumansError(
-            f"{path}: reading votes straight from a study database is not wired yet; export them with "
-            "`humans export DB --format csv` and pass the CSV."
-        )
+    if _is_sqlite(path):
+        from annotation_app.export import votes_frame
+
+        return votes_frame(path)
     return load_table(path)
+
+
+def _is_sqlite(path: Path) -> bool:
+    """True for an existing SQLite file (by its header), or a missing one named .db/.sqlite/.sqlite3."""
+    if not path.is_file():
+        return path.suffix.lower() in {".db", ".sqlite", ".sqlite3"}
+    with open(path, "rb") as fh:
+        return fh.read(16) == b"SQLite format 3\x00"
 
 
 def format_leaderboard(result: BTScores) -> str:
@@ -143,7 +153,7 @@ def scores(votes, ties, both_bad, position, bootstrap, cluster, seed, level, pro
     """Score models from pairwise votes with Bradley–Terry and print a leaderboard.
 
     VOTES is a CSV or Parquet file with columns model_a, model_b, winner (model_a, model_b, tie, both_bad) and
-    optionally rater, scenario, weight and left.
+    optionally rater, scenario, weight and left, or a study database (its trial votes of unflagged raters).
 
     \b
     Example:

@@ -64,7 +64,7 @@ def test_scores_missing_file_and_database(tmp_path):
     result = CliRunner().invoke(cli, ["scores", str(tmp_path / "nope.csv")])
     assert result.exit_code == 1 and "no such file" in result.output
     result = CliRunner().invoke(cli, ["scores", str(tmp_path / "study.db")])
-    assert result.exit_code == 1 and "humans export DB --format csv" in result.output
+    assert result.exit_code == 1 and "study.db does not exist" in result.output
 
 
 def test_correlate_prints_three_coefficients_and_unmatched(tmp_path):
