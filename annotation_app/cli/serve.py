@@ -52,6 +52,7 @@ def serve(study_dir: str, db: str | None, host: str, port: int) -> None:
     server = build_server(config)
     install_admin(server)
     run_server(server, announce=_announce(server))
+    click.echo(f"Stopped; the votes are in {server.config.db_path}")
 
 
 @click.command(name="demo")
@@ -75,6 +76,7 @@ def demo(directory: str | None, host: str, port: int) -> None:
     server = build_server(ServeConfig(target, host=host, port=port, admin_secret=admin_secret()))
     install_admin(server)
     run_server(server, announce=_announce(server))
+    click.echo(f"Stopped; the demo study and its votes stay in {target}")
 
 
 COMMANDS = [serve, demo]

@@ -68,11 +68,16 @@ def trial_html(
         _conversation_html(side, label, conv, audio_prefix, show_transcripts, single) for side, label, conv in sides
     )
     done = trial.position - 1
+    hint = (
+        '<p class="humans-practice-hint">A practice trial: it does not count, it shows how the task works.</p>'
+        if trial.practice
+        else ""
+    )
     return (
         f'<div id="humans-trial" data-token="{escape(trial.token)}" '
         f'data-require-full="{int(require_full_playback)}" data-min-played="{min_played_fraction:g}">'
         f'<div class="humans-progress"><span class="humans-progress-label">{escape(progress_label(trial))}</span>'
-        f'<progress max="{trial.total}" value="{done}">{escape(progress_label(trial))}</progress></div>'
+        f'<progress max="{trial.total}" value="{done}">{escape(progress_label(trial))}</progress></div>{hint}'
         f'<div class="humans-convs{" humans-single" if single else ""}">{sections}</div></div>'
     )
 

@@ -212,12 +212,15 @@ def _uvicorn(server: StudyServer) -> uvicorn.Server:
 
 
 def serve(server: StudyServer, *, announce=print) -> None:
-    """Run ``server`` in the foreground until Ctrl-C; ``announce`` gets the URLs once the port is bound."""
+    """Run ``server`` in the foreground until Ctrl-C (then return normally); ``announce`` gets the URLs once the
+    port is bound. The database is closed on the way out."""
     sock = _bind(server.config.host, server.config.port)
     urls = server.urls(server.config.host, sock.getsockname()[1])
     announce(urls)
     try:
         _uvicorn(server).run(sockets=[sock])
+    except KeyboardInterrupt:  # uvicorn shuts down cleanly on Ctrl-C, then re-raises the signal
+        pass
     finally:
         sock.close()
         server.close()

@@ -15,6 +15,8 @@ RATE = 8000
 MODELS = ("zebramodel", "yakmodel", "xerusmodel")
 #: The model of the deliberately bad conversations (attention checks and practice).
 BAD_MODEL = "quaggamodel"
+#: The transcript of the bad conversations' assistant turns (lets a browser test pass the practice on purpose).
+BAD_TEXT = "A deliberately wrong answer."
 
 
 def write_tone(path: Path, seconds: float, freq: float) -> None:
@@ -68,7 +70,10 @@ def write_study(
                 freq += 11.0
                 name = f"s{s}-{model}-{role}.wav"
                 write_tone(root / "audio" / name, seconds, freq)
-                turns.append({"role": role, "audio": f"audio/{name}", "text": f"{role} line of scenario {s}"})
+                text = f"{role} line of scenario {s}"
+                if model == BAD_MODEL and role == "assistant":
+                    text = BAD_TEXT
+                turns.append({"role": role, "audio": f"audio/{name}", "text": text})
             record = {"id": f"s{s}-{model}", "scenario": f"s{s}", "model": model, "turns": turns}
             if model == BAD_MODEL:
                 record["gold_bad"] = True
