@@ -6,9 +6,9 @@ out-of-fold estimates of all models gives, per (method, size, seed), the Pearson
 correlations and the mean absolute error with the true full scores. Stochastic methods are repeated over seeds.
 
 With human scores, the same folds also give a human-aligned check: the method selects on the training models with
-the *human score* as target (methods that ignore the target select the same subset), a ridge regression of the
-human score on the subset's item scores is fitted on the training models (penalty by generalised cross-validation,
-:class:`sklearn.linear_model.RidgeCV`), and the held-out models' human scores are predicted.
+the *human score* as target (methods that ignore the target select the same subset), a regression of the human
+score on the subset's item scores is fitted on the training models (ridge by default, its penalty chosen by exact
+leave-one-out error, :class:`analysis.regression.RidgeLOO`), and the held-out models' human scores are predicted.
 
 Folds run in parallel processes (joblib/loky, ``n_jobs``), with a progress bar over folds.
 """
@@ -25,7 +25,7 @@ from tqdm.auto import tqdm
 
 from analysis.benchmark_data import BenchmarkData
 from analysis.errors import HumansError
-from analysis.regression import fit_ridge
+from analysis.regression import REGRESSORS, fit_regressor
 from analysis.selection import ESTIMATORS, METHODS, TrainingSet
 
 __all__ = ["DEFAULT_SIZES", "METRICS", "SelectionEvaluation", "agreement", "evaluate_selection", "model_folds"]
@@ -100,6 +100,7 @@ def _run_fold(
     n_seeds: int,
     estimator: str | None,
     human: np.ndarray | None,
+    regressor: str,
 ) -> list[tuple]:
     train_rows = np.setdiff1d(np.arange(scores.shape[0]), test)
     train = TrainingSet(scores[train_rows], tasks, item_weights)
@@ -119,7 +120,7 @@ def _run_fold(
                     items = sel.items_
                     if cls.uses_target:
                         items = cls(size=size, estimator=estimator, random_state=[seed, fold]).fit(human_train).items_
-                    reg = fit_ridge(scores[np.ix_(train_rows, items)], human[train_rows])
+                    reg = fit_regressor(scores[np.ix_(train_rows, items)], human[train_rows], regressor)
                     hum = reg.predict(scores[np.ix_(test, items)])
                 rows.extend(
                     (name, size, seed, sel.estimator_, int(m), float(e), float(h))
@@ -139,6 +140,7 @@ def evaluate_selection(
     average: str = "macro",
     estimator: str | None = None,
     human: np.ndarray | None = None,
+    regressor: str = "ridge",
     n_jobs: int = 2,
     progress: bool = True,
 ) -> SelectionEvaluation:
@@ -164,6 +166,8 @@ def evaluate_selection(
         Estimator for every method; each method's default when None.
     human : ndarray of shape (n_models,), optional
         Human scores of the models, aligned with ``data.models``; adds the ``human_*`` columns.
+    regressor : {"ridge", "lasso", "ols"}, default "ridge"
+        Regression of the human score on the subset's item scores.
     n_jobs : int, default 2
         Parallel processes over folds (1 runs in this process).
     progress : bool, default True
@@ -177,6 +181,8 @@ def evaluate_selection(
     unknown = [m for m in names if m not in METHODS]
     if unknown:
         raise HumansError(f"unknown selection method(s) {', '.join(unknown)}; choose from {', '.join(METHODS)}.")
+    if regressor not in REGRESSORS:
+        raise HumansError(f"regressor {regressor!r} is not one of {', '.join(REGRESSORS)}.")
     if estimator is not None and estimator not in ESTIMATORS:
         raise HumansError(f"estimator {estimator!r} is not one of {', '.join(ESTIMATORS)}.")
     if estimator == "pirt" and any(not n.startswith("irt") for n in names):
@@ -198,7 +204,7 @@ def evaluate_selection(
     truth = data.full_score(average)
     args = (data.scores, data.task_codes, data.item_weights(average))
     jobs = (
-        delayed(_run_fold)(*args, test, f, tuple(names), sizes, n_seeds, estimator, human)
+        delayed(_run_fold)(*args, test, f, tuple(names), sizes, n_seeds, estimator, human, regressor)
         for f, test in enumerate(folds)
     )
     runner = Parallel(n_jobs=n_jobs, return_as="generator_unordered")

@@ -5,7 +5,7 @@ Measures (medians over repeats, wall clock):
 1. loading the 29 wide CSVs (90 × 82,756): our parser vs ``pandas.read_csv`` per file + ``concat``;
 2. the 2PL fit on the 18 ``_best`` models: on distinct response patterns with counts vs on every item column;
 3. the whole study: 10 methods × 6 sizes × leave-one-model-out on 18 × 82,756, with 1 seed and with 5 seeds for
-   the stochastic methods (2 processes).
+   the stochastic methods (2 processes), and its CPU time in one process (robust to other load on the machine).
 
 Run: ``.venv/bin/python benchmarks/bench_selection.py [--repeats 3]``. Report the machine load next to the numbers:
 the study's time scales with the free cores.
@@ -73,6 +73,13 @@ def main() -> None:
         ev = evaluate_selection(data, n_seeds=n_seeds, n_jobs=2, progress=False)
         took = time.perf_counter() - start
         print(f"study 10 methods x 6 sizes x LOO(18), {n_seeds} seed(s): {took:.1f} s ({len(ev.results)} rows)")
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    evaluate_selection(data, n_seeds=args.seeds, n_jobs=1, progress=False)
+    cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+    print(
+        f"same study in one process, {args.seeds} seeds: {cpu:.1f} CPU s ({wall:.1f} s wall); on 2 free cores that "
+        f"is about {cpu / 2:.0f} s"
+    )
     table = ev.summary().pivot(index="method", columns="size", values="pearson").round(3)
     print(table.reindex(ev.results["method"].unique()).to_string())
     print(f"load average after: {os.getloadavg()[0]:.2f}")

@@ -76,6 +76,13 @@ def _parse_methods(text: str) -> list[str]:
     default=None,
     help="Full-score estimator for every method (default: each method's own; pirt only for irt_* methods).",
 )
+@click.option(
+    "--regressor",
+    type=click.Choice(["ridge", "lasso", "ols"]),
+    default="ridge",
+    show_default=True,
+    help="Regression of the human score on a subset's item scores (with --human).",
+)
 @click.option("--jobs", default=2, show_default=True, help="Parallel processes over folds.")
 @click.option(
     "--out",
@@ -84,7 +91,7 @@ def _parse_methods(text: str) -> list[str]:
     show_default=True,
     help="Output folder for results.csv, summary.csv, plots and subsets/.",
 )
-def select(items, human, methods, sizes, cv, folds, seeds, models, average, estimator, jobs, out):
+def select(items, human, methods, sizes, cv, folds, seeds, models, average, estimator, regressor, jobs, out):
     """Evaluate subset-selection methods on item-level results and write HUMANS subset files.
 
     ITEMS is a long or wide CSV/Parquet file, or a folder of wide CSVs (one per task). Writes results.csv (one
@@ -116,9 +123,12 @@ def select(items, human, methods, sizes, cv, folds, seeds, models, average, esti
         average=average,
         estimator=estimator,
         human=human_scores,
+        regressor=regressor,
         n_jobs=jobs,
     )
-    subsets = fit_humans_subsets(data, human_scores, methods=method_names, sizes=size_list, average=average)
+    subsets = fit_humans_subsets(
+        data, human_scores, methods=method_names, sizes=size_list, regressor=regressor, average=average
+    )
     out.mkdir(parents=True, exist_ok=True)
     (out / "subsets").mkdir(exist_ok=True)
     ev.results.to_csv(out / "results.csv", index=False)
@@ -127,7 +137,7 @@ def select(items, human, methods, sizes, cv, folds, seeds, models, average, esti
     ev.predictions.to_csv(out / "predictions.csv", index=False)
     plot_selection(summary, out / "correlation_vs_size.png")
     if human_scores is not None:
-        baselines = human_baselines(data, human_scores, average=average)
+        baselines = human_baselines(data, human_scores, regressor=regressor, average=average)
         baselines.to_csv(out / "human_baselines.csv", index=False)
         plot_selection(
             summary,

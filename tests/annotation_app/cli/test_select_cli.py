@@ -32,7 +32,7 @@ def test_select_writes_results_summary_plots_and_subsets(study):
     root, _ = study
     out = root / "out"
     args = ["select", str(root / "items"), "--human", str(root / "scores.csv"), "--methods", "random,irt_fisher",
-            "--sizes", "5,20", "--seeds", "2", "--jobs", "1", "--out", str(out)]  # fmt: skip
+            "--sizes", "5,20", "--seeds", "2", "--jobs", "1", "--regressor", "ols", "--out", str(out)]  # fmt: skip
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
     assert "best:" in result.output
