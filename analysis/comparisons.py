@@ -46,6 +46,8 @@ class PairCounts:
     cluster_names : ndarray or None
     mean_weight : ndarray of float, shape (n_rows, 3)
         Mean vote weight per cell (1 without weights); the iid bootstrap rescales resampled vote counts by it.
+    vote_counts : ndarray of float, shape (n_rows, 3)
+        Unweighted number of votes per cell (what the iid bootstrap resamples).
     """
 
     models: np.ndarray
