@@ -40,7 +40,7 @@ def humans_commands() -> list[list[str]]:
 def test_readme_starts_with_the_two_commands():
     text = README.read_text(encoding="utf-8")
     first = FENCE.findall(text)[:2]
-    assert first == [("bash", 'pip install -e . && humans demo\n'), ("bash", 'pip install -e ".[test]" && pytest\n')]
+    assert first == [("bash", "pip install -e . && humans demo\n"), ("bash", 'pip install -e ".[test]" && pytest\n')]
     assert text.index("```") < text.index("## ")
 
 
