@@ -117,7 +117,7 @@ def human_benchmark_section(
             )
     if not comparisons:
         return None
-    panels, tables = [], []
+    panels, tables, per_model = [], [], []
     for label, scores, xlabel, title, target in comparisons:
         try:
             result = correlate(
@@ -127,6 +127,11 @@ def human_benchmark_section(
             notes.append(f"{label}: {exc}")
             continue
         panels.append(_panel(result, xlabel, title))
+        if not per_model:
+            per_model.append(result.merged.set_index("model")["a"].rename("human score"))
+        short = {"full": "full benchmark", "subset": "subset estimate", "humans": "HUMANS prediction"}
+        name = short[title.split()[0].rstrip(":,").lower()] + (" (LOO)" if "LOO" in xlabel else "")
+        per_model.append(result.merged.set_index("model")["b"].rename(name))
         frame = result.table.assign(comparison=label)
         tables.append(frame[["comparison", "method", "estimate", "low", "high", "p_value", "n_models"]])
     body = [
@@ -152,6 +157,9 @@ def human_benchmark_section(
             columns={"low": "CI low", "high": "CI high", "p_value": "p", "n_models": "models"}
         )
         body.append(table_html(table, {"estimate": ".3f", "CI low": ".3f", "CI high": ".3f", "p": ".4f"}, ("models",)))
+        scores = pd.concat(per_model, axis=1).sort_values("human score", ascending=False).reset_index()
+        body.append("<p>Scores per model (0–1), by human score:</p>")
+        body.append(table_html(scores.rename(columns={"index": "model"}), {c: ".3f" for c in scores.columns[1:]}))
     body.extend(f'<p class="note">{html.escape(n)}</p>' for n in notes)
     return Section("human-vs-benchmark", "Human score vs benchmark scores", "\n".join(body))
 
