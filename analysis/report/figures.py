@@ -250,8 +250,8 @@ def size_curves(summary: pd.DataFrame, metrics: list[tuple[str, str]], baselines
         Horizontal reference lines (label -> value) drawn on the panels of ``human_*`` metrics.
     """
     k = len(metrics)
-    fig = Figure(figsize=(6.2 * k + 0.6, 4.6), layout="constrained")
-    axes = fig.subplots(1, k, squeeze=False)[0]
+    fig = Figure(figsize=(7.5, 4.3 * k), layout="constrained")
+    axes = fig.subplots(k, 1, squeeze=False)[:, 0]
     sizes = sorted(summary["size"].unique())
     for ax, (metric, ylabel) in zip(axes, metrics, strict=True):
         for i, (method, grp) in enumerate(summary.groupby("method", sort=False)):

@@ -128,7 +128,7 @@ def test_benchmark_data_defaults_dataset_to_task_and_metric_to_score():
 
 
 def test_nlu_test_sets_load_as_90_by_82756_in_29_tasks():
-    from conftest import shared_path
+    from tests.conftest import shared_path
 
     data = load_benchmark(shared_path("nlu-test-sets"))
     assert data.scores.shape == (90, 82756)
