@@ -178,9 +178,9 @@ def selection_size_section(selection: SelectionResults) -> Section:
     body = [
         f"<p>From {html.escape(selection.source)}: {summary['method'].nunique()} selection methods × "
         f"{summary['size'].nunique()} subset sizes, cross-validated over models; stochastic methods repeated over "
-        f"{seeds} seed(s) (lines: mean, bars: ± sd). Left: how well the subset's estimate tracks the full benchmark. "
+        f"{seeds} seed(s) (lines: mean, bars: ± sd). Top: how well the subset's estimate tracks the full benchmark. "
         + (
-            "Right: how well a ridge regression on the subset's items predicts the human score of a held-out model "
+            "Bottom: how well a ridge regression on the subset's items predicts the human score of a held-out model "
             "(grey lines: the raw full score and a regression on the task means)."
             if selection.has_human
             else ""
