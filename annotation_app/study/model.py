@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Literal
 
 Scheme = Literal["pairwise", "likert", "pairwise+likert"]
+Scheduling = Literal["balanced", "active"]
+OnAttentionFail = Literal["flag", "screen"]
 ReasonMode = Literal["off", "optional", "required"]
 Role = Literal["user", "assistant"]
 
@@ -39,6 +41,8 @@ class TargetsConfig:
 
     raters_per_pair: int = 3
     trials_per_rater: int = 10
+    #: "balanced" (coverage first) or "active" (prefer pairs whose models' current scores are closest/uncertain).
+    scheduling: Scheduling = "balanced"
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,9 @@ class QualityConfig:
     attention_checks: int = 1
     practice_trials: int = 1
     assignment_timeout_minutes: float = 30.0
+    #: What happens to a rater who fails an attention check (or cannot pass the practice): "flag" keeps them
+    #: rating (flagged, for later screening); "screen" ends their session at once (stage "screened_out").
+    on_attention_fail: OnAttentionFail = "flag"
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,78 @@
+"""``humans serve`` and ``humans demo``: run a study's rater app (and print where raters and the admin go)."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import click
+
+from annotation_app.study.demo import init_study
+from annotation_app.ui.server import DEFAULT_DB_NAME, ServeConfig, StudyServer, build_server
+from annotation_app.ui.server import serve as run_server
+
+__all__ = ["COMMANDS", "demo", "serve"]
+
+
+def _announce(server: StudyServer):
+    def announce(urls: dict[str, str]) -> None:
+        study = server.study
+        click.echo(f"Serving '{study.config.title}' from {server.config.study_dir}")
+        click.echo(f"  database   {server.config.db_path}")
+        click.echo(f"  rater URL  {urls['rater']}")
+        click.echo(
+            f"  Prolific   {urls['rater']}?PROLIFIC_PID={{{{%PROLIFIC_PID%}}}}&STUDY_ID={{{{%STUDY_ID%}}}}"
+            f"&SESSION_ID={{{{%SESSION_ID%}}}}"
+        )
+        if server.config.admin_secret and len(server.mounted) > 1:
+            click.echo(f"  admin URL  {urls['admin']}  (keep it secret)")
+        else:
+            click.echo(f"  admin URL  {urls['admin']}  (admin dashboard not installed in this build)")
+        click.echo("Press Ctrl-C to stop.")
+
+    return announce
+
+
+@click.command(name="serve")
+@click.argument("study_dir", metavar="DIR", type=click.Path(file_okay=False, dir_okay=True, exists=True))
+@click.option(
+    "--db", type=click.Path(dir_okay=False), default=None, help=f"SQLite file [default: DIR/{DEFAULT_DB_NAME}]."
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on; 0.0.0.0 for all.")
+@click.option("--port", type=click.IntRange(0, 65535), default=7860, show_default=True, help="TCP port; 0 = any free.")
+def serve(study_dir: str, db: str | None, host: str, port: int) -> None:
+    """Serve the rater app of the study in DIR until Ctrl-C (votes go to the SQLite file --db).
+
+    Example:
+
+        humans serve my-study --db my-study.sqlite --host 0.0.0.0 --port 8080
+    """
+    server = build_server(ServeConfig(Path(study_dir), Path(db) if db else None, host=host, port=port))
+    run_server(server, announce=_announce(server))
+    click.echo(f"Stopped; the votes are in {server.config.db_path}")
+
+
+@click.command(name="demo")
+@click.option(
+    "--directory",
+    type=click.Path(file_okay=False, dir_okay=True),
+    default=None,
+    help="New or empty folder for the demo study and its database [default: a fresh temporary folder].",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on; 0.0.0.0 for all.")
+@click.option("--port", type=click.IntRange(0, 65535), default=7860, show_default=True, help="TCP port; 0 = any free.")
+def demo(directory: str | None, host: str, port: int) -> None:
+    """Copy the bundled demo study to a writable folder, create its database and serve it until Ctrl-C.
+
+    Example:
+
+        humans demo --port 7860
+    """
+    target = Path(directory) if directory else Path(tempfile.mkdtemp(prefix="humans-demo-")) / "study"
+    init_study(target)
+    server = build_server(ServeConfig(target, host=host, port=port))
+    run_server(server, announce=_announce(server))
+    click.echo(f"Stopped; the demo study and its votes stay in {target}")
+
+
+COMMANDS = [serve, demo]

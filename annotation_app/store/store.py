@@ -1,0 +1,536 @@
+"""The SQLite store: the only place that runs SQL (through sqlite-utils).
+
+Concurrency: one :class:`Store` is shared by the server's threads. Every call takes the store's lock, so one
+thread uses the connection at a time; writes run in short ``BEGIN IMMEDIATE`` transactions, so another process
+(``humans simulate`` beside a running server) waits on ``busy_timeout`` instead of failing. The database runs in
+WAL mode with foreign keys on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from annotation_app.store.config_json import config_from_json, config_to_json
+from annotation_app.store.errors import StoreError, StudyChanged
+from annotation_app.store.schema import MIGRATIONS, SCHEMA_VERSION
+from annotation_app.study.model import Conversation, Study, Turn
+
+__all__ = ["BUSY_TIMEOUT_MS", "GoldItem", "Store"]
+
+#: How long a writer waits for another connection's write lock before failing (milliseconds).
+BUSY_TIMEOUT_MS = 15_000
+
+_STUDY_TABLES = ("attention", "events", "likert", "votes", "assignments", "raters", "pairs", "turns", "conversations")
+
+
+@dataclass(frozen=True)
+class GoldItem:
+    """An attention-check item: a good conversation and a deliberately bad one (same scenario)."""
+
+    good: Conversation
+    bad: Conversation
+
+
+class Store:
+    """A study database.
+
+    Parameters
+    ----------
+    path : str or Path
+        The SQLite file; created (with the schema) when absent.
+
+    Raises
+    ------
+    StoreError
+        When the file is not a SQLite database or was written by a newer version of this tool.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._lock = threading.RLock()
+        try:
+            conn = sqlite3.connect(str(self.path), check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000)
+            self.db = sqlite_utils.Database(conn)
+            self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            self.db.execute("PRAGMA foreign_keys = ON")
+            self.db.enable_wal()
+            self.db.execute("PRAGMA synchronous = NORMAL")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(
+                f"{self.path} is not a usable SQLite database ({exc}); pass a new file name or the study's database."
+            ) from None
+
+    # ------------------------------------------------------------------ plumbing
+    def close(self) -> None:
+        """Close the connection."""
+        with self._lock:
+            self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[sqlite_utils.Database]:
+        """A short write transaction (``BEGIN IMMEDIATE``: the write lock is taken up front, no upgrade deadlock)."""
+        with self._lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+            except BaseException:
+                self.db.rollback()
+                raise
+            else:
+                self.db.execute("COMMIT")
+
+    def _rows(self, sql: str, params: Sequence | dict | None = None) -> list[dict]:
+        with self._lock:
+            return list(self.db.query(sql, params))
+
+    def _one(self, sql: str, params: Sequence | dict | None = None) -> dict | None:
+        rows = self._rows(sql, params)
+        return rows[0] if rows else None
+
+    def _migrate(self) -> None:
+        with self._write() as db:
+            db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at TEXT)")
+            row = next(iter(db.query("SELECT MAX(version) AS v FROM schema_version")))
+            current = row["v"] or 0
+            if current > SCHEMA_VERSION:
+                raise StoreError(
+                    f"{self.path} has schema version {current} but this version of humans knows up to "
+                    f"{SCHEMA_VERSION}; upgrade humans-lab to open it."
+                )
+            for version in range(current, SCHEMA_VERSION):
+                for statement in MIGRATIONS[version].split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                db.execute(
+                    "INSERT INTO schema_version (version, applied_at) VALUES (?, datetime('now'))", [version + 1]
+                )
+
+    def schema_version(self) -> int:
+        """The schema version of the open database."""
+        return self._one("SELECT MAX(version) AS v FROM schema_version")["v"]
+
+    def pragma(self, name: str) -> Any:
+        """The value of a PRAGMA (for checks and diagnostics)."""
+        with self._lock:
+            return self.db.execute(f"PRAGMA {name}").fetchone()[0]
+
+    def table_names(self) -> list[str]:
+        """Names of the tables."""
+        with self._lock:
+            return self.db.table_names()
+
+    def count(self, table: str) -> int:
+        """Number of rows in ``table``."""
+        with self._lock:
+            return self.db[table].count
+
+    # ------------------------------------------------------------------ study import
+    def study_row(self) -> dict | None:
+        """The imported study's row (title, content_hash, config_json, root), or None."""
+        return self._one("SELECT * FROM study WHERE id = 1")
+
+    def import_study(self, study: Study, gold: Sequence[GoldItem] = (), *, now: float = 0.0) -> bool:
+        """Import ``study`` (and its attention-check items); idempotent.
+
+        Re-importing the same content (same ``content_hash``) changes nothing and returns False. A study with a
+        different hash replaces the previous one when no vote was collected yet (raters and assignments are
+        removed too) and is refused with :class:`StudyChanged` otherwise. Returns True when rows were written.
+        """
+        with self._write() as db:
+            existing = next(iter(db.query("SELECT content_hash FROM study WHERE id = 1")), None)
+            if existing is not None:
+                if existing["content_hash"] == study.content_hash:
+                    return False
+                votes = db.execute("SELECT COUNT(*) FROM votes").fetchone()[0]
+                if votes:
+                    raise StudyChanged(
+                        f"{self.path} already holds {votes} votes for a study with content hash "
+                        f"{existing['content_hash'][:12]}, but the study at {study.root} has hash "
+                        f"{study.content_hash[:12]}; collected data is never altered, so start a new database "
+                        "(--db NEW_FILE) or restore the study's previous content."
+                    )
+                for table in (*_STUDY_TABLES, "models", "scenarios", "study"):
+                    db.execute(f"DELETE FROM {table}")
+            db["study"].insert(
+                {
+                    "id": 1,
+                    "title": study.config.title,
+                    "content_hash": study.content_hash,
+                    "config_json": config_to_json(study.config),
+                    "root": str(study.root),
+                    "imported_at": now,
+                }
+            )
+            conversations = list(study.conversations)
+            known = {c.id for c in conversations}
+            conversations += [g.bad for g in gold if g.bad.id not in known]
+            model_ids = {}
+            for name in sorted({c.model for c in conversations}):
+                model_ids[name] = db["models"].insert({"name": name}).last_pk
+            scenario_ids = {}
+            for name in sorted({c.scenario for c in conversations}):
+                scenario_ids[name] = db["scenarios"].insert({"name": name}).last_pk
+            conv_ids: dict[str, int] = {}
+            generated = {g.bad.id for g in gold} - {c.id for c in study.conversations}
+            for conv in conversations:
+                conv_ids[conv.id] = cid = (
+                    db["conversations"]
+                    .insert(
+                        {
+                            "ext_id": conv.id,
+                            "public_id": conv.public_id,
+                            "scenario_id": scenario_ids[conv.scenario],
+                            "model_id": model_ids[conv.model],
+                            "gold_bad": int(conv.gold_bad),
+                            "generated": int(conv.id in generated),
+                            "duration_s": conv.duration_s,
+                        }
+                    )
+                    .last_pk
+                )
+                db["turns"].insert_all(
+                    {
+                        "conversation_id": cid,
+                        "idx": i,
+                        "role": t.role,
+                        "audio_name": audio_name(t),
+                        "sha256": t.sha256,
+                        "source_path": str(t.audio),
+                        "duration_s": t.duration_s,
+                        "text": t.text,
+                    }
+                    for i, t in enumerate(conv.turns)
+                )
+            rows = [("trial", p.scenario, p.a, p.b) for p in study.pairs]
+            rows += [("gold", g.good.scenario, g.good, g.bad) for g in gold]
+            db["pairs"].insert_all(
+                {
+                    "kind": kind,
+                    "scenario_id": scenario_ids[scenario],
+                    "conv_a": conv_ids[a.id],
+                    "conv_b": conv_ids[b.id],
+                    "model_a": model_ids[a.model],
+                    "model_b": model_ids[b.model],
+                }
+                for kind, scenario, a, b in rows
+            )
+        return True
+
+    def load_study(self) -> Study:
+        """Rebuild the imported :class:`Study` from the database (audio paths as recorded at import)."""
+        row = self.study_row()
+        if row is None:
+            raise StoreError(f"{self.path} holds no study yet; run `humans serve STUDY_DIR --db {self.path}` first.")
+        turns: dict[int, list[Turn]] = {}
+        for t in self._rows("SELECT * FROM turns ORDER BY conversation_id, idx"):
+            turns.setdefault(t["conversation_id"], []).append(
+                Turn(t["role"], Path(t["source_path"]), t["duration_s"], t["sha256"], t["text"])
+            )
+        convs = tuple(
+            Conversation(c["ext_id"], c["scenario"], c["model"], tuple(turns.get(c["id"], ())), bool(c["gold_bad"]))
+            for c in self._rows(
+                "SELECT c.*, s.name AS scenario, m.name AS model FROM conversations c "
+                "JOIN scenarios s ON s.id = c.scenario_id JOIN models m ON m.id = c.model_id "
+                "WHERE c.generated = 0 ORDER BY c.id"
+            )
+        )
+        return Study(Path(row["root"]), config_from_json(row["config_json"]), convs, row["content_hash"])
+
+    # ------------------------------------------------------------------ lookups
+    def conversation_ids(self) -> dict[str, int]:
+        """Raw conversation id -> row id."""
+        return {r["ext_id"]: r["id"] for r in self._rows("SELECT id, ext_id FROM conversations")}
+
+    def pairs(self, kind: str | None = None) -> list[dict]:
+        """Pair rows (``kind`` 'trial' or 'gold', or all)."""
+        if kind is None:
+            return self._rows("SELECT * FROM pairs ORDER BY id")
+        return self._rows("SELECT * FROM pairs WHERE kind = ? ORDER BY id", [kind])
+
+    def conversations(self) -> list[dict]:
+        """Conversation rows (with scenario and model names; server side only)."""
+        return self._rows(
+            "SELECT c.*, s.name AS scenario, m.name AS model FROM conversations c "
+            "JOIN scenarios s ON s.id = c.scenario_id JOIN models m ON m.id = c.model_id ORDER BY c.id"
+        )
+
+    def turns(self, conversation_id: int) -> list[dict]:
+        """Turn rows of one conversation, in order."""
+        return self._rows("SELECT * FROM turns WHERE conversation_id = ? ORDER BY idx", [conversation_id])
+
+    def audio_names(self) -> set[str]:
+        """Every cache file name the study's turns use."""
+        return {r["audio_name"] for r in self._rows("SELECT DISTINCT audio_name FROM turns")}
+
+    # ------------------------------------------------------------------ raters
+    def rater_by_token(self, token: str) -> dict | None:
+        """The rater with this secret token, or None."""
+        return self._one("SELECT * FROM raters WHERE token = ?", [token])
+
+    def rater_by_id(self, rater_id: int) -> dict | None:
+        """The rater with this row id, or None."""
+        return self._one("SELECT * FROM raters WHERE id = ?", [rater_id])
+
+    def rater_by_external_id(self, external_id: str) -> dict | None:
+        """The rater with this external id (``prolific:PID`` or ``typed:ID``), or None."""
+        return self._one("SELECT * FROM raters WHERE external_id = ?", [external_id])
+
+    def create_rater(self, record: dict) -> dict:
+        """Insert a rater, or return the existing one with the same external id (two tabs entering at once)."""
+        with self._write() as db:
+            db.execute(
+                "INSERT INTO raters ({cols}) VALUES ({marks}) ON CONFLICT(external_id) DO NOTHING".format(
+                    cols=", ".join(record), marks=", ".join("?" * len(record))
+                ),
+                list(record.values()),
+            )
+        return self.rater_by_external_id(record["external_id"])
+
+    def update_rater(self, rater_id: int, **fields: Any) -> None:
+        """Set columns of a rater."""
+        with self._write() as db:
+            db["raters"].update(rater_id, fields)
+
+    def raters(self) -> list[dict]:
+        """All rater rows."""
+        return self._rows("SELECT * FROM raters ORDER BY id")
+
+    # ------------------------------------------------------------------ assignments
+    def open_assignment(self, rater_id: int, phase: str) -> dict | None:
+        """The rater's unanswered assignment in ``phase`` (open or expired), or None."""
+        return self._one(
+            "SELECT a.* FROM assignments a LEFT JOIN votes v ON v.assignment_id = a.id "
+            "WHERE a.rater_id = ? AND a.phase = ? AND v.id IS NULL ORDER BY a.position LIMIT 1",
+            [rater_id, phase],
+        )
+
+    def assignment_by_token(self, token: str) -> dict | None:
+        """The assignment with this token, or None."""
+        return self._one("SELECT * FROM assignments WHERE token = ?", [token])
+
+    def assignments(self, rater_id: int | None = None) -> list[dict]:
+        """Assignment rows (of one rater, or all)."""
+        if rater_id is None:
+            return self._rows("SELECT * FROM assignments ORDER BY id")
+        return self._rows("SELECT * FROM assignments WHERE rater_id = ? ORDER BY phase, position", [rater_id])
+
+    def touch_assignment(self, assignment_id: int, now: float) -> dict:
+        """Mark an assignment shown (first time only) and live again (an expired one is revived for its rater)."""
+        with self._write() as db:
+            db.execute(
+                "UPDATE assignments SET shown_at = COALESCE(shown_at, ?), "
+                "issued_at = CASE WHEN status = 'expired' THEN ? ELSE issued_at END, "
+                "status = CASE WHEN status = 'expired' THEN 'open' ELSE status END WHERE id = ?",
+                [now, now, assignment_id],
+            )
+        return self._one("SELECT * FROM assignments WHERE id = ?", [assignment_id])
+
+    def issue_assignment(
+        self,
+        rater_id: int,
+        phase: str,
+        position: int,
+        choose: Callable[[sqlite_utils.Database, float], dict | None],
+        *,
+        now: float,
+        expire_before: float,
+        token: str,
+    ) -> dict | None:
+        """Expire stale assignments, let ``choose`` pick the next item and insert it, in one write transaction.
+
+        ``choose(reader, now)`` receives a read helper (see :class:`SchedulingReader`) and returns the assignment
+        columns (kind, pair_id or conversation_id, left/right conversation ids) or None when nothing is left.
+        When another thread already issued this position (a second tab), that assignment is returned instead.
+        """
+        with self._write() as db:
+            db.execute(
+                "UPDATE assignments SET status = 'expired' WHERE status = 'open' AND issued_at < ? "
+                "AND id NOT IN (SELECT assignment_id FROM votes)",
+                [expire_before],
+            )
+            existing = next(
+                iter(
+                    db.query(
+                        "SELECT * FROM assignments WHERE rater_id = ? AND phase = ? AND position = ?",
+                        [rater_id, phase, position],
+                    )
+                ),
+                None,
+            )
+            if existing is not None:
+                return existing
+            chosen = choose(SchedulingReader(db, expire_before), now)
+            if chosen is None:
+                return None
+            record = {
+                "token": token,
+                "rater_id": rater_id,
+                "phase": phase,
+                "position": position,
+                "status": "open",
+                "issued_at": now,
+                **chosen,
+            }
+            pk = db["assignments"].insert(record).last_pk
+            return next(iter(db.query("SELECT * FROM assignments WHERE id = ?", [pk])))
+
+    # ------------------------------------------------------------------ votes and events
+    def vote_for(self, assignment_id: int) -> dict | None:
+        """The vote of an assignment, or None."""
+        return self._one("SELECT * FROM votes WHERE assignment_id = ?", [assignment_id])
+
+    def attention_for(self, assignment_id: int) -> dict | None:
+        """The attention/practice result of an assignment, or None."""
+        return self._one("SELECT * FROM attention WHERE assignment_id = ?", [assignment_id])
+
+    def record_vote(
+        self,
+        vote: dict,
+        *,
+        likert: Sequence[dict] = (),
+        events: Sequence[dict] = (),
+        attention: dict | None = None,
+        rater_update: dict | None = None,
+    ) -> bool:
+        """Store a vote with its Likert values, events, attention result and the rater's new state, atomically.
+
+        The vote is inserted with ``ON CONFLICT(assignment_id) DO NOTHING``: when the assignment already has a
+        vote (a retried or concurrent submit) nothing at all is written and False is returned.
+        """
+        with self._write() as db:
+            cursor = db.execute(
+                "INSERT INTO votes ({cols}) VALUES ({marks}) ON CONFLICT(assignment_id) DO NOTHING".format(
+                    cols=", ".join(vote), marks=", ".join("?" * len(vote))
+                ),
+                list(vote.values()),
+            )
+            if cursor.rowcount != 1:
+                return False
+            if likert:
+                db["likert"].insert_all(likert)
+            if events:
+                db["events"].insert_all(events)
+            if attention is not None:
+                db["attention"].insert(attention)
+            db.execute(
+                "UPDATE assignments SET status = 'done', completed_at = ? WHERE id = ?",
+                [vote["voted_at"], vote["assignment_id"]],
+            )
+            if rater_update:
+                db["raters"].update(vote["rater_id"], rater_update)
+        return True
+
+    def add_events(self, events: Sequence[dict]) -> int:
+        """Append client audio events; returns how many were stored."""
+        if not events:
+            return 0
+        with self._write() as db:
+            db["events"].insert_all(events)
+        return len(events)
+
+    def events(self, assignment_id: int) -> list[dict]:
+        """Events of an assignment in arrival order."""
+        return self._rows("SELECT * FROM events WHERE assignment_id = ? ORDER BY id", [assignment_id])
+
+    def rater_counts(self, rater_id: int) -> dict:
+        """Votes of a rater by phase, and attention checks failed (``main``, ``practice``, ``practice_passed``,
+        ``attention_failed``)."""
+        row = self._one(
+            "SELECT SUM(a.phase = 'main') AS main, SUM(a.phase = 'practice') AS practice, "
+            "(SELECT COUNT(*) FROM attention t WHERE t.rater_id = :r AND t.kind = 'practice' AND t.passed) "
+            "AS practice_passed, "
+            "(SELECT COUNT(*) FROM attention t WHERE t.rater_id = :r AND t.kind = 'attention' AND NOT t.passed) "
+            "AS attention_failed "
+            "FROM votes v JOIN assignments a ON a.id = v.assignment_id WHERE v.rater_id = :r",
+            {"r": rater_id},
+        )
+        return {k: int(row[k] or 0) for k in ("main", "practice", "practice_passed", "attention_failed")}
+
+    def votes(self) -> list[dict]:
+        """All vote rows (server side: joins model names for analysis, export and status)."""
+        return self._rows(
+            "SELECT v.*, a.pair_id, a.conversation_id, a.phase, "
+            "ml.name AS left_model, mr.name AS right_model, sl.name AS scenario "
+            "FROM votes v JOIN assignments a ON a.id = v.assignment_id "
+            "JOIN conversations cl ON cl.id = v.left_conversation_id JOIN models ml ON ml.id = cl.model_id "
+            "JOIN scenarios sl ON sl.id = cl.scenario_id "
+            "LEFT JOIN conversations cr ON cr.id = v.right_conversation_id LEFT JOIN models mr ON mr.id = cr.model_id "
+            "ORDER BY v.id"
+        )
+
+    def likert_rows(self) -> list[dict]:
+        """All Likert rows."""
+        return self._rows("SELECT * FROM likert ORDER BY id")
+
+
+class SchedulingReader:
+    """Read-only queries the scheduler needs, run inside the store's issuing transaction (consistent snapshot).
+
+    ``live`` assignments are those done, or open and issued at or after ``expire_before``.
+    """
+
+    def __init__(self, db: sqlite_utils.Database, expire_before: float) -> None:
+        self._db = db
+        self.expire_before = expire_before
+
+    def _rows(self, sql: str, params: Sequence | dict | None = None) -> list[dict]:
+        return list(self._db.query(sql, params))
+
+    def pairs(self, kind: str) -> list[dict]:
+        """Pairs of a kind with their live coverage (``n``) and how often ``conv_a`` was on the left (``a_left``)."""
+        return self._rows(
+            "SELECT p.*, COUNT(a.id) AS n, COALESCE(SUM(a.left_conversation_id = p.conv_a), 0) AS a_left "
+            "FROM pairs p LEFT JOIN assignments a ON a.pair_id = p.id "
+            "AND (a.status = 'done' OR (a.status = 'open' AND a.issued_at >= ?)) "
+            "WHERE p.kind = ? GROUP BY p.id ORDER BY p.id",
+            [self.expire_before, kind],
+        )
+
+    def conversations(self, gold_bad: bool) -> list[dict]:
+        """Conversations (non-generated study ones, or the bad ones) with their live coverage ``n``."""
+        where = "c.gold_bad = 1 OR c.generated = 1" if gold_bad else "c.gold_bad = 0 AND c.generated = 0"
+        return self._rows(
+            "SELECT c.id, c.scenario_id, c.model_id, COUNT(a.id) AS n FROM conversations c "
+            "LEFT JOIN assignments a ON a.conversation_id = c.id "
+            "AND (a.status = 'done' OR (a.status = 'open' AND a.issued_at >= ?)) "
+            f"WHERE {where} GROUP BY c.id ORDER BY c.id",
+            [self.expire_before],
+        )
+
+    def seen(self, rater_id: int) -> tuple[set[int], set[int]]:
+        """Pair ids and conversation ids already assigned to the rater."""
+        rows = self._rows("SELECT pair_id, conversation_id FROM assignments WHERE rater_id = ?", [rater_id])
+        return (
+            {r["pair_id"] for r in rows if r["pair_id"] is not None},
+            {r["conversation_id"] for r in rows if r["conversation_id"] is not None},
+        )
+
+    def vote_counts(self) -> list[dict]:
+        """Per model pair (``model_a`` < ``model_b`` by id): wins of a, wins of b, ties (trial votes only)."""
+        return self._rows(
+            "SELECT p.model_a, p.model_b, "
+            "SUM(v.winner_conversation_id = p.conv_a) AS wins_a, SUM(v.winner_conversation_id = p.conv_b) AS wins_b, "
+            "SUM(v.winner_side = 'tie') AS ties "
+            "FROM votes v JOIN assignments a ON a.id = v.assignment_id JOIN pairs p ON p.id = a.pair_id "
+            "WHERE p.kind = 'trial' GROUP BY p.model_a, p.model_b"
+        )
+
+
+def audio_name(turn: Turn) -> str:
+    """The cache file name of a turn's audio: ``<sha256>.<ext>`` (extension lower-cased)."""
+    return f"{turn.sha256}{turn.audio.suffix.lower()}"

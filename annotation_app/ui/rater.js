@@ -1,0 +1,160 @@
+// The rater page's listening check (loaded into <head> by annotation_app/ui/rater_app.py).
+//
+// - logs play / pause / ended / seeked of every trial player (side, turn, media time, client time);
+// - plays the next turn of a conversation when one ends, and pauses the other players when one starts;
+// - keeps the answer controls (#humans-vote) inert until every player of the trial has played to its end
+//   (with at least data-min-played of its duration really played, not skipped), unless data-require-full="0";
+// - hands the log and the client's UTC offset to the submit call (window.humans.collect);
+// - on the done page, follows data-redirect after data-delay seconds.
+// The server checks the vote again (time since the trial was shown); this script is for the rater's benefit.
+(() => {
+  if (window.humans) return;
+  const state = { token: null, events: [], heard: new Set(), redirectTimer: null, scheduled: false };
+
+  const trialRoot = () => document.getElementById("humans-trial");
+  const players = () => {
+    const root = trialRoot();
+    return root ? Array.from(root.querySelectorAll("audio[data-side]")) : [];
+  };
+  const keyOf = (audio) => `${audio.dataset.side}:${audio.dataset.turn}`;
+  const storageKey = (token) => `humans-heard-${token}`;
+
+  function playedSeconds(audio) {
+    let total = 0;
+    for (let i = 0; i < audio.played.length; i++) total += audio.played.end(i) - audio.played.start(i);
+    return total;
+  }
+
+  function duration(audio) {
+    if (Number.isFinite(audio.duration) && audio.duration > 0) return audio.duration;
+    return parseFloat(audio.dataset.duration || "0") || 0;
+  }
+
+  function loadHeard(token) {
+    try {
+      return new Set(JSON.parse(sessionStorage.getItem(storageKey(token)) || "[]"));
+    } catch (err) {
+      return new Set();
+    }
+  }
+
+  function saveHeard() {
+    try {
+      sessionStorage.setItem(storageKey(state.token), JSON.stringify(Array.from(state.heard)));
+    } catch (err) {
+      // storage unavailable (private mode): the rater listens again after a reload
+    }
+  }
+
+  function isLocked() {
+    const root = trialRoot();
+    if (!root || root.dataset.requireFull === "0") return false;
+    const list = players();
+    return list.length === 0 || list.some((audio) => !state.heard.has(keyOf(audio)));
+  }
+
+  function setText(element, text) {
+    if (element && element.textContent !== text) element.textContent = text;
+  }
+
+  function sync() {
+    state.scheduled = false;
+    const root = trialRoot();
+    const token = root ? root.dataset.token : null;
+    if (token !== state.token) {
+      state.token = token;
+      state.events = [];
+      state.heard = token ? loadHeard(token) : new Set();
+    }
+    const locked = isLocked();
+    if (document.body.dataset.humansLocked !== (locked ? "1" : "0")) {
+      document.body.dataset.humansLocked = locked ? "1" : "0";
+    }
+    const vote = document.getElementById("humans-vote");
+    if (vote && vote.inert !== locked) {
+      vote.inert = locked;
+      vote.setAttribute("aria-disabled", locked ? "true" : "false");
+    }
+    if (root) {
+      for (const status of root.querySelectorAll("[data-status-for]")) {
+        const side = status.dataset.statusFor;
+        const list = players().filter((audio) => audio.dataset.side === side);
+        const heard = list.filter((audio) => state.heard.has(keyOf(audio))).length;
+        setText(status, heard === list.length ? "Heard to the end ✓" : `Heard ${heard} of ${list.length} clips`);
+        status.classList.toggle("humans-heard", heard === list.length);
+      }
+    }
+    followRedirect();
+  }
+
+  function schedule() {
+    if (!state.scheduled) {
+      state.scheduled = true;
+      requestAnimationFrame(sync);
+    }
+  }
+
+  function followRedirect() {
+    const done = document.getElementById("humans-done");
+    if (!done || !done.dataset.redirect || state.redirectTimer) return;
+    let left = parseInt(done.dataset.delay || "5", 10);
+    state.redirectTimer = setInterval(() => {
+      left -= 1;
+      const counter = document.querySelector("#humans-done .humans-countdown");
+      if (counter) counter.textContent = String(Math.max(left, 0));
+      if (left <= 0) {
+        clearInterval(state.redirectTimer);
+        window.location.assign(done.dataset.redirect);
+      }
+    }, 1000);
+  }
+
+  function onMedia(event) {
+    const audio = event.target;
+    if (!(audio instanceof HTMLAudioElement) || !audio.dataset.side) return;
+    const root = trialRoot();
+    if (!root || !root.contains(audio)) return;
+    state.events.push({
+      side: audio.dataset.side,
+      turn: parseInt(audio.dataset.turn, 10),
+      kind: event.type,
+      t: Math.round(audio.currentTime * 1000) / 1000,
+      ms: Date.now(),
+    });
+    if (event.type === "play") {
+      for (const other of players()) if (other !== audio && !other.paused) other.pause();
+    } else if (event.type === "ended") {
+      const fraction = parseFloat(root.dataset.minPlayed || "0.9");
+      if (playedSeconds(audio) >= fraction * duration(audio) - 0.05) {
+        state.heard.add(keyOf(audio));
+        saveHeard();
+      }
+      const next = root.querySelector(
+        `audio[data-side="${audio.dataset.side}"][data-turn="${parseInt(audio.dataset.turn, 10) + 1}"]`,
+      );
+      if (next) next.play().catch(() => {});
+    }
+    schedule();
+  }
+
+  window.humans = {
+    // Gradio passes the submit inputs in order; the last two are replaced by the event log and the UTC offset.
+    collect(...args) {
+      const out = args.slice();
+      out[out.length - 2] = JSON.stringify(state.events);
+      out[out.length - 1] = String(-new Date().getTimezoneOffset());
+      return out;
+    },
+    locked: isLocked,
+    events: () => state.events.slice(),
+    sync,
+  };
+
+  for (const kind of ["play", "pause", "ended", "seeked"]) document.addEventListener(kind, onMedia, true);
+  const start = () => {
+    new MutationObserver(schedule).observe(document.body, { childList: true, subtree: true });
+    schedule();
+  };
+  if (document.body) start();
+  else document.addEventListener("DOMContentLoaded", start);
+})();

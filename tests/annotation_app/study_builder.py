@@ -1,0 +1,104 @@
+"""Build real small studies for tests: WAV files written with ``wave`` and :class:`Study` objects made directly
+from the domain dataclasses (no study loader needed)."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import wave
+from pathlib import Path
+
+import numpy as np
+
+from annotation_app.study.model import (
+    CompletionConfig,
+    Conversation,
+    QualityConfig,
+    RatingConfig,
+    Study,
+    StudyConfig,
+    TargetsConfig,
+    Turn,
+)
+
+RATE = 8000
+
+#: Model names chosen so that a leak is easy to spot in any string.
+MODELS = ("zebramodel", "yakmodel", "xerusmodel", "wombatmodel")
+
+
+def write_tone(path: Path, seconds: float, freq: float) -> str:
+    """Write a mono 16-bit WAV tone; returns the SHA-256 of the file."""
+    t = np.arange(round(seconds * RATE)) / RATE
+    samples = (0.3 * 32767 * np.sin(2 * np.pi * freq * t)).astype("<i2")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(RATE)
+        w.writeframes(samples.tobytes())
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def make_study(
+    root: Path,
+    *,
+    models: tuple[str, ...] = MODELS[:3],
+    scenarios: int = 4,
+    turns: int = 2,
+    seconds: float = 0.5,
+    gold_bad: bool = False,
+    rating: dict | None = None,
+    targets: dict | None = None,
+    quality: dict | None = None,
+    completion: dict | None = None,
+    title: str = "Test study",
+    consent: str = "I agree to take part.",
+) -> Study:
+    """A study with ``scenarios`` × ``models`` conversations of ``turns`` user/assistant exchanges each.
+
+    Every turn's audio is a distinct tone, so content hashes differ. ``gold_bad`` adds one deliberately bad
+    conversation (model ``badmodel``) per scenario.
+    """
+    root = Path(root)
+    conversations = []
+    freq = 200.0
+    names = list(models) + (["badmodel"] if gold_bad else [])
+    for s in range(scenarios):
+        scenario = f"scenario{s:02d}"
+        for model in names:
+            cid = f"{scenario}-{model}"
+            ts = []
+            for i in range(turns):
+                for role in ("user", "assistant"):
+                    freq += 7.0
+                    path = root / "audio" / f"{cid}-{i}-{role}.wav"
+                    sha = write_tone(path, seconds, freq)
+                    ts.append(Turn(role, path, seconds, sha, f"{role} says {i} in {scenario}"))
+            conversations.append(Conversation(cid, scenario, model, tuple(ts), gold_bad=model == "badmodel"))
+    config = StudyConfig(
+        title=title,
+        instructions="Listen to both conversations, then choose.",
+        consent=consent,
+        rating=RatingConfig(**(rating or {})),
+        targets=TargetsConfig(**(targets or {})),
+        quality=QualityConfig(**(quality or {})),
+        completion=CompletionConfig(**(completion or {"code": "CODE123"})),
+    )
+    digest = hashlib.sha256(repr(dataclasses.asdict(config)).encode())
+    for c in conversations:
+        digest.update(repr((c.id, c.scenario, c.model, c.gold_bad, [t.sha256 for t in c.turns])).encode())
+    return Study(root, config, tuple(conversations), digest.hexdigest())
+
+
+class FakeClock:
+    """A clock the test moves by hand (seconds since the epoch)."""
+
+    def __init__(self, start: float = 1_800_000_000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
