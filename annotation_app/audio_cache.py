@@ -18,13 +18,19 @@ from pathlib import Path
 from analysis.errors import HumansError
 from annotation_app.study.model import Study, Turn
 
-__all__ = ["AUDIO_NAME", "AudioCache", "AudioNotFound"]
+__all__ = ["AUDIO_NAME", "AudioCache", "AudioNotFound", "default_cache_dir"]
 
 #: What a cache file name looks like: lower-case hex SHA-256 and a known audio extension.
 AUDIO_NAME = re.compile(r"^[0-9a-f]{64}\.(ogg|opus|mp3|wav|flac)$")
 
 #: Sample rate of generated silence (Hz); 16-bit mono.
 SILENCE_RATE = 8000
+
+
+def default_cache_dir(db_path: str | Path) -> Path:
+    """The audio cache folder that belongs to a study database: ``<db stem>-audio-cache`` beside it."""
+    db_path = Path(db_path)
+    return db_path.parent / f"{db_path.stem}-audio-cache"
 
 
 class AudioNotFound(HumansError):

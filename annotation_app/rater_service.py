@@ -65,6 +65,9 @@ MAX_REASON_CHARS = 2000
 #: Practice trials a rater may fail before the study's ``on_attention_fail`` rule applies.
 PRACTICE_EXTRA_ATTEMPTS = 2
 
+#: Tolerance of the listening floor for rounding (seconds).
+_CLOCK_SLACK_S = 1e-6
+
 _URL_ID = re.compile(r"^[A-Za-z0-9_-]+$")
 _TYPED_ID = re.compile(r"^[A-Za-z0-9._@-]+$")
 _EVENT_KINDS = frozenset({"play", "pause", "ended", "seeked"})
@@ -319,7 +322,7 @@ class RaterService:
             practice=practice,
             left=self._views[a["left_conversation_id"]],
             right=self._views[right] if right is not None else None,
-            min_wait_s=round(self._min_wait(a), 3),
+            min_wait_s=math.ceil(self._min_wait(a) * 1000) / 1000,
         )
 
     def _assignment(self, row: dict, trial_token: str) -> dict:
@@ -442,10 +445,12 @@ class RaterService:
             raise TooSoon("This trial was not shown yet; reload the page and listen to both conversations.")
         elapsed = now - a["shown_at"]
         wait = self._min_wait(a)
-        if elapsed < wait:
+        if elapsed + _CLOCK_SLACK_S < wait:
+            audio = wait / self.config.quality.min_listen_fraction
             raise TooSoon(
-                f"Please listen to both conversations to the end before you answer: they last {wait:.0f} seconds "
-                f"together and only {elapsed:.0f} seconds have passed; try again in {math.ceil(wait - elapsed)} s."
+                f"Please listen to both conversations to the end before you answer: they last {audio:.0f} seconds "
+                f"together and only {elapsed:.0f} seconds have passed since they were shown; try again in "
+                f"{max(1, math.ceil(wait - elapsed))} s."
             )
         vote = self._vote_record(row, a, answer, now)
         events = self._event_rows(row, a, answer.events, now)

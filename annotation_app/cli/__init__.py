@@ -15,7 +15,7 @@ import click
 from analysis.errors import HumansError
 
 #: Modules under ``annotation_app.cli`` whose click commands are added to ``humans`` (each exports ``COMMANDS``).
-COMMAND_MODULES: tuple[str, ...] = ("study", "serve")
+COMMAND_MODULES: tuple[str, ...] = ("study", "serve", "simulate")
 
 
 class HumansGroup(click.Group):

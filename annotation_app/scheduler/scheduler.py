@@ -1,9 +1,11 @@
 """Which trial a rater gets next.
 
 Balanced mode (default), for a pairwise trial: among the pairs this rater has not had, the one with the fewest
-live assignments (done, or open and not expired), then the least-covered model pair, then the least-covered
-scenario, ties at random. Live coverage counts open assignments, so raters working at the same time spread out;
-expired ones stop counting, which reclaims their slots. Sides: the conversation of the model pair's side that has
+live assignments (done, or open and not expired); then the one the fewest other active raters could still take
+(so raters working at the same time do not run out of under-covered pairs they have not seen); then the
+least-covered model pair, then the least-covered scenario, ties at random. Live coverage counts open
+assignments, so raters working at the same time spread out; expired ones stop counting, which reclaims their
+slots. Sides: the conversation of the model pair's side that has
 been on the left less often goes left (ties at random), so left/right stays balanced per model pair.
 
 Active mode puts first the pairs still under target whose models' current Bradley–Terry scores are closest
@@ -70,7 +72,7 @@ class Scheduler:
         if kind == "trial":
             if self.likert_only:
                 return self._conversation(reader.conversations(gold_bad=False), seen_convs, "trial")
-            return self._trial_pair(reader, seen_pairs)
+            return self._trial_pair(reader, rater_id, seen_pairs)
         if self.likert_only:
             chosen = self._conversation(reader.conversations(gold_bad=True), seen_convs, kind)
         else:
@@ -89,7 +91,7 @@ class Scheduler:
         left, right = (pair["conv_a"], pair["conv_b"]) if a_goes_left else (pair["conv_b"], pair["conv_a"])
         return {"pair_id": pair["id"], "left_conversation_id": left, "right_conversation_id": right}
 
-    def _trial_pair(self, reader: SchedulingReader, seen: set[int]) -> dict | None:
+    def _trial_pair(self, reader: SchedulingReader, rater_id: int, seen: set[int]) -> dict | None:
         pairs = reader.pairs("trial")
         candidates = [p for p in pairs if p["id"] not in seen]
         if not candidates:
@@ -103,11 +105,12 @@ class Scheduler:
             model_left[key] += p["a_left"]
             scenario_cov[p["scenario_id"]] += p["n"]
         closeness = self._closeness(reader) if self.mode == "active" else {}
+        takers = reader.takers(rater_id)
         ties = self._tiebreak(len(candidates))
         order = []
         for p, tie in zip(candidates, ties, strict=True):
             key = (p["model_a"], p["model_b"])
-            balanced = (p["n"], model_cov[key], scenario_cov[p["scenario_id"]], tie)
+            balanced = (p["n"], takers.get(p["id"], 0), model_cov[key], scenario_cov[p["scenario_id"]], tie)
             if self.mode == "active":
                 order.append(((p["n"] >= self.target, closeness.get(key, 0.0), *balanced), p))
             else:

@@ -2,6 +2,15 @@
 
 from annotation_app.store.errors import StoreError, StudyChanged
 from annotation_app.store.schema import SCHEMA_VERSION
-from annotation_app.store.store import GoldItem, SchedulingReader, Store
+from annotation_app.store.store import DB_FILE_NAME, GoldItem, SchedulingReader, Store, default_db_path
 
-__all__ = ["SCHEMA_VERSION", "GoldItem", "SchedulingReader", "Store", "StoreError", "StudyChanged"]
+__all__ = [
+    "DB_FILE_NAME",
+    "SCHEMA_VERSION",
+    "GoldItem",
+    "SchedulingReader",
+    "Store",
+    "StoreError",
+    "StudyChanged",
+    "default_db_path",
+]

@@ -23,12 +23,20 @@ from annotation_app.store.errors import StoreError, StudyChanged
 from annotation_app.store.schema import MIGRATIONS, SCHEMA_VERSION
 from annotation_app.study.model import Conversation, Study, Turn
 
-__all__ = ["BUSY_TIMEOUT_MS", "GoldItem", "Store"]
+__all__ = ["BUSY_TIMEOUT_MS", "DB_FILE_NAME", "GoldItem", "SchedulingReader", "Store", "default_db_path"]
 
 #: How long a writer waits for another connection's write lock before failing (milliseconds).
 BUSY_TIMEOUT_MS = 15_000
 
+#: File name of a study's database when none is given (inside the study folder).
+DB_FILE_NAME = "humans.sqlite"
+
 _STUDY_TABLES = ("attention", "events", "likert", "votes", "assignments", "raters", "pairs", "turns", "conversations")
+
+
+def default_db_path(study_dir: str | Path) -> Path:
+    """The database a study folder uses when no ``--db`` is given: ``<study_dir>/humans.sqlite``."""
+    return Path(study_dir) / DB_FILE_NAME
 
 
 @dataclass(frozen=True)
@@ -473,6 +481,40 @@ class Store:
             "ORDER BY v.id"
         )
 
+    def pair_progress(self) -> list[dict]:
+        """Per trial pair: scenario, model names, votes collected (``votes``) and open assignments (``open``)."""
+        return self._rows(
+            "SELECT p.id, s.name AS scenario, ma.name AS model_a, mb.name AS model_b, "
+            "COUNT(v.id) AS votes, SUM(a.status = 'open' AND v.id IS NULL) AS open "
+            "FROM pairs p JOIN scenarios s ON s.id = p.scenario_id "
+            "JOIN models ma ON ma.id = p.model_a JOIN models mb ON mb.id = p.model_b "
+            "LEFT JOIN assignments a ON a.pair_id = p.id LEFT JOIN votes v ON v.assignment_id = a.id "
+            "WHERE p.kind = 'trial' GROUP BY p.id ORDER BY p.id"
+        )
+
+    def conversation_progress(self) -> list[dict]:
+        """Per study conversation (Likert-only studies): scenario, model, votes and open assignments."""
+        return self._rows(
+            "SELECT c.id, s.name AS scenario, m.name AS model, "
+            "COUNT(v.id) AS votes, SUM(a.status = 'open' AND v.id IS NULL) AS open "
+            "FROM conversations c JOIN scenarios s ON s.id = c.scenario_id JOIN models m ON m.id = c.model_id "
+            "LEFT JOIN assignments a ON a.conversation_id = c.id AND a.kind = 'trial' "
+            "LEFT JOIN votes v ON v.assignment_id = a.id "
+            "WHERE c.gold_bad = 0 AND c.generated = 0 GROUP BY c.id ORDER BY c.id"
+        )
+
+    def rater_summary(self) -> dict:
+        """Raters started, finished (done), screened out, flagged; votes by kind; attention checks failed."""
+        row = self._one(
+            "SELECT COUNT(*) AS started, COALESCE(SUM(stage = 'done'), 0) AS finished, "
+            "COALESCE(SUM(stage = 'screened_out'), 0) AS screened_out, COALESCE(SUM(flagged), 0) AS flagged "
+            "FROM raters"
+        )
+        votes = {r["kind"]: r["n"] for r in self._rows("SELECT kind, COUNT(*) AS n FROM votes GROUP BY kind")}
+        failed = self._one("SELECT COUNT(*) AS n FROM attention WHERE kind = 'attention' AND NOT passed")["n"]
+        checks = self._one("SELECT COUNT(*) AS n FROM attention WHERE kind = 'attention'")["n"]
+        return {**row, "votes": votes, "attention_checks": checks, "attention_failed": failed}
+
     def likert_rows(self) -> list[dict]:
         """All Likert rows."""
         return self._rows("SELECT * FROM likert ORDER BY id")
@@ -519,6 +561,25 @@ class SchedulingReader:
             {r["pair_id"] for r in rows if r["pair_id"] is not None},
             {r["conversation_id"] for r in rows if r["conversation_id"] is not None},
         )
+
+    def takers(self, rater_id: int) -> dict[int, int]:
+        """Per trial pair: how many *other* active raters (holding a live open assignment) have not had it yet."""
+        active = self._rows(
+            "SELECT DISTINCT rater_id FROM assignments WHERE status = 'open' AND issued_at >= ? AND rater_id != ? "
+            "AND id NOT IN (SELECT assignment_id FROM votes)",
+            [self.expire_before, rater_id],
+        )
+        ids = [r["rater_id"] for r in active]
+        if not ids:
+            return {}
+        marks = ", ".join("?" * len(ids))
+        seen = self._rows(
+            f"SELECT pair_id, COUNT(DISTINCT rater_id) AS n FROM assignments WHERE pair_id IS NOT NULL "
+            f"AND rater_id IN ({marks}) GROUP BY pair_id",
+            ids,
+        )
+        counts = {r["pair_id"]: r["n"] for r in seen}
+        return {p["id"]: len(ids) - counts.get(p["id"], 0) for p in self._rows("SELECT id FROM pairs")}
 
     def vote_counts(self) -> list[dict]:
         """Per model pair (``model_a`` < ``model_b`` by id): wins of a, wins of b, ties (trial votes only)."""

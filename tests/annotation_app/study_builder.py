@@ -74,7 +74,7 @@ def make_study(
                     freq += 7.0
                     path = root / "audio" / f"{cid}-{i}-{role}.wav"
                     sha = write_tone(path, seconds, freq)
-                    ts.append(Turn(role, path, seconds, sha, f"{role} says {i} in {scenario}"))
+                    ts.append(Turn(role, path, seconds, sha, f"{role} says something ({i})"))
             conversations.append(Conversation(cid, scenario, model, tuple(ts), gold_bad=model == "badmodel"))
     config = StudyConfig(
         title=title,
@@ -102,3 +102,32 @@ class FakeClock:
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
+
+
+def gold_preference(service, trial) -> int:
+    """The preference that passes a practice/attention trial (server-side knowledge, for tests only)."""
+    a = service.store.assignment_by_token(trial.token)
+    pair = next(p for p in service.store.pairs("gold") if p["id"] == a["pair_id"])
+    return -1 if a["left_conversation_id"] == pair["conv_a"] else 1
+
+
+def to_trials(service, clock, rater_id: str = "rater-one") -> str:
+    """Enter, consent, read the instructions and pass the practice; returns the rater token."""
+
+    token = service.enter(typed_id=rater_id).rater_token
+    service.accept_consent(token)
+    service.finish_instructions(token)
+    while service.rater(token).stage == "practice":
+        trial = service.current_trial(token)
+        clock.advance(trial.min_wait_s + 1)
+        service.submit(token, trial.token, answer_for(service, gold_preference(service, trial)))
+    return token
+
+
+def answer_for(service, preference: int | None):
+    """An answer that fits the service's rating scheme, with this preference (Likert 3 where asked)."""
+    from annotation_app.rater_service import Answer
+
+    scheme = service.config.rating.scheme
+    likert = {"likert": {"likert_left": 3}, "pairwise+likert": {"likert_left": 3, "likert_right": 3}}.get(scheme, {})
+    return Answer(preference=None if scheme == "likert" else preference, reason="ok", **likert)
