@@ -15,7 +15,7 @@ import click
 from analysis.errors import HumansError
 
 #: Modules under ``annotation_app.cli`` whose click commands are added to ``humans`` (each exports ``COMMANDS``).
-COMMAND_MODULES: tuple[str, ...] = ("study", "serve", "simulate")
+COMMAND_MODULES: tuple[str, ...] = ("study", "serve", "simulate", "scores", "export")
 
 
 class HumansGroup(click.Group):

@@ -156,8 +156,16 @@ CREATE TABLE attention (
 );
 """
 
+# Version 2 (export): per-study secrets, such as the salt of the rater pseudonyms in exported datasets.
+_V2 = """
+CREATE TABLE study_secrets (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+"""
+
 #: Ordered migrations: ``MIGRATIONS[i]`` brings the schema from version ``i`` to ``i + 1``.
-MIGRATIONS: tuple[str, ...] = (_V1,)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2)
 
 #: The schema version this code writes.
 SCHEMA_VERSION: int = len(MIGRATIONS)
