@@ -55,6 +55,7 @@ __all__ = [
     "TurnView",
     "UnknownRater",
     "WrongStage",
+    "clean_reason",
 ]
 
 
@@ -71,6 +72,20 @@ _CLOCK_SLACK_S = 1e-6
 _URL_ID = re.compile(r"^[A-Za-z0-9_-]+$")
 _TYPED_ID = re.compile(r"^[A-Za-z0-9._@-]+$")
 _EVENT_KINDS = frozenset({"play", "pause", "ended", "seeked"})
+#: Characters removed from free-text reasons: C0/C1 controls except tab and newline, and bidi overrides/isolates
+#: (they can hide or reorder text in a researcher's terminal, spreadsheet or dashboard).
+_REASON_JUNK = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean_reason(text: str | None) -> str:
+    """A reason as stored: line ends normalised to ``\\n``, control characters removed, outer blanks stripped.
+
+    Examples
+    --------
+    >>> clean_reason("  A was clearer\\r\\n\\x1b[31mreally\\x00 ")
+    'A was clearer\\n[31mreally'
+    """
+    return _REASON_JUNK.sub("", (text or "").replace("\r\n", "\n").replace("\r", "\n")).strip()
 
 
 def _shown(value: str) -> str:
@@ -401,7 +416,7 @@ class RaterService:
                     f"The rating {value!r} of the {side} conversation is outside 1 to {rating.likert_points}; "
                     "choose a value on the scale."
                 )
-        reason = (answer.reason or "").strip()
+        reason = clean_reason(answer.reason)
         if rating.reason == "required" and not reason:
             raise InvalidAnswer("Please write a short reason for your choice.")
         if len(reason) > MAX_REASON_CHARS:
@@ -510,7 +525,7 @@ class RaterService:
         else:
             winner_side = "left" if pref < 0 else "right" if pref > 0 else "tie"
         winner = {"left": a["left_conversation_id"], "right": a["right_conversation_id"]}.get(winner_side)
-        reason = (answer.reason or "").strip() or None
+        reason = clean_reason(answer.reason) or None
         return {
             "assignment_id": a["id"],
             "rater_id": row["id"],
