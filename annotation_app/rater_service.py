@@ -7,6 +7,7 @@ everything it returns is blind (no model name, no raw conversation id, no study 
 from __future__ import annotations
 
 import json
+import logging
 import math
 import re
 import secrets
@@ -17,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from annotation_app.audio_cache import AudioCache
+from annotation_app.rate_limit import NewRaterLimit
 from annotation_app.rater_views import (
     Answer,
     ConversationView,
@@ -26,6 +28,7 @@ from annotation_app.rater_views import (
     PlayEvent,
     RaterView,
     Receipt,
+    TooManyNewRaters,
     TooSoon,
     TrialView,
     TurnView,
@@ -50,6 +53,7 @@ __all__ = [
     "RaterService",
     "RaterView",
     "Receipt",
+    "TooManyNewRaters",
     "TooSoon",
     "TrialView",
     "TurnView",
@@ -58,6 +62,8 @@ __all__ = [
     "clean_reason",
 ]
 
+
+_log = logging.getLogger(__name__)
 
 #: Longest id we accept (Prolific ids are 24 characters).
 MAX_ID_CHARS = 64
@@ -130,6 +136,9 @@ class RaterService:
         Randomness of the scheduler (ties, attention positions, sides); seeded from the OS when omitted.
     scores : callable, optional
         Score function of the active scheduling mode (see :mod:`annotation_app.scheduler.active`).
+    new_rater_limit : NewRaterLimit, optional
+        How many new raters one client (the ``client`` given to :meth:`enter`, an IP address) may create; no
+        limit when omitted.
     """
 
     def __init__(
@@ -141,8 +150,10 @@ class RaterService:
         clock: Callable[[], float] = time.time,
         rng: np.random.Generator | None = None,
         scores: ScoreFn | None = None,
+        new_rater_limit: NewRaterLimit | None = None,
     ) -> None:
         self.study = study
+        self.new_rater_limit = new_rater_limit
         self.config = study.config
         self.store = store
         self.cache = AudioCache(cache_dir)
@@ -189,12 +200,14 @@ class RaterService:
         session_id: str | None = None,
         typed_id: str | None = None,
         rater_token: str | None = None,
+        client: str | None = None,
     ) -> RaterView:
         """Validate the ids and create or resume the rater.
 
         A known ``rater_token`` (kept by the browser) wins. Otherwise ``prolific_pid`` (with the optional
         ``study_id``/``session_id`` from the Prolific URL) or an id the rater typed identifies them; the same id
-        always resumes the same rater.
+        always resumes the same rater. ``client`` (the caller's IP address) counts against the service's
+        ``new_rater_limit`` when a new rater is created; resuming never counts.
 
         Raises
         ------
@@ -202,6 +215,8 @@ class RaterService:
             An id is empty, longer than :data:`MAX_ID_CHARS` or has characters outside the allowed set.
         UnknownRater
             Only a token was given and it is not known.
+        TooManyNewRaters
+            ``client`` created more new raters than ``new_rater_limit`` allows.
         """
         if rater_token:
             row = self.store.rater_by_token(rater_token)
@@ -224,6 +239,18 @@ class RaterService:
             raise InvalidRaterId("Please type your participant id (the one you were given for this study).")
         row = self.store.rater_by_external_id(record["external_id"])
         if row is None:
+            if self.new_rater_limit is not None and not self.new_rater_limit.allow(client, now=self.clock()):
+                _log.warning(
+                    "refused a new rater from %s: more than %d new raters from this address within %.0f s "
+                    "(raise --max-new-raters-per-ip if many raters share one address)",
+                    client,
+                    self.new_rater_limit.max_new,
+                    self.new_rater_limit.window_s,
+                )
+                raise TooManyNewRaters(
+                    "Too many new participants have joined from your network recently; please try again later, "
+                    "or contact the researcher if you were invited to this study."
+                )
             positions = sorted(
                 int(p) + 1 for p in self.rng.choice(self.total, size=self.attention_quota, replace=False)
             )

@@ -212,18 +212,19 @@ def build_rater_app(service: RaterService, settings: RaterAppSettings) -> gr.Blo
             return wrapper
 
         @polite
-        def on_enter(stored: str | None, url_query: str) -> dict:
+        def on_enter(stored: str | None, url_query: str, request: gr.Request) -> dict:
             ids = ids_from_query(url_query)
             if not stored and not ids:
                 return show(None)
+            client = _client(request)
             try:
-                return show(service.enter(rater_token=stored or None, **ids))
+                return show(service.enter(rater_token=stored or None, client=client, **ids))
             except UnknownRater:
-                return show(service.enter(**ids) if ids else None)
+                return show(service.enter(client=client, **ids) if ids else None)
 
         @polite
-        def on_start(url_query: str, typed: str) -> dict:
-            return show(service.enter(typed_id=typed, **ids_from_query(url_query)))
+        def on_start(url_query: str, typed: str, request: gr.Request) -> dict:
+            return show(service.enter(typed_id=typed, client=_client(request), **ids_from_query(url_query)))
 
         @polite
         def on_consent(tok: str) -> dict:
@@ -260,6 +261,12 @@ def build_rater_app(service: RaterService, settings: RaterAppSettings) -> gr.Blo
             **shared,
         )
     return app
+
+
+def _client(request: gr.Request | None) -> str | None:
+    """The caller's IP address (what the new-rater limit counts), or None when unknown."""
+    client = getattr(request, "client", None)
+    return getattr(client, "host", None)
 
 
 def _players(trial, settings: RaterAppSettings) -> str:

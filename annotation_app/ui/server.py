@@ -23,16 +23,28 @@ import uvicorn
 from fastapi.responses import FileResponse, PlainTextResponse
 
 from analysis.errors import HumansError
+from annotation_app.rate_limit import NewRaterLimit
 from annotation_app.rater_service import RaterService
 from annotation_app.store import Store
 from annotation_app.study.loader import load_study
 from annotation_app.study.model import Study
 from annotation_app.ui.rater_app import RATER_CSS, RaterAppSettings, build_rater_app, rater_head, rater_theme
 
-__all__ = ["DEFAULT_DB_NAME", "ServeConfig", "StudyServer", "build_server", "running", "serve"]
+__all__ = [
+    "DEFAULT_DB_NAME",
+    "DEFAULT_NEW_RATERS_PER_IP",
+    "ServeConfig",
+    "StudyServer",
+    "build_server",
+    "running",
+    "serve",
+]
 
 #: The database file ``humans serve DIR`` uses when ``--db`` is not given (inside the study folder).
 DEFAULT_DB_NAME = "humans.sqlite"
+
+#: New raters one IP address may create per hour unless ``--max-new-raters-per-ip`` says otherwise.
+DEFAULT_NEW_RATERS_PER_IP = 100
 
 _AUDIO_ROUTE = "/audio"
 _AUDIO_TYPES = {".wav": "audio/wav", ".ogg": "audio/ogg", ".mp3": "audio/mpeg", ".flac": "audio/flac"}
@@ -58,6 +70,8 @@ class ServeConfig:
         The secret in the admin dashboard's URL; default a fresh random one each start.
     seed : int, optional
         Seed of the scheduler's random choices (tests); default fresh randomness.
+    max_new_raters_per_ip : int, default 100
+        New raters one IP address may create per hour (0 = no limit); more get a polite refusal.
     """
 
     study_dir: Path
@@ -67,6 +81,7 @@ class ServeConfig:
     cache_dir: Path | None = None
     admin_secret: str | None = None
     seed: int | None = None
+    max_new_raters_per_ip: int = DEFAULT_NEW_RATERS_PER_IP
 
     def resolved(self) -> ServeConfig:
         """The same config with every default filled in (absolute paths, a generated admin secret)."""
@@ -154,7 +169,13 @@ def build_server(config: ServeConfig) -> StudyServer:
     config.db_path.parent.mkdir(parents=True, exist_ok=True)
     store = Store(config.db_path)
     try:
-        service = RaterService(study, store, config.cache_dir, rng=np.random.default_rng(config.seed))
+        service = RaterService(
+            study,
+            store,
+            config.cache_dir,
+            rng=np.random.default_rng(config.seed),
+            new_rater_limit=NewRaterLimit(config.max_new_raters_per_ip),
+        )
     except BaseException:
         store.close()
         raise

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from study_builder import to_trials
 
-from annotation_app.rater_service import Answer, RaterService, clean_reason
+from annotation_app.rate_limit import NewRaterLimit
+from annotation_app.rater_service import Answer, RaterService, TooManyNewRaters, clean_reason
 from annotation_app.store import Store
 
 
@@ -41,3 +42,35 @@ def test_control_characters_never_reach_the_database(service, clock):
     clock.advance(trial.min_wait_s)
     service.submit(token, trial.token, Answer(preference=1, reason="ok\x00\x1b[2J\u202etxt"))
     assert service.store.votes()[-1]["reason"] == "ok[2Jtxt"
+
+
+def test_new_raters_per_client_are_limited_and_resuming_is_not(tmp_path, study, clock):
+    limit = NewRaterLimit(3, window_s=3600)
+    service = RaterService(study, Store(tmp_path / "db.sqlite"), tmp_path / "cache", clock=clock, new_rater_limit=limit)
+    try:
+        tokens = [service.enter(prolific_pid=f"pid{i}", client="10.1.1.1").rater_token for i in range(3)]
+        with pytest.raises(TooManyNewRaters, match="Too many new participants have joined from your network"):
+            service.enter(prolific_pid="pid3", client="10.1.1.1")
+        with pytest.raises(TooManyNewRaters):
+            service.enter(typed_id="typed-one", client="10.1.1.1")
+        # resuming (same id or token) never counts; other addresses and unknown addresses are not affected
+        assert service.enter(prolific_pid="pid0", client="10.1.1.1").rater_token == tokens[0]
+        assert service.enter(rater_token=tokens[1], client="10.1.1.1").rater_token == tokens[1]
+        service.enter(prolific_pid="pid4", client="10.2.2.2")
+        service.enter(prolific_pid="pid5")
+        assert service.store.count("raters") == 5
+        clock.advance(3601)
+        service.enter(prolific_pid="pid3", client="10.1.1.1")
+        assert service.store.count("raters") == 6
+    finally:
+        service.store.close()
+
+
+def test_new_rater_limit_window_and_memory_bound():
+    limit = NewRaterLimit(2, window_s=10, max_clients=3)
+    assert [limit.allow("a", now=t) for t in (0, 1, 2, 9)] == [True, True, False, False]
+    assert limit.allow("a", now=10.5) is True  # the first stamp left the window
+    assert NewRaterLimit(0).allow("a", now=0) and not NewRaterLimit(0).enabled
+    for client in ("b", "c", "d"):
+        limit.allow(client, now=11)
+    assert "a" not in limit._seen and len(limit._seen) == 3
