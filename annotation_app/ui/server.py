@@ -21,6 +21,7 @@ import gradio as gr
 import numpy as np
 import uvicorn
 from fastapi.responses import FileResponse, PlainTextResponse
+from starlette.routing import Mount
 
 from analysis.errors import HumansError
 from annotation_app.rate_limit import NewRaterLimit
@@ -29,6 +30,7 @@ from annotation_app.store import Store
 from annotation_app.study.loader import load_study
 from annotation_app.study.model import Study
 from annotation_app.ui.rater_app import RATER_CSS, RaterAppSettings, build_rater_app, rater_head, rater_theme
+from annotation_app.ui.request_guard import GradioRequestGuard
 
 __all__ = [
     "DEFAULT_DB_NAME",
@@ -124,6 +126,7 @@ class StudyServer:
         # Starlette matches routes in order and the rater app is mounted at "/": move the new mount before it.
         routes = self.app.router.routes
         routes.insert(self.mounted_index(), routes.pop())
+        guard_mount(self.app, self.admin_path, blocks)
         self.mounted.append(self.admin_path)
 
     def mounted_index(self) -> int:
@@ -195,9 +198,10 @@ def build_server(config: ServeConfig) -> StudyServer:
     def healthz():
         return PlainTextResponse("ok")
 
+    rater_blocks = build_rater_app(service, settings)
     gr.mount_gradio_app(
         app,
-        build_rater_app(service, settings),
+        rater_blocks,
         path="/",
         css_paths=[RATER_CSS],
         head=rater_head(),
@@ -206,7 +210,20 @@ def build_server(config: ServeConfig) -> StudyServer:
         run_history=False,
         show_error=False,
     )
+    guard_mount(app, "", rater_blocks)
     return StudyServer(config, study, store, service, app, settings, mounted=["/"])
+
+
+def guard_mount(app: fastapi.FastAPI, path: str, blocks: gr.Blocks) -> None:
+    """Put a :class:`GradioRequestGuard` in front of the Gradio app mounted at ``path`` ("" for the root mount).
+
+    Forged event ids get a 400 instead of Gradio's 500, oversized event bodies a 413, uploads a 403.
+    """
+    for route in app.router.routes:
+        if isinstance(route, Mount) and route.path == path.rstrip("/"):
+            route.app = GradioRequestGuard(route.app, blocks.fns)
+            return
+    raise ValueError(f"no Gradio app is mounted at {path!r}")
 
 
 def _bind(host: str, port: int) -> socket.socket:
