@@ -38,12 +38,14 @@ class GradioSession:
     base: str
     timeout_s: float = 60.0
     keep_log: bool = False
+    headers: dict[str, str] = field(default_factory=dict)
     log: list[tuple[str, int, str]] = field(default_factory=list)
     statuses: list[int] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.base = self.base.rstrip("/") + "/"
-        self.http = httpx.Client(timeout=self.timeout_s, headers={"User-Agent": "humans-reliability"})
+        headers = {"User-Agent": "humans-reliability", **self.headers}
+        self.http = httpx.Client(timeout=self.timeout_s, headers=headers)
         self.session_hash = secrets.token_hex(6)
         self.config: dict | None = None
         self.fn_by_api: dict[str, dict] = {}
@@ -93,6 +95,12 @@ class GradioSession:
         return page.text
 
     # ------------------------------------------------------------------ events
+    def call_raw(self, body: dict) -> httpx.Response:
+        """POST a hand-made ``queue/join`` body (forged requests); returns the raw response."""
+        response = self.http.post(self.base + "gradio_api/queue/join", json=body)
+        self._record("join raw", response.status_code, response.content)
+        return response
+
     def call(self, api_name: str, data: list) -> list:
         """Run one event the way the frontend does; returns the output values (one per output component).
 
