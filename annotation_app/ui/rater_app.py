@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ import gradio as gr
 from analysis.errors import HumansError
 from annotation_app.rater_service import RaterService
 from annotation_app.rater_views import RaterView, Receipt, UnknownRater
+from annotation_app.store import StoreUnavailable
 from annotation_app.study.model import RatingConfig, Study
 from annotation_app.ui.rater_form import (
     answer_from_form,
@@ -35,6 +37,8 @@ __all__ = ["RATER_CSS", "RATER_JS", "RaterAppSettings", "build_rater_app", "rate
 #: The stylesheet and the page script of the rater app.
 RATER_CSS = Path(__file__).with_name("rater.css")
 RATER_JS = Path(__file__).with_name("rater.js")
+
+_log = logging.getLogger(__name__)
 
 _TRIAL_STAGES = ("practice", "trials")
 _DONE_STAGES = ("done", "screened_out")
@@ -206,6 +210,9 @@ def build_rater_app(service: RaterService, settings: RaterAppSettings) -> gr.Blo
             def wrapper(*args):
                 try:
                     return fn(*args)
+                except StoreUnavailable as exc:  # the researcher's message goes to the server's log
+                    _log.error("%s", exc)
+                    return {notice: gr.Markdown(exc.rater_message, visible=True)}
                 except HumansError as exc:
                     return {notice: gr.Markdown(str(exc), visible=True)}
 
