@@ -28,9 +28,9 @@ SILENCE_RATE = 8000
 
 
 def default_cache_dir(db_path: str | Path) -> Path:
-    """The audio cache folder that belongs to a study database: ``<db stem>-audio-cache`` beside it."""
+    """The audio cache folder that belongs to a study database: ``<db stem>-audio`` beside it (as `humans serve`)."""
     db_path = Path(db_path)
-    return db_path.parent / f"{db_path.stem}-audio-cache"
+    return db_path.parent / f"{db_path.stem}-audio"
 
 
 class AudioNotFound(HumansError):

@@ -11,6 +11,7 @@ import logging
 import math
 import re
 import secrets
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -94,6 +95,10 @@ def clean_reason(text: str | None) -> str:
     return _REASON_JUNK.sub("", (text or "").replace("\r\n", "\n").replace("\r", "\n")).strip()
 
 
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def _shown(value: str) -> str:
     return value if len(value) <= 24 else value[:20] + "…"
 
@@ -159,6 +164,7 @@ class RaterService:
         self.cache = AudioCache(cache_dir)
         self.clock = clock
         self.rng = rng if rng is not None else np.random.default_rng()
+        self._rng_lock = threading.Lock()  # numpy generators are not thread-safe; server threads share this one
         self.cache.add_study(study)
         gold = gold_items(study, self.cache)
         store.import_study(study, gold, now=clock())
@@ -251,9 +257,9 @@ class RaterService:
                     "Too many new participants have joined from your network recently; please try again later, "
                     "or contact the researcher if you were invited to this study."
                 )
-            positions = sorted(
-                int(p) + 1 for p in self.rng.choice(self.total, size=self.attention_quota, replace=False)
-            )
+            with self._rng_lock:
+                drawn = self.rng.choice(self.total, size=self.attention_quota, replace=False)
+            positions = sorted(int(p) + 1 for p in drawn)
             record |= {
                 "token": secrets.token_urlsafe(24),
                 "stage": "consent" if self.config.consent.strip() else "instructions",
@@ -339,11 +345,15 @@ class RaterService:
             row["id"],
             phase,
             position,
-            lambda reader, _now: self.scheduler.choose(reader, row["id"], kind),
+            lambda reader, _now: self._choose(reader, row["id"], kind),
             now=now,
             expire_before=now - timeout_s,
             token=secrets.token_urlsafe(18),
         )
+
+    def _choose(self, reader, rater_id: int, kind: str) -> dict | None:
+        with self._rng_lock:
+            return self.scheduler.choose(reader, rater_id, kind)
 
     def _finish(self, rater_id: int, now: float) -> None:
         self.store.update_rater(rater_id, stage="done", finished_at=now, completion_code=self.config.completion.code)
@@ -422,7 +432,7 @@ class RaterService:
                     raise InvalidAnswer("Choose either 'both bad' or a preference, not both.")
             elif answer.preference is None:
                 raise InvalidAnswer("Please choose which conversation you prefer.")
-            elif not isinstance(answer.preference, int) or not -half <= answer.preference <= half:
+            elif not _is_int(answer.preference) or not -half <= answer.preference <= half:
                 raise InvalidAnswer(
                     f"The preference {answer.preference!r} is not on this study's {rating.preference_points}-point "
                     f"scale; choose a value from {-half} to {half}."
@@ -438,7 +448,7 @@ class RaterService:
                 continue
             if value is None:
                 raise InvalidAnswer(f"Please rate the {side} conversation (1 to {rating.likert_points}).")
-            if not isinstance(value, int) or not 1 <= value <= rating.likert_points:
+            if not _is_int(value) or not 1 <= value <= rating.likert_points:
                 raise InvalidAnswer(
                     f"The rating {value!r} of the {side} conversation is outside 1 to {rating.likert_points}; "
                     "choose a value on the scale."
@@ -451,7 +461,7 @@ class RaterService:
                 f"Your reason is {len(reason)} characters long; please shorten it to at most {MAX_REASON_CHARS}."
             )
         tz = answer.client_tz_offset_min
-        if tz is not None and (not isinstance(tz, int) or not -900 <= tz <= 900):
+        if tz is not None and (not _is_int(tz) or not -900 <= tz <= 900):
             raise InvalidAnswer(f"The time zone offset {tz!r} is not a number of minutes between -900 and 900.")
 
     def _passed(self, a: dict, answer: Answer) -> tuple[bool, str]:

@@ -3,8 +3,8 @@
 Each simulated rater enters with a made-up Prolific id, consents, reads the instructions, does the practice and
 all trials, sending play/ended events and waiting (on a fake clock) past the listening floor. Careful raters vote
 from a hidden Bradley–Terry truth: the left conversation wins with probability
-:math:`\\sigma(\\theta_{left} - \\theta_{right})`, a tie with probability ``tie_rate``; they always pass attention
-checks and rate Likert as :math:`\\mathrm{clip}(\\mathrm{round}(m + \\theta + \\varepsilon), 1, S)` with
+:math:`\\sigma(\\theta_{left} - \\theta_{right})`, a tie with probability :data:`TIE_RATE`; they always pass
+attention checks and rate Likert as :math:`\\mathrm{clip}(\\mathrm{round}(m + \\theta + \\varepsilon), 1, S)` with
 :math:`m` the scale's midpoint and :math:`\\varepsilon \\sim N(0, 0.5^2)`. Careless raters answer at random
 (even ones) or always prefer the left side (odd ones).
 """
@@ -24,10 +24,13 @@ from annotation_app.rater_views import Answer, PlayEvent, TrialView
 from annotation_app.store import Store
 from annotation_app.study.model import Study
 
-__all__ = ["BAD_THETA", "SimulatedClock", "SimulationResult", "simulate", "simulate_raters"]
+__all__ = ["BAD_THETA", "TIE_RATE", "SimulatedClock", "SimulationResult", "simulate", "simulate_raters"]
 
 #: Strength of a deliberately bad conversation (attention checks): careful raters always reject it.
 BAD_THETA = -10.0
+
+#: Share of ties among careful raters' votes on ordinary pairs.
+TIE_RATE = 0.1
 
 
 class SimulatedClock:
@@ -71,7 +74,9 @@ def _answer(service: RaterService, trial: TrialView, theta_left: float, theta_ri
             preference = int(rng.integers(-half, half + 1))
         elif careless == 1:
             preference = -half
-        elif rng.random() < 0.1:
+        elif BAD_THETA in (theta_left, theta_right):
+            preference = -half if theta_right == BAD_THETA else half  # a careful rater spots the bad one
+        elif rng.random() < TIE_RATE:
             preference = 0
         else:
             delta = theta_left - theta_right
@@ -124,7 +129,7 @@ def simulate_raters(
     truth : mapping, optional
         Model name -> BT log-strength; by default drawn from N(0, 1).
     prefix : str, default "sim"
-        Start of the simulated Prolific ids (``<prefix>-<seed>-<i>``).
+        Start of the simulated Prolific ids (``<prefix>-<seed>-<n>``, numbered on from the raters already there).
     """
     if raters < 1:
         raise HumansError(f"--raters is {raters}; simulate at least 1 rater.")
@@ -140,9 +145,10 @@ def simulate_raters(
     n_careless = round(careless * raters)
     careless_ids = set(rng.choice(raters, size=n_careless, replace=False).tolist())
     votes = finished = 0
+    offset = service.store.count("raters")  # a second run adds new raters instead of resuming the old ones
     for i in range(raters):
         kind = (i % 2) if i in careless_ids else None
-        view = service.enter(prolific_pid=f"{prefix}-{seed}-{i}", study_id="SIMULATED", session_id=f"s{i}")
+        view = service.enter(prolific_pid=f"{prefix}-{seed}-{offset + i}", study_id="SIMULATED", session_id=f"s{i}")
         token = view.rater_token
         service.accept_consent(token)
         service.finish_instructions(token)

@@ -65,6 +65,10 @@ class Store:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self._lock = threading.RLock()
+        if not self.path.parent.is_dir():
+            raise StoreError(
+                f"the folder {self.path.parent} of the database does not exist; create it or pass another --db."
+            )
         try:
             conn = sqlite3.connect(str(self.path), check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000)
             self.db = sqlite_utils.Database(conn)
@@ -348,6 +352,10 @@ class Store:
         with self._write() as db:
             db["raters"].update(rater_id, fields)
 
+    def flag_rater(self, rater_id: int, flagged: bool, reason: str | None = None) -> None:
+        """Flag or unflag a rater (researchers screen flagged raters out of analyses and exports)."""
+        self.update_rater(rater_id, flagged=int(flagged), flag_reason=reason if flagged else None)
+
     def raters(self) -> list[dict]:
         """All rater rows."""
         return self._rows("SELECT * FROM raters ORDER BY id")
@@ -504,11 +512,13 @@ class Store:
         return {k: int(row[k] or 0) for k in ("main", "practice", "practice_passed", "attention_failed")}
 
     def votes(self) -> list[dict]:
-        """All vote rows (server side: joins model names for analysis, export and status)."""
+        """All vote rows (server side), with the assignment's pair/conversation and phase, the attention result
+        (``attention_passed``: 1/0, None for ordinary trials) and the model and scenario names."""
         return self._rows(
-            "SELECT v.*, a.pair_id, a.conversation_id, a.phase, "
+            "SELECT v.*, a.pair_id, a.conversation_id, a.phase, t.passed AS attention_passed, "
             "ml.name AS left_model, mr.name AS right_model, sl.name AS scenario "
             "FROM votes v JOIN assignments a ON a.id = v.assignment_id "
+            "LEFT JOIN attention t ON t.assignment_id = v.assignment_id "
             "JOIN conversations cl ON cl.id = v.left_conversation_id JOIN models ml ON ml.id = cl.model_id "
             "JOIN scenarios sl ON sl.id = cl.scenario_id "
             "LEFT JOIN conversations cr ON cr.id = v.right_conversation_id LEFT JOIN models mr ON mr.id = cr.model_id "

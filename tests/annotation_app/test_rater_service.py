@@ -186,7 +186,8 @@ def _trial(service, clock):
             Answer(preference=-3),
             "not on this study's 5-point scale; choose a value from -2 to 2",
         ),
-        ({}, Answer(preference=True), None),  # bool is an int: accepted as +1
+        ({}, Answer(preference=True), "The preference True is not on this study's 3-point scale"),
+        ({}, Answer(preference=1.0), "The preference 1.0 is not on this study's 3-point scale"),
         ({"allow_both_bad": False}, Answer(both_bad=True), "This study has no 'both bad' answer"),
         ({}, Answer(preference=1, both_bad=True), "Choose either 'both bad' or a preference, not both."),
         ({}, Answer(preference=1, likert_left=3), "This study asks for no rating of the left conversation"),

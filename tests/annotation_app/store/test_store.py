@@ -63,6 +63,11 @@ def test_a_file_that_is_not_sqlite_is_refused(tmp_path):
         Store(path)
 
 
+def test_a_database_in_a_missing_folder_is_a_clear_error(tmp_path):
+    with pytest.raises(StoreError, match=r"the folder .*/nowhere of the database does not exist"):
+        Store(tmp_path / "nowhere" / "a.sqlite")
+
+
 def test_import_is_idempotent(tmp_path, study):
     with Store(tmp_path / "a.sqlite") as store:
         assert store.import_study(study) is True
@@ -221,3 +226,47 @@ def test_two_connections_write_without_locking_errors(tmp_path, study_factory, c
         assert store.rater_summary()["finished"] == 8
     for s in services:
         s.store.close()
+
+
+def test_many_raters_on_server_threads_at_once(tmp_path, study_factory, clock):
+    """Eight raters on eight threads share one service and one connection (as under the Gradio server)."""
+    study = study_factory(
+        models=("zebramodel", "yakmodel", "xerusmodel", "wombatmodel"),
+        scenarios=4,
+        turns=1,
+        targets={"raters_per_pair": 2, "trials_per_rater": 3},
+        quality={"min_listen_fraction": 0.0, "practice_trials": 1, "attention_checks": 1},
+    )
+    store = Store(tmp_path / "a.sqlite")
+    service = RaterService(study, store, tmp_path / "cache", clock=clock, rng=np.random.default_rng(1))
+    barrier = threading.Barrier(8)
+    errors = []
+
+    def rate(i):
+        try:
+            barrier.wait()
+            token = service.enter(prolific_pid=f"pid{i}").rater_token
+            service.accept_consent(token)
+            service.finish_instructions(token)
+            while (trial := service.current_trial(token)) is not None:
+                assert service.current_trial(token) == trial  # a second tab in the middle of it all
+                service.submit(token, trial.token, Answer(preference=-1 if i % 2 else 1, reason="ok"))
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=rate, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    summary = store.rater_summary()
+    assert summary["started"] == 8
+    assert summary["finished"] + summary["screened_out"] == 8
+    votes = store.votes()
+    assert len({v["assignment_id"] for v in votes}) == len(votes)
+    main = [v for v in votes if v["phase"] == "main"]
+    assert len(main) == 8 * 4
+    assert {v["attention_passed"] for v in votes if v["kind"] == "trial"} == {None}
+    assert {v["attention_passed"] for v in votes if v["kind"] == "attention"} <= {0, 1}
+    store.close()
