@@ -2,7 +2,9 @@
 
 Resampling happens on counts, never on vote rows: an iid round is one multinomial draw over the (pair, outcome)
 cells, a clustered round is a multinomial draw of cluster multiplicities times the per-cluster count matrix.
-Rounds are produced in chunks so that memory stays bounded while every chunk is fitted as one batch.
+Rounds come in chunks (bounded memory), each from its own generator spawned from the seed, so the draws do not
+depend on timing; the next chunks are drawn in worker threads while the caller fits the current one (numpy's
+samplers release the GIL).
 
 References
 ----------
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from tqdm.auto import tqdm
@@ -33,11 +36,12 @@ def show_progress(progress: bool | None) -> bool:
 def resampled_counts(
     pc: PairCounts,
     rounds: int,
-    rng: np.random.Generator,
+    seed: int | np.random.SeedSequence,
     *,
     cluster: bool = False,
     chunk: int | None = None,
     progress: bool | None = None,
+    workers: int = 2,
 ) -> Iterator[np.ndarray]:
     """Yield bootstrap count tables in chunks, each shaped (chunk, n_rows, 3).
 
@@ -46,35 +50,49 @@ def resampled_counts(
     pc : PairCounts
     rounds : int
         Total number of bootstrap rounds.
-    rng : numpy.random.Generator
+    seed : int or numpy.random.SeedSequence
+        Root seed; chunk ``c`` uses the ``c``-th spawned generator.
     cluster : bool, default False
         Resample whole clusters (``pc.clusters``) instead of single votes.
     chunk : int, optional
         Rounds per yielded batch (default: as many as fit in about 32 MB of working arrays).
     progress : bool or None
         Show a tqdm bar (``None``: only on a terminal).
+    workers : int, default 2
+        Threads that draw chunks ahead of the consumer.
     """
     n_cells = pc.counts.size
     if chunk is None:
         chunk = int(np.clip(4_000_000 // (pc.n_models**2 + 4 * n_cells), 20, 1000))
+    sizes = [min(chunk, rounds - start) for start in range(0, rounds, chunk)]
+    root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    generators = [np.random.default_rng(s) for s in root.spawn(len(sizes))]
     if cluster:
-        per_cluster = pc.clusters
-        n_clusters = per_cluster.shape[0]
-        cluster_t = per_cluster.T.tocsr()
+        n_clusters = pc.clusters.shape[0]
+        cluster_t = pc.clusters.T.tocsr()
+
+        def draw(rng: np.random.Generator, size: int) -> np.ndarray:
+            multiplicity = rng.multinomial(n_clusters, np.full(n_clusters, 1.0 / n_clusters), size=size)
+            return np.asarray((cluster_t @ multiplicity.T.astype(float)).T)
     else:
         votes = pc.vote_counts.ravel()
         total = round(float(votes.sum()))
         probs = votes / votes.sum()
         weights = pc.mean_weight.ravel()
-    with tqdm(total=rounds, desc="bootstrap", unit="round", disable=not show_progress(progress)) as bar:
-        done = 0
-        while done < rounds:
-            size = min(chunk, rounds - done)
-            if cluster:
-                multiplicity = rng.multinomial(n_clusters, np.full(n_clusters, 1.0 / n_clusters), size=size)
-                draws = np.asarray((cluster_t @ multiplicity.T.astype(float)).T)
-            else:
-                draws = rng.multinomial(total, probs, size=size) * weights
+
+        def draw(rng: np.random.Generator, size: int) -> np.ndarray:
+            return rng.multinomial(total, probs, size=size) * weights
+
+    with (
+        ThreadPoolExecutor(max_workers=max(1, workers)) as pool,
+        tqdm(total=rounds, desc="bootstrap", unit="round", disable=not show_progress(progress)) as bar,
+    ):
+        pending = [
+            pool.submit(draw, rng, size) for rng, size in zip(generators[:workers], sizes[:workers], strict=True)
+        ]
+        for k, size in enumerate(sizes):
+            draws = pending.pop(0).result()
+            if k + workers < len(sizes):
+                pending.append(pool.submit(draw, generators[k + workers], sizes[k + workers]))
             yield draws.reshape(size, n_cells // 3, 3)
-            done += size
             bar.update(size)

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 from scipy.linalg import null_space
+from threadpoolctl import threadpool_limits
 
 from analysis.bootstrap import resampled_counts
 from analysis.bt_newton import fit_newton, make_design
@@ -137,6 +138,11 @@ def _fold_ties(counts: np.ndarray, ties: str) -> np.ndarray:
 def _centred_covariance(info: np.ndarray, n_models: int) -> np.ndarray:
     """Covariance of (centred theta, extras) as the inverse information restricted to sum(theta) = 0."""
     m = info.shape[0]
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _centred_covariance_1(info, n_models, m)
+
+
+def _centred_covariance_1(info: np.ndarray, n_models: int, m: int) -> np.ndarray:
     basis = np.zeros((m, m - 1))
     basis[:n_models, : n_models - 1] = null_space(np.ones((1, n_models)))
     basis[n_models:, n_models - 1 :] = np.eye(m - n_models)
@@ -241,13 +247,20 @@ def bt_scores(
 
     samples = None
     if bootstrap:
-        rng = np.random.default_rng(seed)
         start = np.concatenate(
             [theta, fit.alpha if fit.alpha is not None else [], fit.log_nu if fit.log_nu is not None else []]
         )
         draws, alphas, log_nus = [], [], []
-        for chunk in resampled_counts(pc, bootstrap, rng, cluster=cluster is not None, progress=progress):
-            boot = fit_newton(design, _fold_ties(chunk, ties), ridge=ridge, start=start)
+        for chunk in resampled_counts(pc, bootstrap, seed, cluster=cluster is not None, progress=progress):
+            boot = fit_newton(
+                design,
+                _fold_ties(chunk, ties),
+                ridge=ridge,
+                start=start,
+                tol=1e-7,
+                need_info=False,
+                chord_info=fit.info[0],
+            )
             draws.append(boot.theta)
             if boot.alpha is not None:
                 alphas.append(boot.alpha)

@@ -27,7 +27,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
-from scipy.special import log_expit
+from scipy.special import expit
+from threadpoolctl import threadpool_limits
 
 from analysis.errors import HumansError
 
@@ -95,16 +96,19 @@ def _right(matrix: np.ndarray, sp_t: sparse.csr_matrix) -> np.ndarray:
     return np.asarray(sp_t @ matrix.T).T
 
 
-def _row_terms(design: Design, counts: np.ndarray, theta, alpha, log_nu):
-    """Per-row log-likelihood, score and information terms (all shaped (B, K))."""
+def _row_terms(design: Design, counts: np.ndarray, theta, alpha, log_nu, with_ll: bool = True):
+    """Per-row log-likelihood (if ``with_ll``), score and information terms (all shaped (B, K))."""
     d = theta[:, design.i] - theta[:, design.j]
     if alpha is not None:
         d = d + alpha[:, None]
     wi, wj, t = counts[..., 0], counts[..., 1], counts[..., 2]
     if not design.davidson:
         n = wi + wj
-        ll = wi * log_expit(d) + wj * log_expit(-d)
-        p = np.exp(log_expit(d))
+        ll = None
+        if with_ll:
+            soft = np.log1p(np.exp(-np.abs(d)))
+            ll = wi * (np.minimum(d, 0.0) - soft) + wj * (np.minimum(-d, 0.0) - soft)
+        p = expit(d)
         return ll, wi - n * p, n * p * (1 - p), None, None, None
     a = 0.5 * d
     lam = log_nu[:, None]
@@ -127,6 +131,58 @@ def _objective(design, counts, theta, alpha, log_nu, ridge):
     return ll - 0.5 * ridge * (theta**2).sum(1)
 
 
+def _score(design: Design, counts: np.ndarray, params: np.ndarray, ridge: float) -> np.ndarray:
+    """Gradient of the penalised log-likelihood only, shaped (B, m)."""
+    theta, alpha, log_nu = _unpack(design, params)
+    d = theta[:, design.i] - theta[:, design.j]
+    if alpha is not None:
+        d = d + alpha[:, None]
+    wi, wj, t = counts[..., 0], counts[..., 1], counts[..., 2]
+    grad = np.empty((len(params), design.n_params))
+    if design.davidson:
+        a = 0.5 * d
+        lam = log_nu[:, None]
+        m = np.maximum(np.abs(a), lam)
+        ea, eb, et = np.exp(a - m), np.exp(-a - m), np.exp(lam - m)
+        total = ea + eb + et
+        n = wi + wj + t
+        r = 0.5 * ((wi - wj) - n * (ea - eb) / total)
+        grad[:, -1] = (t - n * et / total).sum(1)
+    else:
+        r = wi - (wi + wj) * expit(d)
+    grad[:, : design.n_models] = _right(r, design.XT) - ridge * theta
+    if design.position:
+        grad[:, design.n_models] = r.sum(1)
+    return grad
+
+
+def _chord(design, counts, params, ridge, info0, tol, max_iter=40):
+    """Fixed-information (chord) Newton iterations from a common start: cheap when resamples resemble the data.
+
+    Returns the updated parameters and a mask of the tables that converged; the others go on to full Newton.
+    """
+    n = design.n_models
+    centred = info0.copy()
+    centred[:n, :n] += 1.0
+    inverse = np.linalg.inv(centred)
+    params = params.copy()
+    active = np.arange(len(params))
+    converged = np.zeros(len(params), dtype=bool)
+    previous = np.full(len(params), np.inf)
+    for _ in range(max_iter):
+        step = _score(design, counts[active], params[active], ridge) @ inverse
+        size = np.abs(step).max(1)
+        ok = np.isfinite(size) & (size < 0.9 * previous[active] + tol)  # contracting
+        params[active[ok]] += step[ok]
+        previous[active] = size
+        done = ok & (size < tol)
+        converged[active[done]] = True
+        active = active[ok & ~done]
+        if len(active) == 0:
+            break
+    return params, converged
+
+
 def _unpack(design: Design, params: np.ndarray):
     n = design.n_models
     theta = params[:, :n]
@@ -135,9 +191,9 @@ def _unpack(design: Design, params: np.ndarray):
     return theta, alpha, log_nu
 
 
-def _score_and_info(design: Design, counts: np.ndarray, params: np.ndarray, ridge: float):
+def _score_and_info(design: Design, counts: np.ndarray, params: np.ndarray, ridge: float, with_ll: bool = True):
     theta, alpha, log_nu = _unpack(design, params)
-    ll, r, h_dd, s, h_dl, h_ll = _row_terms(design, counts, theta, alpha, log_nu)
+    ll, r, h_dd, s, h_dl, h_ll = _row_terms(design, counts, theta, alpha, log_nu, with_ll)
     n, m, batch = design.n_models, design.n_params, len(params)
     grad = np.zeros((batch, m))
     info = np.zeros((batch, m, m))
@@ -163,7 +219,7 @@ def _score_and_info(design: Design, counts: np.ndarray, params: np.ndarray, ridg
         if design.position:
             info[:, extra - 1, extra] = info[:, extra, extra - 1] = h_dl.sum(1)
         info[:, extra, extra] = h_ll.sum(1)
-    objective = ll.sum(1) - 0.5 * ridge * (theta**2).sum(1)
+    objective = ll.sum(1) - 0.5 * ridge * (theta**2).sum(1) if ll is not None else None
     return objective, grad, info
 
 
@@ -175,6 +231,8 @@ def fit_newton(
     start: np.ndarray | None = None,
     tol: float = 1e-10,
     max_iter: int = 100,
+    need_info: bool = True,
+    chord_info: np.ndarray | None = None,
 ) -> NewtonFit:
     """Maximise the (ridge-penalised) likelihood for each count table of a batch by damped Newton steps.
 
@@ -189,8 +247,14 @@ def fit_newton(
     start : ndarray, shape (B, m) or (m,), optional
         Starting parameters (a warm start for bootstrap rounds).
     tol : float, default 1e-10
-        Stop when the largest Newton step is below ``tol``.
+        Stop when the largest Newton step is below ``tol`` (convergence is quadratic: the error left is of the
+        order of ``tol**2``).
     max_iter : int, default 100
+    need_info : bool, default True
+        Return the information matrix at the estimate (skipped for bootstrap rounds).
+    chord_info : ndarray, shape (m, m), optional
+        Information matrix at ``start`` (bootstrap rounds: the full-data fit). Tables are first iterated with this
+        fixed matrix (one gradient per iteration, no solves); those that do not contract go on to full Newton.
 
     Returns
     -------
@@ -201,6 +265,21 @@ def fit_newton(
     HumansError
         When some table does not converge within ``max_iter`` iterations.
     """
+    # Many small solves: BLAS threads only add overhead (and stall badly on a busy machine).
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _fit_newton(
+            design,
+            counts,
+            ridge=ridge,
+            start=start,
+            tol=tol,
+            max_iter=max_iter,
+            need_info=need_info,
+            chord_info=chord_info,
+        )
+
+
+def _fit_newton(design, counts, *, ridge, start, tol, max_iter, need_info, chord_info) -> NewtonFit:
     batch, n = counts.shape[0], design.n_models
     params = np.zeros((batch, design.n_params))
     if start is not None:
@@ -212,33 +291,42 @@ def fit_newton(
     params[:, :n] -= params[:, :n].mean(1, keepdims=True)
     centring = np.zeros((design.n_params, design.n_params))
     centring[:n, :n] = 1.0
-    active = np.ones(batch, dtype=bool)
-    objective, grad, info = _score_and_info(design, counts, params, ridge)
-    for iteration in range(1, max_iter + 1):  # noqa: B007 (reported in the fit)
-        idx = np.flatnonzero(active)
-        step = np.linalg.solve(info[idx] + centring, grad[idx][..., None])[..., 0]
-        sub_counts, old = counts[idx], objective[idx]
-        scale = np.ones(len(idx))
-        for _ in range(40):
-            trial = params[idx] + scale[:, None] * step
+    active = np.arange(batch)
+    if chord_info is not None:
+        params, converged = _chord(design, counts, params, ridge, chord_info, tol)
+        bad = ~np.isfinite(params).all(1)
+        params[bad] = params[0] if start is None else start
+        active = np.flatnonzero(~converged)
+    iteration = 0
+    while len(active) and iteration < max_iter:
+        iteration += 1
+        sub_counts = counts[active]
+        _, grad, info = _score_and_info(design, sub_counts, params[active], ridge, with_ll=False)
+        step = np.linalg.solve(info + centring, grad[..., None])[..., 0]
+        scale = np.ones(len(active))
+        # Newton steps on these concave likelihoods are safe once small; damp (halve) only the large ones.
+        damp = np.abs(step).max() > 0.5
+        if damp:
+            objective = _objective(design, sub_counts, *_unpack(design, params[active]), ridge)
+        for _ in range(40 if damp else 0):
+            trial = params[active] + scale[:, None] * step
             new = _objective(design, sub_counts, *_unpack(design, trial), ridge)
-            worse = ~(new >= old - 1e-12 * np.abs(old))
+            worse = ~(new >= objective - 1e-12 * np.abs(objective))
             if not worse.any():
                 break
             scale[worse] *= 0.5
-        params[idx] = trial
-        done = np.abs(scale[:, None] * step).max(1) < tol
-        active[idx[done]] = False
-        if not active.any():
-            break
-        objective[idx], grad[idx], info[idx] = _score_and_info(design, sub_counts, params[idx], ridge)
-    else:
+        params[active] += scale[:, None] * step
+        active = active[np.abs(scale[:, None] * step).max(1) >= tol]
+    if len(active):
         raise HumansError(
-            f"Newton's method did not converge for {active.sum()} of {batch} count table(s) within "
+            f"Newton's method did not converge for {len(active)} of {batch} count table(s) within "
             f"max_iter={max_iter} iterations (tol={tol}); check for models that won or lost every comparison."
         )
-    objective, _, info = _score_and_info(design, counts, params, ridge)
     theta, alpha, log_nu = _unpack(design, params)
+    if need_info:
+        objective, _, info = _score_and_info(design, counts, params, ridge)
+    else:
+        objective = info = None
     return NewtonFit(
         theta.copy(),
         None if alpha is None else alpha.copy(),

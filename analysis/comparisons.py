@@ -134,20 +134,17 @@ def pair_counts(
         empty = col.isna().to_numpy()
         if empty.any():
             raise _bad_row(empty, source, name, col, "every vote needs both model names")
-    codes, models = pd.factorize(pd.concat([a_raw.astype(str), b_raw.astype(str)], ignore_index=True), sort=True)
     n_rows_in = len(votes)
-    a, b = codes[:n_rows_in].astype(np.int64), codes[n_rows_in:].astype(np.int64)
+    a, b, models = _model_codes(a_raw, b_raw)
     same = a == b
     if same.any():
         raise _bad_row(same, source, "model_b", b_raw, "a model cannot be compared with itself; fix or drop the row")
 
-    winner = votes["winner"].astype(str).str.strip().str.lower()
-    outcome = np.full(n_rows_in, -1, dtype=np.int64)
-    outcome[(winner == "model_a").to_numpy()] = 0
-    outcome[(winner == "model_b").to_numpy()] = 1
-    outcome[(winner == "tie").to_numpy()] = 2
-    is_both_bad = (winner == "both_bad").to_numpy()
-    outcome[is_both_bad] = 2 if both_bad == "tie" else 3
+    # factorize first, then normalise the few distinct values (fast on millions of rows)
+    winner_codes, winner_values = pd.factorize(votes["winner"], use_na_sentinel=True)
+    lookup = {"model_a": 0, "model_b": 1, "tie": 2, "both_bad": 2 if both_bad == "tie" else 3}
+    code_of = np.array([lookup.get(str(v).strip().lower(), -1) for v in winner_values] + [-1], dtype=np.int64)
+    outcome = code_of[winner_codes]
     if (outcome < 0).any():
         raise _bad_row(outcome < 0, source, "winner", votes["winner"], f"use one of {', '.join(WINNERS)}")
 
@@ -184,12 +181,19 @@ def pair_counts(
         raise HumansError(f"{source}: no decisive votes are left after dropping ties; use ties='half' or 'davidson'.")
 
     pair_code = first * n_models + second
-    rows, row_of_vote = np.unique(pair_code, return_inverse=True)
+    if n_models <= 2_000:  # dense pair space: O(votes) counting, no sort
+        present = np.bincount(pair_code, minlength=n_models * n_models) > 0
+        rows = np.flatnonzero(present)
+        row_index = np.cumsum(present) - 1
+        row_of_vote = row_index[pair_code]
+    else:
+        rows, row_of_vote = np.unique(pair_code, return_inverse=True)
     i, j = rows // n_models, rows % n_models
     cell = row_of_vote * 3 + outcome
     n_cells = 3 * len(rows)
-    counts = np.bincount(cell, weights=weight, minlength=n_cells).reshape(-1, 3)
     vote_counts = np.bincount(cell, minlength=n_cells).reshape(-1, 3).astype(float)
+    weighted = "weight" in votes.columns
+    counts = np.bincount(cell, weights=weight, minlength=n_cells).reshape(-1, 3) if weighted else vote_counts.copy()
     mean_weight = np.divide(counts, vote_counts, out=np.ones_like(counts), where=vote_counts > 0)
 
     clusters = cluster_names = None
@@ -211,6 +215,18 @@ def pair_counts(
         clusters=clusters,
         cluster_names=cluster_names,
     )
+
+
+def _model_codes(a_raw: pd.Series, b_raw: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Integer codes of both model columns against the sorted union of their names."""
+    a_codes, a_names = pd.factorize(a_raw)
+    b_codes, b_names = pd.factorize(b_raw)
+    a_names = np.asarray(a_names, dtype=object).astype(str)
+    b_names = np.asarray(b_names, dtype=object).astype(str)
+    models = np.unique(np.concatenate([a_names, b_names]))
+    a = np.searchsorted(models, a_names)[a_codes].astype(np.int64)
+    b = np.searchsorted(models, b_names)[b_codes].astype(np.int64)
+    return a, b, models
 
 
 def counts_from_matrix(wins: pd.DataFrame, *, source: str = "win matrix") -> PairCounts:

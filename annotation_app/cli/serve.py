@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from annotation_app.study.demo import init_study
+from annotation_app.ui.admin_server import admin_secret, install_admin
 from annotation_app.ui.server import (
     DEFAULT_DB_NAME,
     DEFAULT_NEW_RATERS_PER_IP,
@@ -61,9 +62,15 @@ def serve(study_dir: str, db: str | None, host: str, port: int, max_new_raters_p
         humans serve my-study --db my-study.sqlite --host 0.0.0.0 --port 8080
     """
     config = ServeConfig(
-        Path(study_dir), Path(db) if db else None, host=host, port=port, max_new_raters_per_ip=max_new_raters_per_ip
+        Path(study_dir),
+        Path(db) if db else None,
+        host=host,
+        port=port,
+        admin_secret=admin_secret(),
+        max_new_raters_per_ip=max_new_raters_per_ip,
     )
     server = build_server(config)
+    install_admin(server)
     run_server(server, announce=_announce(server))
     click.echo(f"Stopped; the votes are in {server.config.db_path}")
 
@@ -86,7 +93,8 @@ def demo(directory: str | None, host: str, port: int) -> None:
     """
     target = Path(directory) if directory else Path(tempfile.mkdtemp(prefix="humans-demo-")) / "study"
     init_study(target)
-    server = build_server(ServeConfig(target, host=host, port=port))
+    server = build_server(ServeConfig(target, host=host, port=port, admin_secret=admin_secret()))
+    install_admin(server)
     run_server(server, announce=_announce(server))
     click.echo(f"Stopped; the demo study and its votes stay in {target}")
 

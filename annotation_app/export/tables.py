@@ -204,7 +204,9 @@ def _preference_rows(votes: list[dict], raw: dict[int, dict], turns: dict[int, l
     return out
 
 
-def read_export(store: Store, *, include_flagged: bool = False, include_checks: bool = False) -> StudyExport:
+def read_export(
+    store: Store, *, include_flagged: bool = False, include_checks: bool = False, with_preferences: bool = True
+) -> StudyExport:
     """Read the tables to export from an open study database.
 
     Parameters
@@ -215,6 +217,8 @@ def read_export(store: Store, *, include_flagged: bool = False, include_checks: 
         Keep the votes of flagged raters (they are marked in ``rater_flagged``).
     include_checks : bool, default False
         Also export attention-check and practice answers (marked in ``kind``; never in the preference pairs).
+    with_preferences : bool, default True
+        Build the preference-pairs table (pairwise studies); False leaves it empty (faster, for the dashboard).
 
     Returns
     -------
@@ -244,7 +248,8 @@ def read_export(store: Store, *, include_flagged: bool = False, include_checks: 
     else:
         main = ExportTable("votes", PAIR_COLUMNS, rows)
         raw = {r["vote_id"]: r for r in raw_rows}
-        preferences = ExportTable("preference_pairs", PREFERENCE_COLUMNS, _preference_rows(rows, raw, turns))
+        pairs = _preference_rows(rows, raw, turns) if with_preferences else []
+        preferences = ExportTable("preference_pairs", PREFERENCE_COLUMNS, pairs)
     return StudyExport(
         study_id=ident["study_id"],
         title=study_row["title"],

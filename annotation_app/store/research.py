@@ -110,7 +110,7 @@ def set_rater_flag(store: Store, rater_id: int, flagged: bool, reason: str | Non
     """Flag or unflag a rater (an admin decision); returns False when no rater has this id."""
     if store.rater_by_id(rater_id) is None:
         return False
-    store.update_rater(rater_id, flagged=int(flagged), flag_reason=(reason or "flagged by admin") if flagged else None)
+    store.flag_rater(rater_id, flagged, (reason or "flagged by admin") if flagged else None)
     return True
 
 

@@ -117,13 +117,15 @@ def build_rater_app(service: RaterService, settings: RaterAppSettings) -> gr.Blo
         gr.Markdown(f"## {settings.title}", elem_id="humans-title")
         notice = gr.Markdown("", visible=False, elem_id="humans-notice")
         with gr.Column(visible=False) as id_page:
-            gr.Markdown("Please enter the participant id you were given (letters, digits, - and _).")
+            gr.Markdown("Please enter the participant id you were given (letters, digits and - _ . @).")
             typed_id = gr.Textbox(label="Participant id", max_lines=1, max_length=64, elem_id="humans-typed-id")
             start = gr.Button("Continue", variant="primary", elem_id="humans-start")
         with gr.Column(visible=False) as consent_page:
+            gr.Markdown("### Before you start")
             gr.Markdown(settings.consent, elem_id="humans-consent")
             agree = gr.Button("I agree and want to take part", variant="primary", elem_id="humans-agree")
         with gr.Column(visible=False) as instructions_page:
+            gr.Markdown("### How it works")
             gr.Markdown(settings.instructions, elem_id="humans-instructions")
             begin = gr.Button("Begin", variant="primary", elem_id="humans-begin")
         with gr.Column(visible=False) as trial_page:

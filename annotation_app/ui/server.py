@@ -120,9 +120,12 @@ class StudyServer:
         """The secret URL path of the admin dashboard (``/admin/<secret>``)."""
         return f"/admin/{self.config.admin_secret}"
 
-    def mount_admin(self, blocks: gr.Blocks) -> None:
-        """Mount the admin dashboard at :attr:`admin_path` (before the rater app, which catches every other path)."""
-        gr.mount_gradio_app(self.app, blocks, path=self.admin_path, footer_links=[], run_history=False)
+    def mount_admin(self, blocks: gr.Blocks, **options) -> None:
+        """Mount the admin dashboard at :attr:`admin_path` (before the rater app, which catches every other path).
+
+        ``options`` go to :func:`gradio.mount_gradio_app` (theme, css_paths, ...).
+        """
+        gr.mount_gradio_app(self.app, blocks, path=self.admin_path, footer_links=[], run_history=False, **options)
         # Starlette matches routes in order and the rater app is mounted at "/": move the new mount before it.
         routes = self.app.router.routes
         routes.insert(self.mounted_index(), routes.pop())

@@ -58,3 +58,25 @@ def test_every_tie_mode_and_cluster_bootstraps(ties, cluster):
     assert result.position_low < result.position < result.position_high
     if ties == "davidson":
         assert result.nu_low < result.nu < result.nu_high
+
+
+def test_progress_bar_is_shown_only_when_asked(capsys):
+    votes = simulate_votes([0.0, 0.5, 1.0], raters=5, votes_per_rater=20, seed=6)
+    bt_scores(votes, bootstrap=30, progress=True)
+    assert "bootstrap" in capsys.readouterr().err
+    bt_scores(votes, bootstrap=30)  # stderr is not a terminal under pytest: no bar by default
+    assert "bootstrap" not in capsys.readouterr().err
+
+
+def test_clustered_and_iid_draws_preserve_totals():
+    from analysis.bootstrap import resampled_counts
+    from analysis.comparisons import pair_counts
+
+    votes = simulate_votes([0.0, 0.5, 1.0, 1.5], raters=8, votes_per_rater=25, nu=0.5, seed=8)
+    pc = pair_counts(votes, cluster="rater")
+    iid = np.concatenate(list(resampled_counts(pc, 40, 1, chunk=15)))
+    assert iid.shape == (40, len(pc.i), 3)
+    np.testing.assert_allclose(iid.sum((1, 2)), len(votes))
+    clustered = np.concatenate(list(resampled_counts(pc, 40, 1, cluster=True)))
+    np.testing.assert_allclose(clustered.sum((1, 2)), len(votes))  # every rater cast 25 votes
+    assert len({c.tobytes() for c in clustered}) > 30  # rounds differ

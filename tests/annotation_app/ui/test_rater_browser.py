@@ -149,3 +149,30 @@ def test_page_never_names_a_model(browser, serve_study):
         assert model not in html
         assert not any(model in src for src in sources)
     page.close()
+
+
+def test_reload_and_second_tab_resume_the_same_trial(browser, serve_study):
+    _server, urls = serve_study(seconds=0.3, quality={"attention_checks": 0, "practice_trials": 0})
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(urls["rater"] + "?PROLIFIC_PID=resumer")
+    page.locator("#humans-agree").click(timeout=20000)
+    page.locator("#humans-begin").click()
+    page.wait_for_selector("#humans-trial", timeout=20000)
+    token = page.get_attribute("#humans-trial", "data-token")
+    play_side(page, "left")
+    play_side(page, "right")
+    page.wait_for_function("() => document.body.dataset.humansLocked === '0'")
+
+    page.reload()  # same tab: same trial, still heard (the page remembers it for this tab)
+    page.wait_for_selector("#humans-trial", timeout=20000)
+    assert page.get_attribute("#humans-trial", "data-token") == token
+    page.wait_for_function("() => document.body.dataset.humansLocked === '0'")
+
+    second = context.new_page()  # a new tab without the link's ids: the stored rater token resumes the trial
+    second.goto(urls["rater"])
+    second.wait_for_selector("#humans-trial", timeout=20000)
+    assert second.get_attribute("#humans-trial", "data-token") == token
+    second.wait_for_function("() => document.body.dataset.humansLocked === '1'")  # listen again in a new tab
+    assert second.locator("#humans-typed-id").count() == 0 or not second.locator("#humans-typed-id").is_visible()
+    context.close()

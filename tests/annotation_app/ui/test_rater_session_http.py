@@ -16,7 +16,9 @@ import pytest
 import sqlite_utils
 from gradio_client import Client
 from gradio_client.exceptions import AppError
-from ui_study_folder import BAD_MODEL, MODELS
+from ui_study_folder import BAD_MODEL, MODELS, write_study
+
+from annotation_app.ui.server import ServeConfig, build_server, running
 
 #: The rater app's API outputs, in order (layout columns are not part of the API).
 OUTPUTS = ("token", "notice", "players", "trial_token", "preference", "likert_left", "likert_right", "reason", "done")
@@ -252,3 +254,26 @@ def test_likert_schemes_store_ratings(serve_study, scheme):
         assert all(v["raw_choice"] == -2 and v["strength"] == 2 and v["preference_points"] == 5 for v in votes)
     assert all(v["reason"] == "clear" for v in votes)
     assert_blind(rater.replies)
+
+
+def test_server_restart_resumes_the_open_trial(tmp_path):
+    root = write_study(tmp_path / "study")
+    config = ServeConfig(root, tmp_path / "votes.sqlite", port=0, seed=3)
+    first = build_server(config)
+    try:
+        with running(first) as urls:
+            rater = Rater(urls["rater"])
+            rater.call("/enter", None, QUERY)
+            rater.call("/consent", rater.token)
+            trial_token = value(rater.call("/instructions", rater.token)["trial_token"])
+    finally:
+        first.close()
+    second = build_server(config)
+    try:
+        with running(second) as urls:
+            again = Rater(urls["rater"])
+            out = again.call("/enter", rater.token, "")
+            assert again.token == rater.token and value(out["trial_token"]) == trial_token
+            assert "Trial 1 of" in value(out["players"])
+    finally:
+        second.close()

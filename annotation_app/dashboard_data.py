@@ -1,0 +1,298 @@
+"""What the admin dashboard shows, computed from the store and the ``analysis`` package (no Gradio here).
+
+:func:`snapshot` reads the database once and returns a :class:`DashboardSnapshot`: progress against the targets,
+the leaderboard (Bradley–Terry with bootstrap intervals from :func:`analysis.bradley_terry.bt_scores`, the human
+score, Likert means), the win-rate matrix and rater quality. The leaderboard is fitted on exactly the rows that
+``humans export DB --format csv`` writes (trial votes of unflagged raters), with the options in
+:class:`LeaderboardSettings`, so ``humans scores`` on the exported CSV with :meth:`LeaderboardSettings.cli_args`
+prints the same leaderboard.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analysis.bradley_terry import BTScores, bt_scores
+from analysis.diagnostics import agreement, position_bias, win_rate_matrix
+from analysis.errors import HumansError
+from analysis.likert import likert_scores
+from annotation_app.export import export, read_export
+from annotation_app.export.tables import pseudonym
+from annotation_app.store import Store
+from annotation_app.store.research import attention_by_rater, pseudonym_salt, rater_rows, set_rater_flag
+
+__all__ = ["DashboardSnapshot", "LeaderboardSettings", "export_download", "flag_rater", "snapshot"]
+
+
+@dataclass(frozen=True)
+class LeaderboardSettings:
+    """Options of the live leaderboard (the same names as ``humans scores``)."""
+
+    ties: str = "half"
+    bootstrap: int = 200
+    cluster: str | None = "rater"
+    seed: int = 0
+    level: float = 0.95
+
+    def cli_args(self) -> list[str]:
+        """The ``humans scores`` options that reproduce this leaderboard."""
+        args = ["--ties", self.ties, "--bootstrap", str(self.bootstrap), "--seed", str(self.seed)]
+        args += ["--level", str(self.level)] + (["--cluster", self.cluster] if self.cluster else [])
+        return args
+
+
+@dataclass(frozen=True)
+class DashboardSnapshot:
+    """One reading of the study for the dashboard (server side: carries model names and external ids).
+
+    Attributes
+    ----------
+    summary : dict
+        ``votes``, ``needed``, ``target``, ``raters`` (started/finished/flagged/screened_out), ``median_trial_s``,
+        ``votes_per_hour``, ``eta_s`` (None when unknown) and ``scheme``.
+    pairs, model_pairs : DataFrame
+        Votes against the target per pair (per conversation for Likert-only) and per model pair (per model).
+    leaderboard : DataFrame
+        Best first: ``rank``, ``model``, ``elo``, ``human_score``, ``theta``, ``theta_low``, ``theta_high``,
+        ``n_votes`` and, with Likert ratings, ``likert``, ``likert_low``, ``likert_high``.
+    bt : BTScores or None
+    win_rates : DataFrame or None
+    raters : DataFrame
+        One row per rater with ``id`` (for flagging), ``external_id``, ``pseudonym``, ``stage``, ``votes``,
+        ``attention`` (passed/answered), ``left_share``, ``median_trial_s``, ``flagged``, ``flag_reason``.
+    quality : dict
+        ``attention_pass_rate``, ``left_share``, ``left_p``, ``alpha``, ``alpha_items`` (None when not computable).
+    notes : list of str
+        Why a part is missing (too few votes, disconnected comparisons, ...).
+    """
+
+    summary: dict
+    pairs: pd.DataFrame
+    model_pairs: pd.DataFrame
+    leaderboard: pd.DataFrame
+    bt: BTScores | None
+    win_rates: pd.DataFrame | None
+    raters: pd.DataFrame
+    quality: dict
+    settings: LeaderboardSettings
+    notes: list[str] = field(default_factory=list)
+
+
+def _eta(times: np.ndarray, remaining: int) -> tuple[float | None, float | None]:
+    """Votes per hour over the last hour of voting (the whole span when shorter), and seconds to go."""
+    if len(times) < 2:
+        return None, None
+    last = times.max()
+    recent = times[times >= last - 3600.0]
+    span = last - recent.min() if len(recent) >= 2 else 0.0
+    if span <= 0:
+        return None, None
+    per_s = (len(recent) - 1) / span
+    return per_s * 3600.0, (remaining / per_s if remaining > 0 else 0.0)
+
+
+def _progress(store: Store, likert_only: bool, target: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    items = store.conversation_progress() if likert_only else store.pair_progress()
+    key = "model" if likert_only else "model pair"
+    rows = [
+        {
+            "scenario": r["scenario"],
+            key: r["model"] if likert_only else f"{r['model_a']} vs {r['model_b']}",
+            "votes": int(r["votes"]),
+            "open": int(r["open"] or 0),
+            "target": target,
+        }
+        for r in items
+    ]
+    pairs = pd.DataFrame(rows, columns=["scenario", key, "votes", "open", "target"])
+    pairs = pairs.sort_values(["votes", "scenario", key], kind="stable").reset_index(drop=True)  # least covered first
+    grouped: dict[str, list[int]] = defaultdict(list)
+    for r in rows:
+        grouped[r[key]].append(r["votes"])
+    model_pairs = pd.DataFrame(
+        [
+            {key: name, "votes": sum(v), "target": target * len(v), "done": f"{min(1, sum(v) / (target * len(v))):.0%}"}
+            for name, v in sorted(grouped.items())
+        ],
+        columns=[key, "votes", "target", "done"],
+    )
+    return pairs, model_pairs
+
+
+def _likert_long(frame: pd.DataFrame, likert_only: bool) -> pd.DataFrame:
+    if likert_only:
+        return pd.DataFrame({"model": frame["model"], "rating": frame["rating"], "rater": frame["rater"]})
+    parts = [
+        pd.DataFrame({"model": frame[f"model_{s}"], "rating": frame[f"likert_{s}"], "rater": frame["rater"]})
+        for s in ("a", "b")
+    ]
+    return pd.concat(parts, ignore_index=True).dropna(subset=["rating"])
+
+
+def _leaderboard(frame, scheme, points, settings, notes) -> tuple[pd.DataFrame, BTScores | None]:
+    bt = None
+    board = pd.DataFrame({"model": pd.Series([], dtype=object)})
+    if scheme != "likert" and len(frame):
+        try:
+            bt = bt_scores(
+                frame,
+                ties=settings.ties,
+                bootstrap=settings.bootstrap,
+                cluster=settings.cluster,
+                seed=settings.seed,
+                level=settings.level,
+                progress=False,
+                source="study database",
+            )
+            board = bt.table.drop(columns=["se"]).copy()
+        except HumansError as exc:
+            notes.append(f"No Bradley–Terry leaderboard yet: {exc}")
+    if scheme != "pairwise" and len(frame):
+        ratings = _likert_long(frame, scheme == "likert")
+        if len(ratings):
+            lk = likert_scores(ratings, scale=(1, int(points)), level=settings.level, source="study database")
+            lk = lk.rename(columns={"score": "likert", "low": "likert_low", "high": "likert_high", "n": "ratings"})
+            lk = lk.drop(columns=["sd"])
+            board = board.merge(lk, on="model", how="left") if len(board) else lk
+    if len(board) == 0:
+        notes.append("No trial votes from unflagged raters yet.")
+    board.insert(0, "rank", np.arange(1, len(board) + 1))
+    return board.reset_index(drop=True), bt
+
+
+def _quality(store: Store, everyone: pd.DataFrame, scheme: str, notes: list[str]) -> tuple[pd.DataFrame, dict]:
+    salt = pseudonym_salt(store)
+    checks = attention_by_rater(store)
+    summary = store.rater_summary()
+    quality: dict = {
+        "attention_pass_rate": (1 - summary["attention_failed"] / summary["attention_checks"])
+        if summary["attention_checks"]
+        else None,
+        "left_share": None,
+        "left_p": None,
+        "alpha": None,
+        "alpha_items": None,
+    }
+    per_rater = pd.DataFrame(columns=["rater", "left_share"])
+    if scheme != "likert" and len(everyone):
+        try:
+            bias = position_bias(everyone, source="study database")
+            quality["left_share"], quality["left_p"] = bias.left_share, bias.p_value
+            per_rater = bias.per_rater
+        except HumansError as exc:
+            notes.append(f"Position bias: {exc}")
+        try:
+            agree = agreement(everyone, source="study database")
+            quality["alpha"], quality["alpha_items"] = agree.alpha, agree.n_items
+        except HumansError as exc:
+            notes.append(f"Agreement: {exc}")
+    left = dict(zip(per_rater["rater"], per_rater["left_share"], strict=True))
+    medians = everyone.groupby("rater")["time_to_vote_s"].median().to_dict() if len(everyone) else {}
+    rows = []
+    for r in rater_rows(store):
+        alias = pseudonym(salt, r["external_id"])
+        c = checks.get(r["id"], {"checks": 0, "failed": 0})
+        rows.append(
+            {
+                "id": r["id"],
+                "external_id": r["external_id"],
+                "pseudonym": alias,
+                "stage": r["stage"],
+                "votes": int(r["votes"]),
+                "attention": f"{c['checks'] - (c['failed'] or 0)}/{c['checks']}",
+                "left_share": left.get(alias),
+                "median_trial_s": medians.get(alias),
+                "flagged": bool(r["flagged"]),
+                "flag_reason": r["flag_reason"] or "",
+            }
+        )
+    columns = ["id", "external_id", "pseudonym", "stage", "votes", "attention", "left_share", "median_trial_s"]
+    table = pd.DataFrame(rows, columns=[*columns, "flagged", "flag_reason"])
+    table = table.sort_values(["flagged", "id"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    return table, quality
+
+
+def snapshot(store: Store, settings: LeaderboardSettings | None = None) -> DashboardSnapshot:
+    """Read the study in ``store`` once and compute everything the dashboard shows.
+
+    Parameters
+    ----------
+    store : Store
+        The study's open database (the server's own store is fine: reads are short).
+    settings : LeaderboardSettings, optional
+        Options of the Bradley–Terry fit (default: ties half, 200 bootstrap rounds clustered by rater, seed 0).
+
+    Returns
+    -------
+    DashboardSnapshot
+    """
+    settings = settings or LeaderboardSettings()
+    notes: list[str] = []
+    data = read_export(store, include_flagged=True, with_preferences=False)
+    everyone = data.main.to_frame()
+    # trial votes of unflagged raters, in vote order: the rows `humans export` writes and the leaderboard uses
+    frame = everyone[~everyone["rater_flagged"].astype(bool)].reset_index(drop=True) if len(everyone) else everyone
+    scheme, config = data.scheme, data.config
+    target = config.targets.raters_per_pair
+    pairs, model_pairs = _progress(store, scheme == "likert", target)
+    raters = store.rater_summary()
+    times = everyone["voted_at"] if len(everyone) else pd.Series([], dtype=str)
+    stamps = pd.to_datetime(times, utc=True).astype("int64").to_numpy() / 1e9 if len(times) else np.array([])
+    needed = int(target * len(pairs))
+    remaining = int((pairs["target"] - pairs["votes"]).clip(lower=0).sum()) if len(pairs) else 0
+    per_hour, eta = _eta(stamps, remaining)
+    summary = {
+        "scheme": scheme,
+        "title": data.title,
+        "votes": int(pairs["votes"].sum()) if len(pairs) else 0,
+        "needed": needed,
+        "remaining": remaining,
+        "target": target,
+        "raters": {k: int(raters[k]) for k in ("started", "finished", "flagged", "screened_out")},
+        "median_trial_s": float(everyone["time_to_vote_s"].median()) if len(everyone) else None,
+        "votes_per_hour": per_hour,
+        "eta_s": eta,
+    }
+    points = config.rating.likert_points
+    board, bt = _leaderboard(frame, scheme, points, settings, notes)
+    win_rates = None
+    if scheme != "likert" and len(frame):
+        win_rates = win_rate_matrix(frame, source="study database")
+        if bt is not None:  # rows and columns in leaderboard order
+            order = bt.table["model"].tolist()
+            win_rates = win_rates.reindex(index=order, columns=order)
+    rater_table, quality = _quality(store, everyone, scheme, notes)
+    return DashboardSnapshot(summary, pairs, model_pairs, board, bt, win_rates, rater_table, quality, settings, notes)
+
+
+def flag_rater(store: Store, rater_id: int | float | None, flagged: bool, reason: str = "") -> str:
+    """Flag or unflag a rater by row id; returns a one-line message for the dashboard.
+
+    Raises
+    ------
+    HumansError
+        When no rater has this id.
+    """
+    if rater_id is None or float(rater_id) != int(rater_id):
+        raise HumansError(f"rater id {rater_id!r} is not a whole number; copy it from the id column.")
+    if not set_rater_flag(store, int(rater_id), flagged, reason.strip() or None):
+        raise HumansError(f"no rater has id {int(rater_id)}; copy the id from the raters table.")
+    return f"rater {int(rater_id)} {'flagged' if flagged else 'unflagged'}"
+
+
+def export_download(db: Path, fmt: str, folder: Path, include_flagged: bool = False) -> list[Path]:
+    """Export for a download: the files of ``humans export`` in a new folder under ``folder``; hf as one zip."""
+    folder.mkdir(parents=True, exist_ok=True)
+    run = Path(tempfile.mkdtemp(prefix=f"export-{fmt}-", dir=folder))
+    if fmt == "hf":
+        result = export(db, "hf", run / "dataset", include_flagged=include_flagged)
+        archive = shutil.make_archive(str(run / "dataset"), "zip", root_dir=run / "dataset")
+        return [Path(archive)] if result.paths else []
+    return export(db, fmt, run / f"votes.{fmt}", include_flagged=include_flagged).paths

@@ -1,0 +1,111 @@
+"""The researcher's dashboard (Gradio Blocks): progress, leaderboard, quality, flagging and export.
+
+Only wiring: every callback calls :func:`annotation_app.dashboard_data.snapshot` (rendered by
+:mod:`annotation_app.ui.admin_views`), :func:`~annotation_app.dashboard_data.flag_rater` or
+:func:`~annotation_app.dashboard_data.export_download`. The app has no access control of its own: serve it only
+behind :class:`annotation_app.ui.admin_server.AdminGuard` (``install_admin`` does both).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import gradio as gr
+
+from analysis.errors import HumansError
+from annotation_app.dashboard_data import LeaderboardSettings, export_download, flag_rater, snapshot
+from annotation_app.export import FORMATS
+from annotation_app.store import Store
+from annotation_app.ui.admin_views import VIEW_NAMES, download_links, render
+
+__all__ = ["ADMIN_CSS", "AdminSettings", "build_admin_app"]
+
+#: Stylesheet of the dashboard (pass as ``css_paths`` when mounting).
+ADMIN_CSS = Path(__file__).with_name("admin.css")
+
+
+@dataclass(frozen=True)
+class AdminSettings:
+    """What the dashboard needs besides the store: the database file (for exports), title and options.
+
+    ``export_dir`` holds the files of the export button; they are served by the guarded download route of
+    :func:`annotation_app.ui.admin_server.install_admin` (never through Gradio's shared file cache, which every
+    Gradio app of the server, including the rater app, would serve).
+    """
+
+    db_path: Path
+    title: str
+    leaderboard: LeaderboardSettings = field(default_factory=LeaderboardSettings)
+    export_dir: Path | None = None
+
+
+def build_admin_app(store: Store, settings: AdminSettings) -> gr.Blocks:
+    """The dashboard's Blocks app; mount it only behind the admin guard.
+
+    Parameters
+    ----------
+    store : Store
+        The study's open database (shared with the rater app).
+    settings : AdminSettings
+
+    Returns
+    -------
+    gradio.Blocks
+        API endpoints ``/refresh``, ``/flag``, ``/unflag`` and ``/export``.
+    """
+    export_dir = settings.export_dir or Path(tempfile.mkdtemp(prefix="humans-admin-export-"))
+
+    def refresh():
+        return render(snapshot(store, settings.leaderboard))
+
+    def set_flag(flagged: bool):
+        def callback(rater_id, reason):
+            try:
+                return flag_rater(store, rater_id, flagged, reason or "")
+            except HumansError as exc:
+                return f"Error: {exc}"
+
+        return callback
+
+    def download(fmt, include_flagged):
+        return download_links(export_download(settings.db_path, fmt, export_dir, include_flagged), export_dir)
+
+    with gr.Blocks(title=f"Admin · {settings.title}", analytics_enabled=False) as app:
+        with gr.Row(elem_id="admin-header"):
+            gr.Markdown(f"## {settings.title} · researcher dashboard")
+            reload = gr.Button("Refresh", variant="primary", scale=0, elem_id="admin-refresh")
+        views = {"summary": gr.Markdown(elem_id="admin-summary")}
+        with gr.Tab("Leaderboard"):
+            views["leaderboard"] = gr.Dataframe(interactive=False, label="Leaderboard", elem_id="admin-leaderboard")
+            views["reproduce"] = gr.Markdown(elem_id="admin-reproduce")
+            with gr.Row():
+                views["forest"] = gr.Plot(label="Scores with intervals", show_label=False, format="png")
+                views["heatmap"] = gr.Plot(label="Win rate (row vs column)", show_label=False, format="png")
+        with gr.Tab("Progress"):
+            views["model_pairs"] = gr.Dataframe(interactive=False, label="Votes per model pair vs target")
+            views["pairs"] = gr.Dataframe(interactive=False, label="Votes per pair vs target", max_height=400)
+        with gr.Tab("Raters & quality"):
+            views["quality"] = gr.Markdown(elem_id="admin-quality")
+            views["raters"] = gr.Dataframe(interactive=False, label="Raters", max_height=400, elem_id="admin-raters")
+            with gr.Row():
+                rater_id = gr.Number(None, label="Rater id (from the id column)", precision=0)
+                reason = gr.Textbox(label="Reason (when flagging)", max_lines=1)
+                flag = gr.Button("Flag rater", variant="stop")
+                unflag = gr.Button("Unflag rater")
+            flag_note = gr.Markdown()
+        with gr.Tab("Export"):
+            gr.Markdown("Trial votes in long format plus chosen/rejected pairs; `hf` is a zipped dataset folder.")
+            with gr.Row():
+                fmt = gr.Radio(list(FORMATS), value="csv", label="Format")
+                include_flagged = gr.Checkbox(False, label="Include flagged raters")
+                go = gr.Button("Export", variant="primary", elem_id="admin-export")
+            files = gr.HTML("", elem_id="admin-downloads")
+        outputs = [views[name] for name in VIEW_NAMES]
+        app.load(refresh, None, outputs, api_name=False)
+        reload.click(refresh, None, outputs, api_name="refresh")
+        flag.click(set_flag(True), [rater_id, reason], flag_note, api_name="flag").then(refresh, None, outputs)
+        unflag.click(set_flag(False), [rater_id, reason], flag_note, api_name="unflag").then(refresh, None, outputs)
+        go.click(download, [fmt, include_flagged], files, api_name="export")
+    return app

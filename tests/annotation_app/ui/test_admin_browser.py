@@ -1,0 +1,71 @@
+"""The admin dashboard in headless Chromium: the leaderboard, plots and rater table render; no secret, no page.
+
+Set ``HUMANS_ADMIN_SHOTS=/some/dir`` to keep the screenshots.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+
+import pytest
+from ui_study_folder import MODELS, write_study
+
+from annotation_app.simulate import simulate
+from annotation_app.ui.admin_server import install_admin
+from annotation_app.ui.server import ServeConfig, build_server, running
+
+pytestmark = pytest.mark.browser
+playwright = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--no-first-run"]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("admin-browser")
+    root = write_study(tmp / "study", scenarios=3, quality={"attention_checks": 1, "practice_trials": 1})
+    simulate(root, raters=12, careless=0.25, seed=2, db=tmp / "study.sqlite")
+    secret = "browser-secret-0123456789"
+    server = build_server(ServeConfig(root, tmp / "study.sqlite", port=0, seed=1, admin_secret=secret))
+    install_admin(server)
+    with contextlib.closing(server), running(server) as urls:
+        yield urls
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is not installed")
+    with playwright.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+def test_dashboard_renders_leaderboard_plots_and_raters(served, browser, tmp_path):
+    shots = Path(os.environ.get("HUMANS_ADMIN_SHOTS", tmp_path))
+    shots.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(served["admin"])
+    page.wait_for_selector("text=Same numbers from an export", timeout=60_000)
+    table = page.locator("#admin-leaderboard").inner_text()
+    for model in MODELS:
+        assert model in table
+    assert page.locator("img").count() >= 2  # forest plot and heatmap
+    page.screenshot(path=str(shots / "admin-leaderboard.png"), full_page=True)
+    page.get_by_role("tab", name="Raters & quality").click()
+    page.wait_for_selector("#admin-raters", timeout=30_000)
+    assert "prolific:sim-2-0" in page.locator("#admin-raters").inner_text()
+    page.screenshot(path=str(shots / "admin-raters.png"), full_page=True)
+    page.close()
+
+
+def test_without_the_secret_the_browser_gets_not_found(served, browser):
+    page = browser.new_page()
+    response = page.goto(served["rater"].rstrip("/") + "/admin/")
+    assert response.status == 404 and page.inner_text("body").strip() == "not found"
+    page.close()
