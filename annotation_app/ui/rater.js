@@ -5,7 +5,8 @@
 // - keeps the answer controls (#humans-vote) inert until every player of the trial has played to its end
 //   (with at least data-min-played of its duration really played, not skipped), unless data-require-full="0";
 // - hands the log and the client's UTC offset to the submit call (window.humans.collect);
-// - on the done page, follows data-redirect after data-delay seconds.
+// - on the done page, follows data-redirect after data-delay seconds;
+// - scrolls to the top when the next trial arrives, and says so when a clip cannot be loaded.
 // The server checks the vote again (time since the trial was shown); this script is for the rater's benefit.
 (() => {
   if (window.humans) return;
@@ -62,6 +63,7 @@
     const root = trialRoot();
     const token = root ? root.dataset.token : null;
     if (token !== state.token) {
+      if (state.token && token) window.scrollTo({ top: 0, behavior: "smooth" }); // the next trial starts at the top
       state.token = token;
       state.events = [];
       state.heard = token ? loadHeard(token) : new Set();
@@ -80,6 +82,7 @@
         const side = status.dataset.statusFor;
         const list = players().filter((audio) => audio.dataset.side === side);
         const heard = list.filter((audio) => state.heard.has(keyOf(audio))).length;
+        if (list.some((audio) => audio.error)) continue; // keeps the "could not be loaded" message
         setText(status, heard === list.length ? "Heard to the end ✓" : `Heard ${heard} of ${list.length} clips`);
         status.classList.toggle("humans-heard", heard === list.length);
       }
@@ -114,6 +117,11 @@
     if (!(audio instanceof HTMLAudioElement) || !audio.dataset.side) return;
     const root = trialRoot();
     if (!root || !root.contains(audio)) return;
+    if (event.type === "error") {
+      const status = root.querySelector(`[data-status-for="${audio.dataset.side}"]`);
+      if (status) status.textContent = "A clip could not be loaded; please reload the page.";
+      return;
+    }
     state.events.push({
       side: audio.dataset.side,
       turn: parseInt(audio.dataset.turn, 10),
@@ -150,7 +158,7 @@
     sync,
   };
 
-  for (const kind of ["play", "pause", "ended", "seeked"]) document.addEventListener(kind, onMedia, true);
+  for (const kind of ["play", "pause", "ended", "seeked", "error"]) document.addEventListener(kind, onMedia, true);
   const start = () => {
     new MutationObserver(schedule).observe(document.body, { childList: true, subtree: true });
     schedule();

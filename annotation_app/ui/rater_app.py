@@ -18,7 +18,7 @@ from pathlib import Path
 import gradio as gr
 
 from analysis.errors import HumansError
-from annotation_app.rater_service import RaterService
+from annotation_app.rater_service import MAX_ID_CHARS, MAX_REASON_CHARS, RaterService
 from annotation_app.rater_views import RaterView, Receipt, UnknownRater
 from annotation_app.store import StoreUnavailable
 from annotation_app.study.model import RatingConfig, Study
@@ -43,6 +43,7 @@ _log = logging.getLogger(__name__)
 _TRIAL_STAGES = ("practice", "trials")
 _DONE_STAGES = ("done", "screened_out")
 _LOCK_NOTE = "Listen to both conversations to the end; then the answer buttons unlock."
+_LOCK_NOTE_ONE = "Listen to the conversation to the end; then the answer buttons unlock."
 
 
 @dataclass(frozen=True)
@@ -108,168 +109,226 @@ def build_rater_app(service: RaterService, settings: RaterAppSettings) -> gr.Blo
         Named API endpoints ``/enter``, ``/start``, ``/consent``, ``/instructions`` and ``/submit`` (the
         integration tests drive a session through them). The rater token travels as the first input and output.
     """
-    rating = settings.rating
     with gr.Blocks(title=settings.title, analytics_enabled=False) as app:
-        token = gr.BrowserState(
-            None, storage_key=settings.storage_key, secret=hashlib.sha256(settings.storage_key.encode()).hexdigest()
-        )
-        query = gr.Textbox(visible="hidden", elem_id="humans-query")
-        gr.Markdown(f"## {settings.title}", elem_id="humans-title")
-        notice = gr.Markdown("", visible=False, elem_id="humans-notice")
-        with gr.Column(visible=False) as id_page:
-            gr.Markdown("Please enter the participant id you were given (letters, digits and - _ . @).")
-            typed_id = gr.Textbox(label="Participant id", max_lines=1, max_length=64, elem_id="humans-typed-id")
-            start = gr.Button("Continue", variant="primary", elem_id="humans-start")
-        with gr.Column(visible=False) as consent_page:
-            gr.Markdown("### Before you start")
-            gr.Markdown(settings.consent, elem_id="humans-consent")
-            agree = gr.Button("I agree and want to take part", variant="primary", elem_id="humans-agree")
-        with gr.Column(visible=False) as instructions_page:
-            gr.Markdown("### How it works")
-            gr.Markdown(settings.instructions, elem_id="humans-instructions")
-            begin = gr.Button("Begin", variant="primary", elem_id="humans-begin")
-        with gr.Column(visible=False) as trial_page:
-            players = gr.HTML("", js_on_load=None, elem_id="humans-players")
-            gr.Markdown(_LOCK_NOTE, elem_id="humans-lock-note")
-            with gr.Column(elem_id="humans-vote"):
-                preference = gr.Radio(
-                    preference_choices(rating),
-                    label=rating.preference_question,
-                    visible=shows_preference(rating),
-                    elem_id="humans-preference",
-                )
-                with gr.Row():
-                    likert_left = gr.Radio(
-                        likert_choices(rating),
-                        label=(f"A: {rating.likert_question}" if shows_preference(rating) else rating.likert_question),
-                        visible=shows_likert(rating),
-                        elem_id="humans-likert-left",
-                    )
-                    likert_right = gr.Radio(
-                        likert_choices(rating),
-                        label=f"B: {rating.likert_question}",
-                        visible=rating.scheme == "pairwise+likert",
-                        elem_id="humans-likert-right",
-                    )
-                reason = gr.Textbox(
-                    label=_reason_label(rating),
-                    lines=2,
-                    max_length=2000,
-                    visible=rating.reason != "off",
-                    elem_id="humans-reason",
-                )
-                submit = gr.Button("Submit answer", variant="primary", elem_id="humans-submit")
-            trial_token = gr.Textbox(visible="hidden", elem_id="humans-trial-token")
-            events = gr.Textbox(visible="hidden", elem_id="humans-events")
-            tz_offset = gr.Textbox(visible="hidden", elem_id="humans-tz")
-        with gr.Column(visible=False) as done_page:
-            done = gr.HTML("", js_on_load=None, elem_id="humans-done-page")
+        page = _layout(settings)
+        _wire(app, page, service, settings)
+    return app
 
-        outputs = [
-            token,
-            notice,
-            id_page,
-            consent_page,
-            instructions_page,
-            trial_page,
-            done_page,
-            players,
-            trial_token,
-            preference,
-            likert_left,
-            likert_right,
-            reason,
-            done,
+
+@dataclass(frozen=True)
+class _Page:
+    """The components of the rater page that events read or update."""
+
+    token: gr.BrowserState
+    query: gr.Textbox
+    notice: gr.Markdown
+    id_page: gr.Column
+    typed_id: gr.Textbox
+    start: gr.Button
+    consent_page: gr.Column
+    agree: gr.Button
+    instructions_page: gr.Column
+    begin: gr.Button
+    trial_page: gr.Column
+    players: gr.HTML
+    preference: gr.Radio
+    likert_left: gr.Radio
+    likert_right: gr.Radio
+    reason: gr.Textbox
+    submit: gr.Button
+    trial_token: gr.Textbox
+    events: gr.Textbox
+    tz_offset: gr.Textbox
+    done_page: gr.Column
+    done: gr.HTML
+
+    @property
+    def outputs(self) -> list:
+        """What every event may update (the API returns the non-layout ones, in this order)."""
+        return [
+            self.token,
+            self.notice,
+            self.id_page,
+            self.consent_page,
+            self.instructions_page,
+            self.trial_page,
+            self.done_page,
+            self.players,
+            self.trial_token,
+            self.preference,
+            self.likert_left,
+            self.likert_right,
+            self.reason,
+            self.done,
         ]
 
-        def show(rater: RaterView | None, message: str = "") -> dict:
-            """Updates of every output for the rater's stage (the id form when ``rater`` is None)."""
-            stage = rater.stage if rater else "id"
-            trial = service.current_trial(rater.rater_token) if stage in _TRIAL_STAGES else None
-            if stage in _TRIAL_STAGES and trial is None:
-                message = message or "There is no trial for you right now; please reload the page in a minute."
-            return {
-                token: rater.rater_token if rater else None,
-                notice: gr.Markdown(message, visible=bool(message)),
-                id_page: gr.Column(visible=stage == "id"),
-                consent_page: gr.Column(visible=stage == "consent"),
-                instructions_page: gr.Column(visible=stage == "instructions"),
-                trial_page: gr.Column(visible=trial is not None),
-                done_page: gr.Column(visible=stage in _DONE_STAGES),
-                players: _players(trial, settings),
-                trial_token: trial.token if trial else "",
-                preference: None,
-                likert_left: None,
-                likert_right: None,
-                reason: "",
-                done: done_html(rater, redirect_delay_s=settings.redirect_delay_s) if stage in _DONE_STAGES else "",
-            }
 
-        def polite(fn: Callable[..., dict]) -> Callable[..., dict]:
-            """Show a rater's mistake (or a server refusal) as a notice instead of an error pop-up."""
-
-            @functools.wraps(fn)
-            def wrapper(*args):
-                try:
-                    return fn(*args)
-                except StoreUnavailable as exc:  # the researcher's message goes to the server's log
-                    _log.error("%s", exc)
-                    return {notice: gr.Markdown(exc.rater_message, visible=True)}
-                except HumansError as exc:
-                    return {notice: gr.Markdown(str(exc), visible=True)}
-
-            return wrapper
-
-        @polite
-        def on_enter(stored: str | None, url_query: str, request: gr.Request) -> dict:
-            ids = ids_from_query(url_query)
-            if not stored and not ids:
-                return show(None)
-            client = _client(request)
-            try:
-                return show(service.enter(rater_token=stored or None, client=client, **ids))
-            except UnknownRater:
-                return show(service.enter(client=client, **ids) if ids else None)
-
-        @polite
-        def on_start(url_query: str, typed: str, request: gr.Request) -> dict:
-            return show(service.enter(typed_id=typed, client=_client(request), **ids_from_query(url_query)))
-
-        @polite
-        def on_consent(tok: str) -> dict:
-            return show(service.accept_consent(tok))
-
-        @polite
-        def on_instructions(tok: str) -> dict:
-            return show(service.finish_instructions(tok))
-
-        @polite
-        def on_submit(tok, trial_tok, pref, like_l, like_r, why, events_json, tz) -> dict:
-            answer = answer_from_form(
-                rating,
-                preference=pref,
-                likert_left=like_l,
-                likert_right=like_r,
-                reason=why,
-                events_json=events_json,
-                tz_offset=tz,
-            )
-            receipt = service.submit(tok, trial_tok, answer)
-            return show(receipt.rater, _receipt_message(receipt))
-
-        shared = {"outputs": outputs, "concurrency_id": "rater", "concurrency_limit": 1}
-        app.load(on_enter, [token, query], js="(t, q) => [t, window.location.search]", api_name="enter", **shared)
-        start.click(on_start, [query, typed_id], js="(q, i) => [window.location.search, i]", api_name="start", **shared)
-        agree.click(on_consent, [token], api_name="consent", **shared)
-        begin.click(on_instructions, [token], api_name="instructions", **shared)
-        submit.click(
-            on_submit,
-            [token, trial_token, preference, likert_left, likert_right, reason, events, tz_offset],
-            js="(...args) => window.humans ? window.humans.collect(...args) : args",
-            api_name="submit",
-            **shared,
+def _layout(settings: RaterAppSettings) -> _Page:
+    """Build the components: one column per stage, all hidden until the first event shows the rater's stage."""
+    rating = settings.rating
+    c: dict = {}
+    c["token"] = gr.BrowserState(
+        None, storage_key=settings.storage_key, secret=hashlib.sha256(settings.storage_key.encode()).hexdigest()
+    )
+    c["query"] = gr.Textbox(visible="hidden", elem_id="humans-query")
+    gr.Markdown(f"## {settings.title}", elem_id="humans-title")
+    c["notice"] = gr.Markdown("", visible=False, elem_id="humans-notice")
+    with gr.Column(visible=False) as c["id_page"]:
+        gr.Markdown("Please enter the participant id you were given (letters, digits and - _ . @).")
+        c["typed_id"] = gr.Textbox(
+            label="Participant id", max_lines=1, max_length=MAX_ID_CHARS, elem_id="humans-typed-id"
         )
-    return app
+        c["start"] = gr.Button("Continue", variant="primary", elem_id="humans-start")
+    with gr.Column(visible=False) as c["consent_page"]:
+        gr.Markdown("### Before you start")
+        gr.Markdown(settings.consent, elem_id="humans-consent")
+        c["agree"] = gr.Button("I agree and want to take part", variant="primary", elem_id="humans-agree")
+    with gr.Column(visible=False) as c["instructions_page"]:
+        gr.Markdown("### How it works")
+        gr.Markdown(settings.instructions, elem_id="humans-instructions")
+        c["begin"] = gr.Button("Begin", variant="primary", elem_id="humans-begin")
+    with gr.Column(visible=False) as c["trial_page"]:
+        c["players"] = gr.HTML("", js_on_load=None, elem_id="humans-players")
+        gr.Markdown(_LOCK_NOTE if shows_preference(rating) else _LOCK_NOTE_ONE, elem_id="humans-lock-note")
+        with gr.Column(elem_id="humans-vote"):
+            pairwise = shows_preference(rating)
+            c["preference"] = gr.Radio(
+                preference_choices(rating),
+                label=rating.preference_question,
+                visible=pairwise,
+                elem_id="humans-preference",
+            )
+            with gr.Row():
+                c["likert_left"] = gr.Radio(
+                    likert_choices(rating),
+                    label=f"A: {rating.likert_question}" if pairwise else rating.likert_question,
+                    visible=shows_likert(rating),
+                    elem_id="humans-likert-left",
+                )
+                c["likert_right"] = gr.Radio(
+                    likert_choices(rating),
+                    label=f"B: {rating.likert_question}",
+                    visible=rating.scheme == "pairwise+likert",
+                    elem_id="humans-likert-right",
+                )
+            c["reason"] = gr.Textbox(
+                label=_reason_label(rating),
+                lines=2,
+                max_length=MAX_REASON_CHARS,
+                visible=rating.reason != "off",
+                elem_id="humans-reason",
+            )
+            c["submit"] = gr.Button("Submit answer", variant="primary", elem_id="humans-submit")
+        c["trial_token"] = gr.Textbox(visible="hidden", elem_id="humans-trial-token")
+        c["events"] = gr.Textbox(visible="hidden", elem_id="humans-events")
+        c["tz_offset"] = gr.Textbox(visible="hidden", elem_id="humans-tz")
+    with gr.Column(visible=False) as c["done_page"]:
+        c["done"] = gr.HTML("", js_on_load=None, elem_id="humans-done-page")
+    return _Page(**c)
+
+
+def _wire(app: gr.Blocks, page: _Page, service: RaterService, settings: RaterAppSettings) -> None:
+    """Connect each event to one service call; every event answers with the page for the rater's new stage."""
+
+    def show(rater: RaterView | None, message: str = "") -> dict:
+        """Updates of every output for the rater's stage (the id form when ``rater`` is None)."""
+        stage = rater.stage if rater else "id"
+        trial = service.current_trial(rater.rater_token) if stage in _TRIAL_STAGES else None
+        if stage in _TRIAL_STAGES and trial is None:
+            message = message or "There is no trial for you right now; please reload the page in a minute."
+        return {
+            page.token: rater.rater_token if rater else None,
+            page.notice: gr.Markdown(message, visible=bool(message)),
+            page.id_page: gr.Column(visible=stage == "id"),
+            page.consent_page: gr.Column(visible=stage == "consent"),
+            page.instructions_page: gr.Column(visible=stage == "instructions"),
+            page.trial_page: gr.Column(visible=trial is not None),
+            page.done_page: gr.Column(visible=stage in _DONE_STAGES),
+            page.players: _players(trial, settings),
+            page.trial_token: trial.token if trial else "",
+            page.preference: None,
+            page.likert_left: None,
+            page.likert_right: None,
+            page.reason: "",
+            page.done: done_html(rater, redirect_delay_s=settings.redirect_delay_s) if stage in _DONE_STAGES else "",
+        }
+
+    def polite(fn: Callable[..., dict]) -> Callable[..., dict]:
+        """Show a rater's mistake (or a server refusal) as a notice instead of an error pop-up."""
+
+        @functools.wraps(fn)
+        def wrapper(*args):
+            try:
+                return fn(*args)
+            except StoreUnavailable as exc:  # the researcher's message goes to the server's log
+                _log.error("%s", exc)
+                return {page.notice: gr.Markdown(exc.rater_message, visible=True)}
+            except HumansError as exc:
+                return {page.notice: gr.Markdown(str(exc), visible=True)}
+
+        return wrapper
+
+    @polite
+    def on_enter(stored: str | None, url_query: str, request: gr.Request) -> dict:
+        ids = ids_from_query(url_query)
+        if not stored and not ids:
+            return show(None)
+        client = _client(request)
+        try:
+            return show(service.enter(rater_token=stored or None, client=client, **ids))
+        except UnknownRater:  # a stale browser token (e.g. a new database): the link's ids still identify the rater
+            return show(service.enter(client=client, **ids) if ids else None)
+
+    @polite
+    def on_start(url_query: str, typed: str, request: gr.Request) -> dict:
+        return show(service.enter(typed_id=typed, client=_client(request), **ids_from_query(url_query)))
+
+    @polite
+    def on_consent(tok: str) -> dict:
+        return show(service.accept_consent(tok))
+
+    @polite
+    def on_instructions(tok: str) -> dict:
+        return show(service.finish_instructions(tok))
+
+    @polite
+    def on_submit(tok, trial_tok, pref, like_l, like_r, why, events_json, tz) -> dict:
+        answer = answer_from_form(
+            settings.rating,
+            preference=pref,
+            likert_left=like_l,
+            likert_right=like_r,
+            reason=why,
+            events_json=events_json,
+            tz_offset=tz,
+        )
+        receipt = service.submit(tok, trial_tok, answer)
+        return show(receipt.rater, _receipt_message(receipt))
+
+    # One service call at a time: the service's read-then-write steps (issue a trial, count votes) stay atomic.
+    shared = {"outputs": page.outputs, "concurrency_id": "rater", "concurrency_limit": 1}
+    app.load(on_enter, [page.token, page.query], js="(t, q) => [t, window.location.search]", api_name="enter", **shared)
+    page.start.click(
+        on_start, [page.query, page.typed_id], js="(q, i) => [window.location.search, i]", api_name="start", **shared
+    )
+    page.agree.click(on_consent, [page.token], api_name="consent", **shared)
+    page.begin.click(on_instructions, [page.token], api_name="instructions", **shared)
+    page.submit.click(
+        on_submit,
+        [
+            page.token,
+            page.trial_token,
+            page.preference,
+            page.likert_left,
+            page.likert_right,
+            page.reason,
+            page.events,
+            page.tz_offset,
+        ],
+        js="(...args) => window.humans ? window.humans.collect(...args) : args",
+        api_name="submit",
+        **shared,
+    )
 
 
 def _client(request: gr.Request | None) -> str | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+from types import MappingProxyType
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -37,7 +38,7 @@ BOTH_BAD = "both_bad"
 MAX_EVENTS = 2000
 
 #: URL parameters that identify a rater (Prolific's names) and the :meth:`RaterService.enter` keyword of each.
-URL_IDS = {"PROLIFIC_PID": "prolific_pid", "STUDY_ID": "study_id", "SESSION_ID": "session_id"}
+URL_IDS = MappingProxyType({"PROLIFIC_PID": "prolific_pid", "STUDY_ID": "study_id", "SESSION_ID": "session_id"})
 
 #: Client UTC offsets outside ±this many minutes are dropped (real ones lie within -12:00..+14:00).
 MAX_TZ_OFFSET_MIN = 900

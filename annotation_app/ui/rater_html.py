@@ -9,13 +9,14 @@ by side, stacked on a narrow screen.
 from __future__ import annotations
 
 from html import escape
+from types import MappingProxyType
 from urllib.parse import urlsplit
 
 from annotation_app.rater_views import ConversationView, RaterView, TrialView
 
 __all__ = ["done_html", "progress_label", "safe_redirect", "trial_html"]
 
-_SPEAKERS = {"user": "Person", "assistant": "Assistant"}
+_SPEAKERS = MappingProxyType({"user": "Person", "assistant": "Assistant"})
 
 
 def progress_label(trial: TrialView) -> str:

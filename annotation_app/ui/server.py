@@ -12,9 +12,11 @@ import contextlib
 import secrets
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from types import MappingProxyType
 
 import fastapi
 import gradio as gr
@@ -49,7 +51,7 @@ DEFAULT_DB_NAME = "humans.sqlite"
 DEFAULT_NEW_RATERS_PER_IP = 100
 
 _AUDIO_ROUTE = "/audio"
-_AUDIO_TYPES = {".wav": "audio/wav", ".ogg": "audio/ogg", ".mp3": "audio/mpeg", ".flac": "audio/flac"}
+_AUDIO_TYPES = MappingProxyType({".wav": "audio/wav", ".ogg": "audio/ogg", ".mp3": "audio/mpeg", ".flac": "audio/flac"})
 
 
 @dataclass(frozen=True)
@@ -268,6 +270,8 @@ def serve(server: StudyServer, *, announce=print) -> None:
 def running(server: StudyServer) -> Iterator[dict[str, str]]:
     """Run ``server`` in a background thread for the duration of a ``with`` block; yields its URLs.
 
+    The server stops (and its thread ends) when the block ends; the database stays open (``server.close()``).
+
     Examples
     --------
     >>> with running(build_server(ServeConfig(study_dir, port=0))) as urls:  # doctest: +SKIP
@@ -281,7 +285,7 @@ def running(server: StudyServer) -> Iterator[dict[str, str]]:
         while not runner.started:
             if not thread.is_alive():
                 raise HumansError("the server stopped while starting; see the log above")
-            threading.Event().wait(0.02)
+            time.sleep(0.02)
         yield server.urls(server.config.host, sock.getsockname()[1])
     finally:
         runner.should_exit = True

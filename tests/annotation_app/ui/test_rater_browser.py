@@ -52,7 +52,7 @@ def play_side(page, side: str) -> None:
     first.scroll_into_view_if_needed()
     first.click(position={"x": 18, "y": 20})  # the play button of the native controls
     page.wait_for_function(
-        f"""() => document.querySelector('[data-status-for="{side}"]').textContent.includes('Heard to the end')""",
+        f"""() => document.querySelector('[data-status-for="{side}"]')?.textContent.includes('Heard to the end')""",
         timeout=15000,
     )
 
@@ -176,3 +176,23 @@ def test_reload_and_second_tab_resume_the_same_trial(browser, serve_study):
     second.wait_for_function("() => document.body.dataset.humansLocked === '1'")  # listen again in a new tab
     assert second.locator("#humans-typed-id").count() == 0 or not second.locator("#humans-typed-id").is_visible()
     context.close()
+
+
+def test_missing_clip_is_reported_and_keeps_the_lock(browser, serve_study):
+    server, urls = serve_study(quality={"attention_checks": 0, "practice_trials": 0})
+    page = browser.new_page()
+    page.goto(urls["rater"] + "?PROLIFIC_PID=unlucky")
+    page.locator("#humans-agree").click(timeout=20000)
+    page.locator("#humans-begin").click()
+    page.wait_for_selector("#humans-trial", timeout=20000)
+    name = page.get_attribute('#humans-trial audio[data-side="right"][data-turn="1"]', "src").rsplit("/", 1)[1]
+    (server.config.cache_dir / name).unlink()
+    page.close()
+    page = browser.new_page()  # a fresh browser cache (clips are served as immutable), same rater by the link's id
+    page.goto(urls["rater"] + "?PROLIFIC_PID=unlucky")
+    page.wait_for_function(
+        """() => document.querySelector('[data-status-for="right"]')?.textContent.includes('could not be loaded')""",
+        timeout=20000,
+    )
+    assert page.evaluate("document.body.dataset.humansLocked") == "1"
+    page.close()
