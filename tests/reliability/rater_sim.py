@@ -18,7 +18,7 @@ from pathlib import Path
 
 from gradio_http import CallFailed, GradioSession, ServerDown
 
-__all__ = ["OUT", "RaterSpec", "run_crowd", "run_rater", "trial_floor_s"]
+__all__ = ["OUT", "RaterSpec", "percentiles", "run_crowd", "run_noop_rater", "run_rater", "trial_floor_s"]
 
 #: Output positions of the rater app's events (the layout columns are outputs too).
 OUT = {"token": 0, "notice": 1, "players": 7, "trial_token": 8, "done": 13}
@@ -192,12 +192,38 @@ def run_rater(spec: RaterSpec) -> dict:
     return asdict(rater.result)
 
 
-def _child(spec: RaterSpec, result_path: str) -> None:
-    Path(result_path).write_text(json.dumps(run_rater(spec)), encoding="utf-8")
+def run_noop_rater(spec: RaterSpec) -> dict:
+    """The floor: open the page, then call the app's ``noop`` event ``max_votes`` times with the same pauses a
+    rater makes (``spec.min_listen_fraction`` seconds), timing each call like a vote."""
+    result = RaterResult(spec.pid)
+    session = GradioSession(spec.url)
+    try:
+        session.open_page()
+        for i in range(spec.max_votes):
+            time.sleep(spec.min_listen_fraction)
+            start = time.perf_counter()
+            session.call("noop", [f"{spec.pid}-{i}"])
+            result.latencies_s.append(time.perf_counter() - start)
+            result.acked.append(f"{spec.pid}-{i}")
+        result.done = True
+    except Exception as exc:
+        result.error = f"{type(exc).__name__}: {exc}"
+    finally:
+        for status in session.statuses:
+            result.statuses[str(status)] = result.statuses.get(str(status), 0) + 1
+        session.close()
+    return asdict(result)
 
 
-def run_crowd(specs: list[RaterSpec], folder: Path, *, timeout_s: float = 600.0, on_tick=None) -> list[dict]:
-    """Run every spec in its own process at once; returns their results (``on_tick()`` is called ~10x a second).
+def _child(spec: RaterSpec, result_path: str, worker=run_rater) -> None:
+    Path(result_path).write_text(json.dumps(worker(spec)), encoding="utf-8")
+
+
+def run_crowd(
+    specs: list[RaterSpec], folder: Path, *, timeout_s: float = 600.0, on_tick=None, worker=run_rater
+) -> list[dict]:
+    """Run every spec in its own process at once (``worker(spec)``, default :func:`run_rater`); returns their
+    results (``on_tick()`` is called ~10x a second while they run).
 
     Processes still running after ``timeout_s`` are terminated and reported as errors.
     """
@@ -205,7 +231,7 @@ def run_crowd(specs: list[RaterSpec], folder: Path, *, timeout_s: float = 600.0,
     folder.mkdir(parents=True, exist_ok=True)
     procs = []
     for i, spec in enumerate(specs):
-        p = ctx.Process(target=_child, args=(spec, str(folder / f"result-{i}.json")), daemon=True)
+        p = ctx.Process(target=_child, args=(spec, str(folder / f"result-{i}.json"), worker), daemon=True)
         p.start()
         procs.append(p)
     deadline = time.monotonic() + timeout_s

@@ -21,7 +21,7 @@ class Tab:
 
     def __init__(self, server: ServerProcess, ip: str, fraction: float = 0.1):
         self.fraction = fraction
-        self.session = GradioSession(server.url, headers={"X-Forwarded-For": ip})
+        self.session = GradioSession(server.url, keep_log=True, headers={"X-Forwarded-For": ip})
         self.session.open_page()
         self.token: str | None = None
         self.out: list = []

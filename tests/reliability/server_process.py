@@ -72,8 +72,13 @@ class ServerProcess:
 
     @staticmethod
     def _healthy(url: str) -> bool:
+        return ServerProcess._healthy_url(url + "healthz")
+
+    @staticmethod
+    def _healthy_url(url: str) -> bool:
+        """Whether ``url`` answers 200."""
         try:
-            with urllib.request.urlopen(url + "healthz", timeout=2) as response:
+            with urllib.request.urlopen(url, timeout=2) as response:
                 return response.status == 200
         except OSError:
             return False
