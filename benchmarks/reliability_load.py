@@ -90,6 +90,7 @@ def main() -> None:
     parser.add_argument("--raters", type=int, default=100)
     parser.add_argument("--votes", type=int, default=10, help="votes per rater (one is an attention check)")
     parser.add_argument("--floor", type=float, default=0.05, help="min_listen_fraction of the study")
+    parser.add_argument("--think", type=float, default=0.0, help="extra seconds each rater waits before each vote")
     parser.add_argument("--noop-server", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.noop_server:
@@ -107,7 +108,7 @@ def main() -> None:
     try:
         server.start()
         specs = [
-            RaterSpec(server.url, f"bench{i:04d}", str(tmp / f"acks-{i}.jsonl"), args.floor, seed=i)
+            RaterSpec(server.url, f"bench{i:04d}", str(tmp / f"acks-{i}.jsonl"), args.floor, seed=i, think_s=args.think)
             for i in range(args.raters)
         ]
         start = time.perf_counter()
@@ -130,7 +131,15 @@ def main() -> None:
     proc, url = start_noop(tmp)
     try:
         specs = [
-            RaterSpec(url, f"noop{i:04d}", str(tmp / f"noop-{i}.jsonl"), pause, max_votes=args.votes, seed=i)
+            RaterSpec(
+                url,
+                f"noop{i:04d}",
+                str(tmp / f"noop-{i}.jsonl"),
+                pause,
+                max_votes=args.votes,
+                seed=i,
+                think_s=args.think,
+            )
             for i in range(args.raters)
         ]
         start = time.perf_counter()

@@ -39,6 +39,7 @@ class RaterSpec:
     seed: int = 0
     down_wait_s: float = 180.0
     reason: str = ""
+    think_s: float = 0.0
 
 
 @dataclass
@@ -153,7 +154,7 @@ class _Rater:
                 if votes >= spec.max_votes:
                     break
                 players = _value(out[OUT["players"]])
-                time.sleep(trial_floor_s(players, spec.min_listen_fraction) + 0.01)
+                time.sleep(trial_floor_s(players, spec.min_listen_fraction) + 0.01 + spec.think_s)
                 choice = self.choices[(votes + spec.seed) % 3]
                 data = [self.result.token, trial_token, choice, None, None, spec.reason, _events(players), "60"]
                 start = time.perf_counter()
@@ -200,7 +201,7 @@ def run_noop_rater(spec: RaterSpec) -> dict:
     try:
         session.open_page()
         for i in range(spec.max_votes):
-            time.sleep(spec.min_listen_fraction)
+            time.sleep(spec.min_listen_fraction + 0.01 + spec.think_s)
             start = time.perf_counter()
             session.call("noop", [f"{spec.pid}-{i}"])
             result.latencies_s.append(time.perf_counter() - start)
