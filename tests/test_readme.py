@@ -72,3 +72,26 @@ def test_readme_tour_runs(tmp_path, monkeypatch):
     for body in blocks("python"):
         exec(compile(body, str(README), "exec"), namespace)
     assert (tmp_path / "api-report.html").read_text(encoding="utf-8").count("<section id=") >= 6
+
+
+def test_readme_prolific_url_carries_the_ids_the_rater_app_reads():
+    from annotation_app.ui.rater_form import ids_from_query
+
+    (url,) = [line for body in blocks("text") for line in body.splitlines() if "PROLIFIC_PID" in line]
+    filled = url.replace("{{%PROLIFIC_PID%}}", "p1").replace("{{%STUDY_ID%}}", "s1").replace("{{%SESSION_ID%}}", "x1")
+    assert ids_from_query(filled[filled.index("?") :]) == {"prolific_pid": "p1", "study_id": "s1", "session_id": "x1"}
+
+
+def test_readme_yaml_snippets_are_valid_study_settings(tmp_path):
+    import yaml
+
+    from annotation_app.study import validate_study
+    from annotation_app.study.demo import init_study
+
+    for body in blocks("yaml"):
+        root = init_study(tmp_path / f"study{len(list(tmp_path.iterdir()))}")
+        config = yaml.safe_load((root / "study.yaml").read_text(encoding="utf-8"))
+        for section, values in yaml.safe_load(body).items():
+            config[section] = {**config.get(section, {}), **values} if isinstance(values, dict) else values
+        (root / "study.yaml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+        assert validate_study(root) == []
