@@ -7,6 +7,7 @@ everything it returns is blind (no model name, no raw conversation id, no study 
 from __future__ import annotations
 
 import json
+import logging
 import math
 import re
 import secrets
@@ -18,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from annotation_app.audio_cache import AudioCache
+from annotation_app.rate_limit import NewRaterLimit
 from annotation_app.rater_views import (
     Answer,
     ConversationView,
@@ -27,6 +29,7 @@ from annotation_app.rater_views import (
     PlayEvent,
     RaterView,
     Receipt,
+    TooManyNewRaters,
     TooSoon,
     TrialView,
     TurnView,
@@ -51,13 +54,17 @@ __all__ = [
     "RaterService",
     "RaterView",
     "Receipt",
+    "TooManyNewRaters",
     "TooSoon",
     "TrialView",
     "TurnView",
     "UnknownRater",
     "WrongStage",
+    "clean_reason",
 ]
 
+
+_log = logging.getLogger(__name__)
 
 #: Longest id we accept (Prolific ids are 24 characters).
 MAX_ID_CHARS = 64
@@ -72,6 +79,20 @@ _CLOCK_SLACK_S = 1e-6
 _URL_ID = re.compile(r"^[A-Za-z0-9_-]+$")
 _TYPED_ID = re.compile(r"^[A-Za-z0-9._@-]+$")
 _EVENT_KINDS = frozenset({"play", "pause", "ended", "seeked"})
+#: Characters removed from free-text reasons: C0/C1 controls except tab and newline, and bidi overrides/isolates
+#: (they can hide or reorder text in a researcher's terminal, spreadsheet or dashboard).
+_REASON_JUNK = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean_reason(text: str | None) -> str:
+    """A reason as stored: line ends normalised to ``\\n``, control characters removed, outer blanks stripped.
+
+    Examples
+    --------
+    >>> clean_reason("  A was clearer\\r\\n\\x1b[31mreally\\x00 ")
+    'A was clearer\\n[31mreally'
+    """
+    return _REASON_JUNK.sub("", (text or "").replace("\r\n", "\n").replace("\r", "\n")).strip()
 
 
 def _is_int(value) -> bool:
@@ -120,6 +141,9 @@ class RaterService:
         Randomness of the scheduler (ties, attention positions, sides); seeded from the OS when omitted.
     scores : callable, optional
         Score function of the active scheduling mode (see :mod:`annotation_app.scheduler.active`).
+    new_rater_limit : NewRaterLimit, optional
+        How many new raters one client (the ``client`` given to :meth:`enter`, an IP address) may create; no
+        limit when omitted.
     """
 
     def __init__(
@@ -131,8 +155,10 @@ class RaterService:
         clock: Callable[[], float] = time.time,
         rng: np.random.Generator | None = None,
         scores: ScoreFn | None = None,
+        new_rater_limit: NewRaterLimit | None = None,
     ) -> None:
         self.study = study
+        self.new_rater_limit = new_rater_limit
         self.config = study.config
         self.store = store
         self.cache = AudioCache(cache_dir)
@@ -180,12 +206,14 @@ class RaterService:
         session_id: str | None = None,
         typed_id: str | None = None,
         rater_token: str | None = None,
+        client: str | None = None,
     ) -> RaterView:
         """Validate the ids and create or resume the rater.
 
         A known ``rater_token`` (kept by the browser) wins. Otherwise ``prolific_pid`` (with the optional
         ``study_id``/``session_id`` from the Prolific URL) or an id the rater typed identifies them; the same id
-        always resumes the same rater.
+        always resumes the same rater. ``client`` (the caller's IP address) counts against the service's
+        ``new_rater_limit`` when a new rater is created; resuming never counts.
 
         Raises
         ------
@@ -193,6 +221,8 @@ class RaterService:
             An id is empty, longer than :data:`MAX_ID_CHARS` or has characters outside the allowed set.
         UnknownRater
             Only a token was given and it is not known.
+        TooManyNewRaters
+            ``client`` created more new raters than ``new_rater_limit`` allows.
         """
         if rater_token:
             row = self.store.rater_by_token(rater_token)
@@ -215,6 +245,18 @@ class RaterService:
             raise InvalidRaterId("Please type your participant id (the one you were given for this study).")
         row = self.store.rater_by_external_id(record["external_id"])
         if row is None:
+            if self.new_rater_limit is not None and not self.new_rater_limit.allow(client, now=self.clock()):
+                _log.warning(
+                    "refused a new rater from %s: more than %d new raters from this address within %.0f s "
+                    "(raise --max-new-raters-per-ip if many raters share one address)",
+                    client,
+                    self.new_rater_limit.max_new,
+                    self.new_rater_limit.window_s,
+                )
+                raise TooManyNewRaters(
+                    "Too many new participants have joined from your network recently; please try again later, "
+                    "or contact the researcher if you were invited to this study."
+                )
             with self._rng_lock:
                 drawn = self.rng.choice(self.total, size=self.attention_quota, replace=False)
             positions = sorted(int(p) + 1 for p in drawn)
@@ -411,7 +453,7 @@ class RaterService:
                     f"The rating {value!r} of the {side} conversation is outside 1 to {rating.likert_points}; "
                     "choose a value on the scale."
                 )
-        reason = (answer.reason or "").strip()
+        reason = clean_reason(answer.reason)
         if rating.reason == "required" and not reason:
             raise InvalidAnswer("Please write a short reason for your choice.")
         if len(reason) > MAX_REASON_CHARS:
@@ -520,7 +562,7 @@ class RaterService:
         else:
             winner_side = "left" if pref < 0 else "right" if pref > 0 else "tie"
         winner = {"left": a["left_conversation_id"], "right": a["right_conversation_id"]}.get(winner_side)
-        reason = (answer.reason or "").strip() or None
+        reason = clean_reason(answer.reason) or None
         return {
             "assignment_id": a["id"],
             "rater_id": row["id"],

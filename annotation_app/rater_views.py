@@ -20,6 +20,7 @@ __all__ = [
     "PlayEvent",
     "RaterView",
     "Receipt",
+    "TooManyNewRaters",
     "TooSoon",
     "TrialView",
     "TurnView",
@@ -49,6 +50,10 @@ class NotYourTrial(RaterError):
 
 class WrongStage(RaterError):
     """The rater asked for something their stage does not allow (e.g. a vote before consent)."""
+
+
+class TooManyNewRaters(RaterError):
+    """One client (IP address) created more new raters than the server's limit allows."""
 
 
 class TooSoon(RaterError):

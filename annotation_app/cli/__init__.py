@@ -29,6 +29,8 @@ COMMAND_MODULES: dict[str, str] = {
     "correlate": "scores",
     "select": "select",
     "apply-subset": "select",
+    "simulate-benchmark": "benchmark",
+    "report": "report",
 }
 
 

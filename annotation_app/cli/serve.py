@@ -9,7 +9,13 @@ import click
 
 from annotation_app.study.demo import init_study
 from annotation_app.ui.admin_server import admin_secret, install_admin
-from annotation_app.ui.server import DEFAULT_DB_NAME, ServeConfig, StudyServer, build_server
+from annotation_app.ui.server import (
+    DEFAULT_DB_NAME,
+    DEFAULT_NEW_RATERS_PER_IP,
+    ServeConfig,
+    StudyServer,
+    build_server,
+)
 from annotation_app.ui.server import serve as run_server
 
 __all__ = ["COMMANDS", "demo", "serve"]
@@ -41,14 +47,28 @@ def _announce(server: StudyServer):
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on; 0.0.0.0 for all.")
 @click.option("--port", type=click.IntRange(0, 65535), default=7860, show_default=True, help="TCP port; 0 = any free.")
-def serve(study_dir: str, db: str | None, host: str, port: int) -> None:
+@click.option(
+    "--max-new-raters-per-ip",
+    type=click.IntRange(0),
+    default=DEFAULT_NEW_RATERS_PER_IP,
+    show_default=True,
+    help="New raters one IP address may create per hour; 0 = no limit (raise it when a lab shares one address).",
+)
+def serve(study_dir: str, db: str | None, host: str, port: int, max_new_raters_per_ip: int) -> None:
     """Serve the rater app of the study in DIR until Ctrl-C (votes go to the SQLite file --db).
 
     Example:
 
         humans serve my-study --db my-study.sqlite --host 0.0.0.0 --port 8080
     """
-    config = ServeConfig(Path(study_dir), Path(db) if db else None, host=host, port=port, admin_secret=admin_secret())
+    config = ServeConfig(
+        Path(study_dir),
+        Path(db) if db else None,
+        host=host,
+        port=port,
+        admin_secret=admin_secret(),
+        max_new_raters_per_ip=max_new_raters_per_ip,
+    )
     server = build_server(config)
     install_admin(server)
     run_server(server, announce=_announce(server))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from analysis.errors import HumansError
 
-__all__ = ["StoreError", "StudyChanged"]
+__all__ = ["StoreError", "StoreUnavailable", "StudyChanged"]
 
 
 class StoreError(HumansError):
@@ -13,3 +13,16 @@ class StoreError(HumansError):
 
 class StudyChanged(StoreError):
     """A study with different content was imported into a database that already holds votes."""
+
+
+class StoreUnavailable(StoreError):
+    """The database cannot be written right now: disk full, read-only file or folder, I/O error.
+
+    ``str(exc)`` is for the researcher (names the file and what to do); :attr:`rater_message` is what a rater
+    may be shown (nothing about the server).
+    """
+
+    rater_message = (
+        "Sorry, your answer could not be saved just now because of a problem on our side. Please wait a minute "
+        "and submit again; your earlier answers are safe."
+    )

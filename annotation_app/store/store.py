@@ -9,6 +9,7 @@ WAL mode with foreign keys on.
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -19,7 +20,7 @@ from typing import Any
 import sqlite_utils
 
 from annotation_app.store.config_json import config_from_json, config_to_json
-from annotation_app.store.errors import StoreError, StudyChanged
+from annotation_app.store.errors import StoreError, StoreUnavailable, StudyChanged
 from annotation_app.store.schema import MIGRATIONS, SCHEMA_VERSION
 from annotation_app.study.model import Conversation, Study, Turn
 
@@ -76,6 +77,12 @@ class Store:
             self.db.enable_wal()
             self.db.execute("PRAGMA synchronous = NORMAL")
             self._migrate()
+        except sqlite3.OperationalError as exc:
+            if _write_failure(exc):
+                raise self._unavailable(exc) from None
+            raise StoreError(
+                f"{self.path} is not a usable SQLite database ({exc}); pass a new file name or the study's database."
+            ) from None
         except sqlite3.DatabaseError as exc:
             raise StoreError(
                 f"{self.path} is not a usable SQLite database ({exc}); pass a new file name or the study's database."
@@ -97,14 +104,41 @@ class Store:
     def _write(self) -> Iterator[sqlite_utils.Database]:
         """A short write transaction (``BEGIN IMMEDIATE``: the write lock is taken up front, no upgrade deadlock)."""
         with self._lock:
-            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                self.db.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                if _write_failure(exc):
+                    raise self._unavailable(exc) from exc
+                raise
             try:
                 yield self.db
-            except BaseException:
-                self.db.rollback()
-                raise
-            else:
                 self.db.execute("COMMIT")
+            except sqlite3.OperationalError as exc:
+                self._rollback_quietly()
+                if _write_failure(exc):
+                    raise self._unavailable(exc) from exc
+                raise
+            except BaseException:
+                self._rollback_quietly()
+                raise
+
+    def _rollback_quietly(self) -> None:
+        with contextlib.suppress(sqlite3.Error):
+            self.db.conn.rollback()
+
+    def _unavailable(self, exc: sqlite3.OperationalError) -> StoreUnavailable:
+        """The researcher's error for a failed write: names the file, the cause and what to do."""
+        text = str(exc)
+        read_only = not os.access(self.path.parent, os.W_OK) or (
+            self.path.exists() and not os.access(self.path, os.W_OK)
+        )
+        if "full" in text:
+            what = "the disk is full; free some space"
+        elif read_only or "readonly" in text or "read-only" in text:
+            what = "the file or its folder is read-only; make both writable for the user running humans"
+        else:
+            what = "check the disk and the file's permissions"
+        return StoreUnavailable(f"cannot write to {self.path} ({text}): {what}; nothing of the failed write was saved.")
 
     def _rows(self, sql: str, params: Sequence | dict | None = None) -> list[dict]:
         with self._lock:
@@ -600,6 +634,12 @@ class SchedulingReader:
             "FROM votes v JOIN assignments a ON a.id = v.assignment_id JOIN pairs p ON p.id = a.pair_id "
             "WHERE p.kind = 'trial' GROUP BY p.model_a, p.model_b"
         )
+
+
+def _write_failure(exc: sqlite3.OperationalError) -> bool:
+    """Whether an error means the database cannot be written now (full, read-only, I/O), not a bug in a query."""
+    text = str(exc).lower()
+    return any(key in text for key in ("full", "readonly", "read-only", "disk i/o", "unable to open", "locked"))
 
 
 def audio_name(turn: Turn) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ import gradio as gr
 from analysis.errors import HumansError
 from annotation_app.rater_service import MAX_ID_CHARS, MAX_REASON_CHARS, RaterService
 from annotation_app.rater_views import RaterView, Receipt, UnknownRater
+from annotation_app.store import StoreUnavailable
 from annotation_app.study.model import RatingConfig, Study
 from annotation_app.ui.rater_form import (
     answer_from_form,
@@ -35,6 +37,8 @@ __all__ = ["RATER_CSS", "RATER_JS", "RaterAppSettings", "build_rater_app", "rate
 #: The stylesheet and the page script of the rater app.
 RATER_CSS = Path(__file__).with_name("rater.css")
 RATER_JS = Path(__file__).with_name("rater.js")
+
+_log = logging.getLogger(__name__)
 
 _TRIAL_STAGES = ("practice", "trials")
 _DONE_STAGES = ("done", "screened_out")
@@ -256,24 +260,28 @@ def _wire(app: gr.Blocks, page: _Page, service: RaterService, settings: RaterApp
         def wrapper(*args):
             try:
                 return fn(*args)
+            except StoreUnavailable as exc:  # the researcher's message goes to the server's log
+                _log.error("%s", exc)
+                return {page.notice: gr.Markdown(exc.rater_message, visible=True)}
             except HumansError as exc:
                 return {page.notice: gr.Markdown(str(exc), visible=True)}
 
         return wrapper
 
     @polite
-    def on_enter(stored: str | None, url_query: str) -> dict:
+    def on_enter(stored: str | None, url_query: str, request: gr.Request) -> dict:
         ids = ids_from_query(url_query)
         if not stored and not ids:
             return show(None)
+        client = _client(request)
         try:
-            return show(service.enter(rater_token=stored or None, **ids))
+            return show(service.enter(rater_token=stored or None, client=client, **ids))
         except UnknownRater:  # a stale browser token (e.g. a new database): the link's ids still identify the rater
-            return show(service.enter(**ids) if ids else None)
+            return show(service.enter(client=client, **ids) if ids else None)
 
     @polite
-    def on_start(url_query: str, typed: str) -> dict:
-        return show(service.enter(typed_id=typed, **ids_from_query(url_query)))
+    def on_start(url_query: str, typed: str, request: gr.Request) -> dict:
+        return show(service.enter(typed_id=typed, client=_client(request), **ids_from_query(url_query)))
 
     @polite
     def on_consent(tok: str) -> dict:
@@ -321,6 +329,12 @@ def _wire(app: gr.Blocks, page: _Page, service: RaterService, settings: RaterApp
         api_name="submit",
         **shared,
     )
+
+
+def _client(request: gr.Request | None) -> str | None:
+    """The caller's IP address (what the new-rater limit counts), or None when unknown."""
+    client = getattr(request, "client", None)
+    return getattr(client, "host", None)
 
 
 def _players(trial, settings: RaterAppSettings) -> str:

@@ -23,18 +23,32 @@ import gradio as gr
 import numpy as np
 import uvicorn
 from fastapi.responses import FileResponse, PlainTextResponse
+from starlette.routing import Mount
 
 from analysis.errors import HumansError
+from annotation_app.rate_limit import NewRaterLimit
 from annotation_app.rater_service import RaterService
 from annotation_app.store import Store
 from annotation_app.study.loader import load_study
 from annotation_app.study.model import Study
 from annotation_app.ui.rater_app import RATER_CSS, RaterAppSettings, build_rater_app, rater_head, rater_theme
+from annotation_app.ui.request_guard import GradioRequestGuard
 
-__all__ = ["DEFAULT_DB_NAME", "ServeConfig", "StudyServer", "build_server", "running", "serve"]
+__all__ = [
+    "DEFAULT_DB_NAME",
+    "DEFAULT_NEW_RATERS_PER_IP",
+    "ServeConfig",
+    "StudyServer",
+    "build_server",
+    "running",
+    "serve",
+]
 
 #: The database file ``humans serve DIR`` uses when ``--db`` is not given (inside the study folder).
 DEFAULT_DB_NAME = "humans.sqlite"
+
+#: New raters one IP address may create per hour unless ``--max-new-raters-per-ip`` says otherwise.
+DEFAULT_NEW_RATERS_PER_IP = 100
 
 _AUDIO_ROUTE = "/audio"
 _AUDIO_TYPES = MappingProxyType({".wav": "audio/wav", ".ogg": "audio/ogg", ".mp3": "audio/mpeg", ".flac": "audio/flac"})
@@ -60,6 +74,8 @@ class ServeConfig:
         The secret in the admin dashboard's URL; default a fresh random one each start.
     seed : int, optional
         Seed of the scheduler's random choices (tests); default fresh randomness.
+    max_new_raters_per_ip : int, default 100
+        New raters one IP address may create per hour (0 = no limit); more get a polite refusal.
     """
 
     study_dir: Path
@@ -69,6 +85,7 @@ class ServeConfig:
     cache_dir: Path | None = None
     admin_secret: str | None = None
     seed: int | None = None
+    max_new_raters_per_ip: int = DEFAULT_NEW_RATERS_PER_IP
 
     def resolved(self) -> ServeConfig:
         """The same config with every default filled in (absolute paths, a generated admin secret)."""
@@ -114,6 +131,7 @@ class StudyServer:
         # Starlette matches routes in order and the rater app is mounted at "/": move the new mount before it.
         routes = self.app.router.routes
         routes.insert(self.mounted_index(), routes.pop())
+        guard_mount(self.app, self.admin_path, blocks)
         self.mounted.append(self.admin_path)
 
     def mounted_index(self) -> int:
@@ -159,7 +177,13 @@ def build_server(config: ServeConfig) -> StudyServer:
     config.db_path.parent.mkdir(parents=True, exist_ok=True)
     store = Store(config.db_path)
     try:
-        service = RaterService(study, store, config.cache_dir, rng=np.random.default_rng(config.seed))
+        service = RaterService(
+            study,
+            store,
+            config.cache_dir,
+            rng=np.random.default_rng(config.seed),
+            new_rater_limit=NewRaterLimit(config.max_new_raters_per_ip),
+        )
     except BaseException:
         store.close()
         raise
@@ -179,9 +203,10 @@ def build_server(config: ServeConfig) -> StudyServer:
     def healthz():
         return PlainTextResponse("ok")
 
+    rater_blocks = build_rater_app(service, settings)
     gr.mount_gradio_app(
         app,
-        build_rater_app(service, settings),
+        rater_blocks,
         path="/",
         css_paths=[RATER_CSS],
         head=rater_head(),
@@ -190,7 +215,20 @@ def build_server(config: ServeConfig) -> StudyServer:
         run_history=False,
         show_error=False,
     )
+    guard_mount(app, "", rater_blocks)
     return StudyServer(config, study, store, service, app, settings, mounted=["/"])
+
+
+def guard_mount(app: fastapi.FastAPI, path: str, blocks: gr.Blocks) -> None:
+    """Put a :class:`GradioRequestGuard` in front of the Gradio app mounted at ``path`` ("" for the root mount).
+
+    Forged event ids get a 400 instead of Gradio's 500, oversized event bodies a 413, uploads a 403.
+    """
+    for route in app.router.routes:
+        if isinstance(route, Mount) and route.path == path.rstrip("/"):
+            route.app = GradioRequestGuard(route.app, blocks.fns)
+            return
+    raise ValueError(f"no Gradio app is mounted at {path!r}")
 
 
 def _bind(host: str, port: int) -> socket.socket:

@@ -1,0 +1,96 @@
+"""The output folder of ``humans select``, read back for the report."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from analysis.errors import HumansError
+from analysis.evaluation import SelectionEvaluation
+from analysis.humans_subset import read_subset
+
+__all__ = ["SelectionResults", "read_selection_results"]
+
+_SUBSET_NAME = re.compile(r"^(?P<method>.+)_(?P<size>\d+)$")
+_RESULT_COLUMNS = ("method", "size", "seed", "pearson")
+
+
+@dataclass(frozen=True)
+class SelectionResults:
+    """What ``humans select`` wrote.
+
+    Attributes
+    ----------
+    results : DataFrame
+        ``results.csv``: one row per method, size and seed (``pearson``, ``spearman``, ``kendall``, ``mae`` and,
+        with human scores, the same with a ``human_`` prefix).
+    predictions : DataFrame or None
+        ``predictions.csv``: out-of-fold estimates per model.
+    baselines : DataFrame or None
+        ``human_baselines.csv``: agreement of the raw full score and of a task-mean regression with the human score.
+    subsets : dict
+        ``(method, size) -> subset table`` from ``subsets/<method>_<size>.csv``.
+    source : str
+        The folder, for captions.
+    """
+
+    results: pd.DataFrame
+    predictions: pd.DataFrame | None = None
+    baselines: pd.DataFrame | None = None
+    subsets: dict[tuple[str, int], pd.DataFrame] = field(default_factory=dict)
+    source: str = "selection results"
+
+    def summary(self) -> pd.DataFrame:
+        """Mean and sd over seeds per (method, size) (:meth:`analysis.evaluation.SelectionEvaluation.summary`)."""
+        return SelectionEvaluation(self.results, pd.DataFrame()).summary()
+
+    @property
+    def has_human(self) -> bool:
+        """Whether the selection was run with human scores (``human_*`` columns)."""
+        return "human_pearson" in self.results.columns
+
+
+def _read_csv(path: Path, required: bool) -> pd.DataFrame | None:
+    if not path.is_file():
+        if required:
+            raise HumansError(f"{path}: not found; pass the --out folder of `humans select` (it holds results.csv).")
+        return None
+    try:
+        return pd.read_csv(path)
+    except (ValueError, OSError) as exc:
+        raise HumansError(f"{path}: cannot read it as CSV ({exc}); run `humans select` again.") from exc
+
+
+def read_selection_results(folder: str | Path) -> SelectionResults:
+    """Read ``results.csv`` (required), ``predictions.csv``, ``human_baselines.csv`` and ``subsets/*.csv``.
+
+    Raises
+    ------
+    HumansError
+        When the folder or ``results.csv`` is missing or lacks the columns ``humans select`` writes.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise HumansError(f"{folder}: no such folder; pass the --out folder of `humans select`.")
+    results = _read_csv(folder / "results.csv", required=True)
+    missing = [c for c in _RESULT_COLUMNS if c not in results.columns]
+    if missing or results.empty:
+        raise HumansError(
+            f"{folder / 'results.csv'}: missing column(s) {', '.join(missing) or '(no rows)'}; it is not the "
+            "results.csv of `humans select`."
+        )
+    subsets = {}
+    for path in sorted((folder / "subsets").glob("*.csv")):
+        match = _SUBSET_NAME.match(path.stem)
+        if match:
+            subsets[match["method"], int(match["size"])] = read_subset(path)
+    return SelectionResults(
+        results=results,
+        predictions=_read_csv(folder / "predictions.csv", required=False),
+        baselines=_read_csv(folder / "human_baselines.csv", required=False),
+        subsets=subsets,
+        source=str(folder),
+    )
