@@ -35,6 +35,7 @@ def test_new_database_has_schema_wal_and_foreign_keys(tmp_path):
         assert set(store.table_names()) >= TABLES
         assert store.schema_version() == SCHEMA_VERSION
         assert store.pragma("journal_mode") == "wal"
+        assert store.pragma("synchronous") == 2  # FULL
         assert store.pragma("foreign_keys") == 1
         assert store.pragma("busy_timeout") == BUSY_TIMEOUT_MS
 
