@@ -13,8 +13,8 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.figure import Figure
 
+from analysis.report.figures import forest_plot, win_rate_heatmap
 from annotation_app.dashboard_data import DashboardSnapshot
-from annotation_app.dashboard_plots import forest_plot, win_rate_heatmap
 
 __all__ = ["DOWNLOAD_ROUTE", "VIEW_NAMES", "download_links", "duration", "render"]
 
@@ -101,7 +101,8 @@ def _quality(snap: DashboardSnapshot) -> str:
 def render(snap: DashboardSnapshot) -> tuple[str, pd.DataFrame, str, Figure | None, Figure | None, ...]:
     """The displayed values, in the order of :data:`VIEW_NAMES`."""
     board = snap.leaderboard
-    forest = forest_plot(board, snap.settings.level) if snap.bt is not None else None
+    interval = "bootstrap" if snap.settings.bootstrap else "Wald"
+    forest = forest_plot(board, snap.settings.level, interval=interval) if snap.bt is not None else None
     heat = win_rate_heatmap(snap.win_rates) if snap.win_rates is not None and len(snap.win_rates) else None
     return (
         _summary(snap),

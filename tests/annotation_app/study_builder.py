@@ -1,14 +1,17 @@
-"""Build real small studies for tests: WAV files written with ``wave`` and :class:`Study` objects made directly
-from the domain dataclasses (no study loader needed)."""
+"""Build real small studies for tests: WAV files written with ``wave``, :class:`Study` objects made directly
+from the domain dataclasses (no study loader needed) and study folders (study.yaml, conversations.jsonl, audio/)
+for the tests that serve a study."""
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import wave
 from pathlib import Path
 
 import numpy as np
+import yaml
 
 from annotation_app.study.model import (
     CompletionConfig,
@@ -89,6 +92,52 @@ def make_study(
     for c in conversations:
         digest.update(repr((c.id, c.scenario, c.model, c.gold_bad, [t.sha256 for t in c.turns])).encode())
     return Study(root, config, tuple(conversations), digest.hexdigest())
+
+
+def write_study_folder(
+    root: Path,
+    config: dict,
+    *,
+    models: tuple[str, ...],
+    scenarios: int,
+    seconds: float,
+    bad_model: str | None = None,
+    bad_text: str | None = None,
+    scenario_prefix: str = "s",
+    conversation_prefix: str = "s",
+    audio_prefix: str = "s",
+) -> Path:
+    """Write a study folder: ``config`` as study.yaml and ``scenarios`` × ``models`` conversations of one user and
+    one assistant turn in conversations.jsonl, each clip a distinct ``seconds``-second tone (distinct content hashes).
+
+    ``bad_model`` adds a deliberately bad conversation of that model (``gold_bad: true``) to each scenario, whose
+    assistant transcript is ``bad_text`` when given. Scenario ``s`` is named ``<scenario_prefix><s>``, its
+    conversations ``<conversation_prefix><s>-<model>`` and their clips ``audio/<audio_prefix><s>-<model>-<role>.wav``;
+    transcripts name the scenario and the turn, never the model.
+    """
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "study.yaml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    freq = 200.0
+    lines = []
+    for s in range(scenarios):
+        for model in (*models, bad_model) if bad_model else models:
+            turns = []
+            for role in ("user", "assistant"):
+                freq += 7.0
+                name = f"{audio_prefix}{s}-{model}-{role}.wav"
+                write_tone(root / "audio" / name, seconds, freq)
+                text = f"{role} line of scenario {s}"
+                if model == bad_model and role == "assistant" and bad_text is not None:
+                    text = bad_text
+                turns.append({"role": role, "audio": f"audio/{name}", "text": text})
+            record = {"id": f"{conversation_prefix}{s}-{model}", "scenario": f"{scenario_prefix}{s}", "model": model}
+            record["turns"] = turns
+            if model == bad_model:
+                record["gold_bad"] = True
+            lines.append(json.dumps(record))
+    (root / "conversations.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return root
 
 
 class FakeClock:

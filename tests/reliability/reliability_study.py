@@ -5,14 +5,10 @@ Model names and conversation ids are chosen so that a leak into anything a rater
 
 from __future__ import annotations
 
-import json
-import wave
 from pathlib import Path
 
-import numpy as np
-import yaml
+from study_builder import write_study_folder
 
-RATE = 8000
 #: Length of every clip (seconds): a trial lasts 4 clips, so the listening floor is tiny.
 CLIP_S = 0.2
 #: Model names (unusual words, so a leak is unambiguous).
@@ -23,18 +19,6 @@ BAD_MODEL = "pangolinmodel"
 CONV_PREFIX = "rawconv"
 #: Prefix of every study audio file name (never shown to raters).
 AUDIO_PREFIX = "srcclip"
-
-
-def write_tone(path: Path, seconds: float, freq: float) -> None:
-    """A mono 16-bit WAV tone of ``seconds`` at ``freq`` Hz."""
-    t = np.arange(round(seconds * RATE)) / RATE
-    samples = (0.3 * 32767 * np.sin(2 * np.pi * freq * t)).astype("<i2")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(RATE)
-        w.writeframes(samples.tobytes())
 
 
 def write_study(
@@ -53,7 +37,6 @@ def write_study(
     Every clip is a distinct :data:`CLIP_S`-second tone (distinct content hashes). ``3 * scenarios`` trial pairs
     exist, so a rater can get up to that many distinct trials.
     """
-    root.mkdir(parents=True, exist_ok=True)
     config = {
         "title": "Reliability study",
         "instructions": "Listen to both conversations, then answer.",
@@ -67,23 +50,17 @@ def write_study(
         },
         "completion": {"code": "RELIABILITY-DONE"},
     }
-    (root / "study.yaml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
-    freq = 200.0
-    lines = []
-    for s in range(scenarios):
-        for model in (*MODELS, BAD_MODEL):
-            turns = []
-            for role in ("user", "assistant"):
-                freq += 7.0
-                name = f"{AUDIO_PREFIX}-{s}-{model}-{role}.wav"
-                write_tone(root / "audio" / name, CLIP_S, freq)
-                turns.append({"role": role, "audio": f"audio/{name}", "text": f"{role} turn of scenario {s}"})
-            record = {"id": f"{CONV_PREFIX}-{s}-{model}", "scenario": f"scen{s}", "model": model, "turns": turns}
-            if model == BAD_MODEL:
-                record["gold_bad"] = True
-            lines.append(json.dumps(record))
-    (root / "conversations.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return root
+    return write_study_folder(
+        root,
+        config,
+        models=MODELS,
+        scenarios=scenarios,
+        seconds=CLIP_S,
+        bad_model=BAD_MODEL,
+        scenario_prefix="scen",
+        conversation_prefix=f"{CONV_PREFIX}-",
+        audio_prefix=f"{AUDIO_PREFIX}-",
+    )
 
 
 def leaks(text: str) -> list[str]:
