@@ -6,7 +6,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from analysis.errors import HumansError
 from annotation_app.store import Store
 
 __all__ = ["StudyProgress", "status"]
@@ -66,10 +65,7 @@ def status(db: str | Path) -> StudyProgress:
     HumansError
         When ``db`` does not exist or holds no study.
     """
-    path = Path(db)
-    if not path.is_file():
-        raise HumansError(f"{path} does not exist; give the study's database file (humans serve --db FILE).")
-    with Store(path) as store:
+    with Store.open_existing(db) as store:
         study = store.load_study()
         likert_only = study.config.rating.scheme == "likert"
         items = store.conversation_progress() if likert_only else store.pair_progress()

@@ -22,6 +22,7 @@ from analysis.errors import HumansError
 from annotation_app.rater_service import RaterService
 from annotation_app.rater_views import Answer, PlayEvent, TrialView
 from annotation_app.store import Store
+from annotation_app.study import load_study
 from annotation_app.study.model import Study
 
 __all__ = ["BAD_THETA", "TIE_RATE", "SimulatedClock", "SimulationResult", "simulate", "simulate_raters"]
@@ -185,13 +186,11 @@ def simulate(
 
     target = Path(target)
     if target.is_dir():
-        from annotation_app.study import load_study  # arrives with the study loader (branch `study`)
-
         study: Study = load_study(target)
         db_path = Path(db) if db else default_db_path(target)
     elif target.is_file():
         db_path = target
-        with Store(db_path) as probe:
+        with Store.open_existing(db_path) as probe:
             study = probe.load_study()
     else:
         raise HumansError(f"{target} is neither a study folder nor a study database; check the path.")

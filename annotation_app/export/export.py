@@ -11,9 +11,9 @@ from analysis.errors import HumansError
 from annotation_app.export.hf import write_hf
 from annotation_app.export.tables import StudyExport, read_export
 from annotation_app.export.writers import FILE_FORMATS, write_table
-from annotation_app.store import Store, StoreError
+from annotation_app.store import Store
 
-__all__ = ["FORMATS", "ExportResult", "default_out", "export", "open_study_db", "votes_frame"]
+__all__ = ["FORMATS", "ExportResult", "default_out", "export", "votes_frame"]
 
 #: Export formats: three single-file formats and a Hugging Face dataset folder.
 FORMATS = ("csv", "jsonl", "parquet", "hf")
@@ -26,21 +26,6 @@ class ExportResult:
     paths: list[Path]
     rows: dict[str, int]
     export: StudyExport
-
-
-def open_study_db(db: str | Path) -> Store:
-    """Open an existing study database, with one clear error for a missing file, a non-database or no study."""
-    path = Path(db)
-    if not path.is_file():
-        raise HumansError(f"{path} does not exist; give the study's database file (humans serve --db FILE).")
-    try:
-        store = Store(path)
-    except StoreError as exc:
-        raise HumansError(str(exc)) from None
-    if store.study_row() is None:
-        store.close()
-        raise HumansError(f"{path} holds no study yet; serve or simulate a study into it first.")
-    return store
 
 
 def default_out(db: str | Path, fmt: str) -> Path:
@@ -89,7 +74,7 @@ def export(
     """
     if format not in FORMATS:
         raise HumansError(f"format is {format!r}; use one of {', '.join(FORMATS)}.")
-    with open_study_db(db) as store:
+    with Store.open_existing(db) as store:
         data = read_export(store, include_flagged=include_flagged, include_checks=include_checks)
     target = Path(out) if out is not None else default_out(db, format)
     if format == "hf":
@@ -109,6 +94,6 @@ def votes_frame(db: str | Path, *, include_flagged: bool = False) -> pd.DataFram
     This is the comparisons table of :func:`analysis.bradley_terry.bt_scores` (``model_a``, ``model_b``,
     ``winner``, ``rater``, ``scenario``, ``left``, ...), so scores from the database and from the exported CSV agree.
     """
-    with open_study_db(db) as store:
+    with Store.open_existing(db) as store:
         data = read_export(store, include_flagged=include_flagged)
     return data.main.to_frame()

@@ -91,6 +91,25 @@ class Store:
             ) from None
 
     # ------------------------------------------------------------------ plumbing
+    @classmethod
+    def open_existing(cls, path: str | Path) -> Store:
+        """Open a database that must already hold a study (for status, export, scores and simulate).
+
+        Raises
+        ------
+        StoreError
+            When ``path`` is not a file, not a SQLite database, or holds no study yet; one sentence each.
+        """
+        path = Path(path)
+        if not path.is_file():
+            what = "is a folder, not a file" if path.is_dir() else "does not exist"
+            raise StoreError(f"{path} {what}; give the study's database file (humans serve --db FILE).")
+        store = cls(path)
+        if store.study_row() is None:
+            store.close()
+            raise StoreError(f"{path} holds no study yet; run `humans serve STUDY_DIR --db {path}` first.")
+        return store
+
     def close(self) -> None:
         """Close the connection."""
         with self._lock:

@@ -271,3 +271,13 @@ def test_many_raters_on_server_threads_at_once(tmp_path, study_factory, clock):
     assert {v["attention_passed"] for v in votes if v["kind"] == "trial"} == {None}
     assert {v["attention_passed"] for v in votes if v["kind"] == "attention"} <= {0, 1}
     store.close()
+
+
+def test_open_existing_names_what_is_wrong(tmp_path):
+    with pytest.raises(StoreError, match=r"x.sqlite does not exist; give the study's database file"):
+        Store.open_existing(tmp_path / "x.sqlite")
+    with pytest.raises(StoreError, match=r"is a folder, not a file"):
+        Store.open_existing(tmp_path)
+    Store(tmp_path / "empty.sqlite").close()
+    with pytest.raises(StoreError, match=r"empty.sqlite holds no study yet; run `humans serve STUDY_DIR --db"):
+        Store.open_existing(tmp_path / "empty.sqlite")
