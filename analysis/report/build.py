@@ -118,25 +118,14 @@ def build_report(
             if quality is not None:
                 sections.append(quality)
             sections.append(agreement_section(scored))
+    predictions = selection.predictions if selection is not None else None
+    if human is None and predictions is not None and "human_score" in predictions:
+        human = predictions.drop_duplicates("model")[["model", "human_score"]]
+        human_source = "the human scores given to humans select"
     if human is not None and (benchmark is not None or selection is not None):
         section = human_benchmark_section(
             human,
             human_source,
-            benchmark=benchmark,
-            selection=selection,
-            subset=subset,
-            average=average,
-            seed=seed,
-            level=level,
-        )
-        if section is not None:
-            sections.append(section)
-    elif selection is not None and selection.predictions is not None and "human_score" in selection.predictions:
-        pred = selection.predictions
-        human = pred.drop_duplicates("model")[["model", "human_score"]]
-        section = human_benchmark_section(
-            human,
-            "the human scores given to humans select",
             benchmark=benchmark,
             selection=selection,
             subset=subset,
