@@ -21,7 +21,7 @@ from scipy import stats
 from analysis.comparisons import REQUIRED, WINNERS
 from analysis.errors import HumansError
 
-__all__ = ["Agreement", "PositionBias", "agreement", "position_bias", "win_rate_matrix"]
+__all__ = ["Agreement", "PositionBias", "agreement", "binomial_half_pvalues", "position_bias", "win_rate_matrix"]
 
 
 def _check(votes: pd.DataFrame, extra: tuple[str, ...], source: str) -> pd.Series:
@@ -78,8 +78,24 @@ class PositionBias:
     per_rater: pd.DataFrame | None
 
 
+def binomial_half_pvalues(k: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """Exact two-sided binomial test of p = 1/2 for many (k successes, n trials) at once.
+
+    The Binomial(n, 1/2) distribution is symmetric, so the two-sided p-value (the probability of outcomes no
+    likelier than ``k``, as in :func:`scipy.stats.binomtest`) is ``min(1, 2 · min(P(X ≤ k), P(X ≥ k)))``.
+    """
+    k = np.asarray(k, dtype=float)
+    n = np.asarray(n, dtype=float)
+    tail = np.minimum(stats.binom.cdf(k, n, 0.5), stats.binom.sf(k - 1, n, 0.5))
+    return np.minimum(1.0, 2.0 * tail)
+
+
 def position_bias(votes: pd.DataFrame, *, source: str = "votes") -> PositionBias:
-    """Measure how often raters chose the left side (needs a ``left`` column)."""
+    """Measure how often raters chose the left side (needs a ``left`` column).
+
+    Overall and per rater: the share of decisive votes (ties and 'both bad' excluded) that went to the side
+    shown on the left, with an exact two-sided binomial test against 1/2.
+    """
     winner = _check(votes, ("left",), source)
     left = votes["left"].astype(str).to_numpy()
     a = votes["model_a"].astype(str).to_numpy()
@@ -100,10 +116,7 @@ def position_bias(votes: pd.DataFrame, *, source: str = "votes") -> PositionBias
                     "rater": grouped["rater"],
                     "n": grouped["count"].astype(np.int64),
                     "left_share": grouped["sum"] / grouped["count"],
-                    "p_value": [
-                        stats.binomtest(int(s), int(c), 0.5).pvalue
-                        for s, c in zip(grouped["sum"], grouped["count"], strict=True)
-                    ],
+                    "p_value": binomial_half_pvalues(grouped["sum"].to_numpy(), grouped["count"].to_numpy()),
                 }
             )
             .sort_values(["p_value", "rater"], kind="stable")

@@ -55,3 +55,14 @@ def test_agreement_needs_repeated_items():
     votes = pd.DataFrame({"model_a": ["a"], "model_b": ["b"], "winner": ["model_a"]})
     with pytest.raises(HumansError, match=r"no item .* was rated more than once"):
         agreement(votes)
+
+
+def test_vectorised_binomial_pvalues_equal_scipy_binomtest():
+    from scipy import stats
+
+    from analysis.diagnostics import binomial_half_pvalues
+
+    k = np.array([0, 1, 3, 5, 6, 10, 17, 25, 50])
+    n = np.array([1, 6, 6, 10, 6, 30, 40, 50, 51])
+    expected = [stats.binomtest(int(a), int(b), 0.5).pvalue for a, b in zip(k, n, strict=True)]
+    np.testing.assert_allclose(binomial_half_pvalues(k, n), expected, rtol=1e-12, atol=1e-15)
