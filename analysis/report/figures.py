@@ -183,7 +183,7 @@ def position_funnel(per_rater: pd.DataFrame, overall: float, flagged: pd.Series 
     return fig
 
 
-def vote_times(seconds: np.ndarray, audio_seconds: float | None = None) -> Figure:
+def vote_times(seconds: np.ndarray) -> Figure:
     """Histogram of the time from a trial being shown to its vote (log-spaced bins, seconds)."""
     seconds = np.asarray(seconds, dtype=float)
     seconds = seconds[np.isfinite(seconds) & (seconds > 0)]

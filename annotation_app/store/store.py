@@ -319,10 +319,6 @@ class Store:
         return Study(Path(row["root"]), config_from_json(row["config_json"]), convs, row["content_hash"])
 
     # ------------------------------------------------------------------ lookups
-    def conversation_ids(self) -> dict[str, int]:
-        """Raw conversation id -> row id."""
-        return {r["ext_id"]: r["id"] for r in self._rows("SELECT id, ext_id FROM conversations")}
-
     def pairs(self, kind: str | None = None) -> list[dict]:
         """Pair rows (``kind`` 'trial' or 'gold', or all)."""
         if kind is None:
