@@ -164,8 +164,14 @@ CREATE TABLE study_secrets (
 );
 """
 
+# Version 3 (audio): the ITU-R BS.1770 integrated loudness of each turn's source clip (LUFS; NULL when the clip
+# is shorter than 0.4 s, silent, or not measured yet), kept beside the normalised clip that is served.
+_V3 = """
+ALTER TABLE turns ADD COLUMN loudness_lufs REAL;
+"""
+
 #: Ordered migrations: ``MIGRATIONS[i]`` brings the schema from version ``i`` to ``i + 1``.
-MIGRATIONS: tuple[str, ...] = (_V1, _V2)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
 
 #: The schema version this code writes.
 SCHEMA_VERSION: int = len(MIGRATIONS)

@@ -12,6 +12,7 @@ from html import escape
 from types import MappingProxyType
 from urllib.parse import urlsplit
 
+from annotation_app.audio.web import web_sources
 from annotation_app.rater_views import ConversationView, RaterView, TrialView
 
 __all__ = ["done_html", "progress_label", "safe_redirect", "trial_html"]
@@ -96,8 +97,8 @@ def _conversation_html(
         turns.append(
             f'<li class="humans-turn humans-role-{escape(turn.role)}">'
             f'<div class="humans-speaker">{speaker}</div>'
-            f'<audio controls preload="auto" src="{escape(audio_prefix + turn.audio_name)}" '
-            f'data-side="{side}" data-turn="{index}" data-duration="{turn.duration_s:.3f}"></audio>'
+            f'<audio controls preload="auto" data-side="{side}" data-turn="{index}" '
+            f'data-duration="{turn.duration_s:.3f}">{_sources(audio_prefix, turn.audio_name)}</audio>'
             f"{transcript}</li>"
         )
     return (
@@ -105,6 +106,13 @@ def _conversation_html(
         f'<h3 class="humans-conv-title">{title}</h3>'
         f'<ol class="humans-turns">{"".join(turns)}</ol>'
         f'<p class="humans-side-status" data-status-for="{side}">Not heard yet</p></section>'
+    )
+
+
+def _sources(audio_prefix: str, audio_name: str) -> str:
+    """``<source>`` elements of a clip's renditions: Ogg/Opus first, then MP3 (Safari, iOS)."""
+    return "".join(
+        f'<source src="{escape(audio_prefix + name)}" type="{escape(mime)}">' for name, mime in web_sources(audio_name)
     )
 
 
