@@ -28,7 +28,7 @@ from scipy.signal import resample_poly
 from annotation_app.audio.codec import Clip, encode
 from annotation_app.audio.loudness import integrated_loudness, loudness_gain
 
-__all__ = ["WEB_FORMATS", "WEB_RATE", "WebRecipe", "WebResult", "web_key", "web_sources", "write_web"]
+__all__ = ["WEB_FORMATS", "WEB_RATE", "WebRecipe", "WebResult", "to_web_rate", "web_key", "web_sources", "write_web"]
 
 #: Sample rate of every served clip (Hz): wide enough for speech (to 12 kHz), an Opus and an MPEG rate.
 WEB_RATE = 24000
@@ -92,7 +92,8 @@ def web_sources(name: str) -> list[tuple[str, str]]:
     return [(f"{stem}{suffix}", mime) for suffix, mime in WEB_FORMATS.items()]
 
 
-def _resample(mono: np.ndarray, rate: int) -> np.ndarray:
+def to_web_rate(mono: np.ndarray, rate: int) -> np.ndarray:
+    """``mono`` samples at ``rate`` resampled to :data:`WEB_RATE` (polyphase filter)."""
     if rate == WEB_RATE:
         return mono
     ratio = Fraction(WEB_RATE, rate).limit_denominator(1000)
@@ -102,7 +103,7 @@ def _resample(mono: np.ndarray, rate: int) -> np.ndarray:
 def prepare(clip: Clip, recipe: WebRecipe) -> tuple[np.ndarray, float | None, float]:
     """Mono samples at :data:`WEB_RATE` with the recipe's gain, the source loudness and the gain (dB)."""
     source_lufs = integrated_loudness(clip.samples, clip.rate)
-    mono = _resample(clip.mono(), clip.rate)
+    mono = to_web_rate(clip.mono(), clip.rate)
     gain = loudness_gain(mono, source_lufs, recipe.target_lufs) if recipe.normalize else 0.0
     if gain:
         mono = (mono * 10 ** (gain / 20)).astype(np.float32)
