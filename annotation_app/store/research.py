@@ -76,10 +76,10 @@ def vote_rows(store: Store, *, kinds: tuple[str, ...] | None = ("trial",), inclu
 
 
 def conversation_turns(store: Store) -> dict[int, list[dict]]:
-    """Conversation row id -> its turns in order (``role``, ``sha256``, ``text``, ``duration_s``)."""
+    """Conversation row id -> its turns in order (``role``, ``sha256``, ``text``, ``duration_s``, ``loudness_lufs``)."""
     out: dict[int, list[dict]] = {}
     for t in store._rows(
-        "SELECT conversation_id, role, sha256, text, duration_s FROM turns ORDER BY conversation_id, idx"
+        "SELECT conversation_id, role, sha256, text, duration_s, loudness_lufs FROM turns ORDER BY conversation_id, idx"
     ):
         out.setdefault(t.pop("conversation_id"), []).append(t)
     return out
