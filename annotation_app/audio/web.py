@@ -101,10 +101,18 @@ def to_web_rate(mono: np.ndarray, rate: int) -> np.ndarray:
 
 
 def prepare(clip: Clip, recipe: WebRecipe) -> tuple[np.ndarray, float | None, float]:
-    """Mono samples at :data:`WEB_RATE` with the recipe's gain, the source loudness and the gain (dB)."""
+    """Mono samples at :data:`WEB_RATE` with the recipe's gain, the source loudness and the gain (dB).
+
+    The source loudness is measured on the clip as it is (all its channels, its own rate): that is the original
+    loudness the store and the export keep. The gain is computed on the mono, resampled signal that is actually
+    encoded, so the served clip lands on the target whatever the channel layout was (a dual-mono stereo file
+    reads 3 LU louder than its mono mix).
+    """
     source_lufs = integrated_loudness(clip.samples, clip.rate)
     mono = to_web_rate(clip.mono(), clip.rate)
-    gain = loudness_gain(mono, source_lufs, recipe.target_lufs) if recipe.normalize else 0.0
+    gain = 0.0
+    if recipe.normalize:
+        gain = loudness_gain(mono, integrated_loudness(mono, WEB_RATE), recipe.target_lufs)
     if gain:
         mono = (mono * 10 ** (gain / 20)).astype(np.float32)
     return mono, source_lufs, gain

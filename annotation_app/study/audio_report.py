@@ -21,7 +21,7 @@ from pathlib import Path
 from annotation_app.audio.codec import decode
 from annotation_app.audio.loudness import integrated_loudness, loudness_gain
 from annotation_app.audio.tags import tag_values
-from annotation_app.audio.web import to_web_rate
+from annotation_app.audio.web import WEB_RATE, to_web_rate
 from annotation_app.study.model import Study
 
 __all__ = ["MAX_SPREAD_LU", "AudioReport", "ModelLoudness", "audio_report", "names_in"]
@@ -102,9 +102,10 @@ def audio_report(study: Study) -> AudioReport:
             rel = _relative(turn.audio, study.root)
             clip = decode(turn.audio, rel)
             source = integrated_loudness(clip.samples, clip.rate)
-            served = source
-            if audio.normalize and source is not None:
-                served = source + loudness_gain(to_web_rate(clip.mono(), clip.rate), source, audio.loudness_target_lufs)
+            mono = to_web_rate(clip.mono(), clip.rate)
+            served = integrated_loudness(mono, WEB_RATE)
+            if audio.normalize and served is not None:
+                served += loudness_gain(mono, served, audio.loudness_target_lufs)
             measured[turn.audio] = (source, served)
             for name in names_in(rel, models):
                 warnings.append(f"{rel}: the file name contains the model name '{name}'; rename the file")
