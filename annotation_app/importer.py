@@ -30,6 +30,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tqdm.auto import tqdm
+
+from analysis.bootstrap import show_progress
 from analysis.errors import HumansError
 from annotation_app.audio.codec import IMPORT_EXTENSIONS, decode, encode
 from annotation_app.audio.web import WEB_RATE, to_web_rate
@@ -85,6 +88,7 @@ def import_outputs(
     title: str = "Which voice assistant would you rather talk to?",
     normalize: bool = True,
     loudness_target_lufs: float = -23.0,
+    progress: bool | None = None,
 ) -> ImportResult:
     """Build a study folder from model outputs (see the module docstring for the two layouts).
 
@@ -100,6 +104,8 @@ def import_outputs(
         ``audio.normalize`` of the new study: serve every clip at ``loudness_target_lufs``.
     loudness_target_lufs : float, default -23.0
         ``audio.loudness_target_lufs`` of the new study.
+    progress : bool or None, default None
+        Show a progress bar while decoding and encoding (None: only on a terminal).
 
     Returns
     -------
@@ -127,7 +133,7 @@ def import_outputs(
         raise HumansError(f"{source} does not exist; give a manifest (.csv or .jsonl) or a folder of clips")
     conversations = _group(turns, problems)
     clips = {}
-    for turn in turns:
+    for turn in tqdm(turns, desc="decode", unit="clip", disable=not show_progress(progress), leave=False):
         if turn.audio in clips:
             continue
         try:
@@ -142,7 +148,7 @@ def import_outputs(
     kinds: dict[str, int] = defaultdict(int)
     for path in clips:
         kinds[path.suffix.lower().lstrip(".")] += 1
-    _write(target, conversations, clips, title, normalize, loudness_target_lufs)
+    _write(target, conversations, clips, title, normalize, loudness_target_lufs, show_progress(progress))
     return ImportResult(target, len(conversations), len(clips), dict(kinds))
 
 
@@ -340,12 +346,12 @@ def _study_yaml(title: str, normalize: bool, target: float) -> str:
     return text
 
 
-def _write(target: Path, conversations, clips, title: str, normalize: bool, lufs: float) -> None:
+def _write(target: Path, conversations, clips, title: str, normalize: bool, lufs: float, bar: bool) -> None:
     staging = target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")
     try:
         (staging / "audio").mkdir(parents=True)
         written: dict[Path, str] = {}
-        for path, clip in clips.items():
+        for path, clip in tqdm(clips.items(), desc="encode", unit="clip", disable=not bar, leave=False):
             data = encode(to_web_rate(clip.mono(), clip.rate), WEB_RATE, ".ogg")
             name = f"audio/{hashlib.sha256(data).hexdigest()[:20]}.ogg"
             (staging / name).write_bytes(data)
