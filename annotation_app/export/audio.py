@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-
 from tqdm.auto import tqdm
 
 from analysis.bootstrap import show_progress
