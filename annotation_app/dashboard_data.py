@@ -26,7 +26,6 @@ from analysis.likert import likert_scores
 from annotation_app.export import export, read_export
 from annotation_app.export.tables import pseudonym
 from annotation_app.store import Store
-from annotation_app.store.research import attention_by_rater, pseudonym_salt, rater_rows, set_rater_flag
 
 __all__ = ["DashboardSnapshot", "LeaderboardSettings", "export_download", "flag_rater", "snapshot"]
 
@@ -168,8 +167,8 @@ def _leaderboard(frame, scheme, points, settings, notes) -> tuple[pd.DataFrame, 
 
 
 def _quality(store: Store, everyone: pd.DataFrame, scheme: str, notes: list[str]) -> tuple[pd.DataFrame, dict]:
-    salt = pseudonym_salt(store)
-    checks = attention_by_rater(store)
+    salt = store.pseudonym_salt()
+    checks = store.attention_by_rater()
     summary = store.rater_summary()
     quality: dict = {
         "attention_pass_rate": (1 - summary["attention_failed"] / summary["attention_checks"])
@@ -196,7 +195,7 @@ def _quality(store: Store, everyone: pd.DataFrame, scheme: str, notes: list[str]
     left = dict(zip(per_rater["rater"], per_rater["left_share"], strict=True))
     medians = everyone.groupby("rater")["time_to_vote_s"].median().to_dict() if len(everyone) else {}
     rows = []
-    for r in rater_rows(store):
+    for r in store.rater_rows():
         alias = pseudonym(salt, r["external_id"])
         c = checks.get(r["id"], {"checks": 0, "failed": 0})
         rows.append(
@@ -282,7 +281,7 @@ def flag_rater(store: Store, rater_id: int | float | None, flagged: bool, reason
     """
     if rater_id is None or float(rater_id) != int(rater_id):
         raise HumansError(f"rater id {rater_id!r} is not a whole number; copy it from the id column.")
-    if not set_rater_flag(store, int(rater_id), flagged, reason.strip() or None):
+    if not store.set_rater_flag(int(rater_id), flagged, reason.strip() or None):
         raise HumansError(f"no rater has id {int(rater_id)}; copy the id from the raters table.")
     return f"rater {int(rater_id)} {'flagged' if flagged else 'unflagged'}"
 
