@@ -226,6 +226,7 @@ def read_export(
     study_row = store.study_row()
     study = store.load_study()
     scheme = study.config.rating.scheme
+    likert_only = study.config.rating.likert_only
     ident = {"study_id": study_slug(study_row["title"]), "config_hash": study_row["content_hash"]}
     salt = store.pseudonym_salt()
     all_rows = store.vote_rows(kinds=None, include_flagged=True)
@@ -240,8 +241,8 @@ def read_export(
     rows = []
     for row in raw_rows:
         common = _common(row, ident, salt, attention)
-        rows.append(_rating_row(row, common, audio) if scheme == "likert" else _pair_row(row, common, audio))
-    if scheme == "likert":
+        rows.append(_rating_row(row, common, audio) if likert_only else _pair_row(row, common, audio))
+    if likert_only:
         main = ExportTable("ratings", RATING_COLUMNS, rows)
         preferences = None
     else:
