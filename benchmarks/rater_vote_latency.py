@@ -18,8 +18,8 @@ from pathlib import Path
 
 from gradio_client import Client
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "annotation_app" / "ui"))
-from ui_study_folder import write_study
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from helpers.ui_study import write_study
 
 from annotation_app.app import ServeConfig, build_server
 from annotation_app.rater_views import Answer

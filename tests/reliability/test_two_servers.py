@@ -11,10 +11,10 @@ from __future__ import annotations
 import threading
 
 import pytest
+from helpers.reliability_study import write_study
 from rater_sim import OUT, RaterSpec, run_crowd
 from rater_tab import Tab, no_5xx, value, votes_of
 from reliability_db import db_rows, vote_rows
-from reliability_study import write_study
 from server_process import ServerProcess
 
 RATERS = 8

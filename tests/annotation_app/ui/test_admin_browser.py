@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 import pytest
-from ui_study_folder import MODELS, write_study
+from helpers.ui_study import MODELS, write_study
 
 from annotation_app.app import ServeConfig, build_server
 from annotation_app.simulate import simulate

@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 from gradio_client import Client
-from ui_study_folder import MODELS, write_study
+from helpers.ui_study import MODELS, write_study
 
 from analysis.errors import HumansError
 from annotation_app.app import ServeConfig, build_server

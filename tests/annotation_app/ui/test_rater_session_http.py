@@ -16,7 +16,7 @@ import pytest
 import sqlite_utils
 from gradio_client import Client
 from gradio_client.exceptions import AppError
-from ui_study_folder import BAD_MODEL, MODELS, write_study
+from helpers.ui_study import BAD_MODEL, MODELS, write_study
 
 from annotation_app.app import ServeConfig, build_server
 from annotation_app.ui.server import running
