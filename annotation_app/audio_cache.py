@@ -29,7 +29,15 @@ from annotation_app.audio.codec import Clip, decode
 from annotation_app.audio.web import WEB_FORMATS, WEB_RATE, WebRecipe, web_key, write_web
 from annotation_app.study.model import AudioConfig, Study, Turn
 
-__all__ = ["AUDIO_NAME", "LOUDNESS_FILE", "AudioCache", "AudioNotFound", "default_cache_dir", "recipe_of", "served_name"]
+__all__ = [
+    "AUDIO_NAME",
+    "LOUDNESS_FILE",
+    "AudioCache",
+    "AudioNotFound",
+    "default_cache_dir",
+    "recipe_of",
+    "served_name",
+]
 
 #: What a cache file name looks like: lower-case hex SHA-256 and a known audio extension.
 AUDIO_NAME = re.compile(r"^[0-9a-f]{64}\.(ogg|opus|mp3|wav|flac)$")

@@ -27,7 +27,6 @@ from annotation_app.export.columns import (
     Column,
 )
 from annotation_app.store import Store
-from annotation_app.store.research import attention_by_rater, conversation_turns, pseudonym_salt, vote_rows
 from annotation_app.study.model import StudyConfig
 
 __all__ = ["ExportTable", "StudyExport", "pseudonym", "read_export", "study_slug"]
@@ -300,30 +299,31 @@ def read_export(
     study_row = store.study_row()
     study = store.load_study()
     scheme = study.config.rating.scheme
+    likert_only = study.config.rating.likert_only
     ident = {"study_id": study_slug(study_row["title"]), "config_hash": study_row["content_hash"]}
-    salt = pseudonym_salt(store)
-    all_rows = vote_rows(store, kinds=None, include_flagged=True)
+    salt = store.pseudonym_salt()
+    all_rows = store.vote_rows(kinds=None, include_flagged=True)
     raw_rows = [
         r for r in all_rows if (include_checks or r["kind"] == "trial") and (include_flagged or not r["rater_flagged"])
     ]
     excluded_checks = 0 if include_checks else sum(r["kind"] != "trial" for r in all_rows)
     excluded_flagged = 0 if include_flagged else sum(r["kind"] == "trial" and r["rater_flagged"] for r in all_rows)
-    turns = conversation_turns(store)
+    turns = store.conversation_turns()
     audio = {cid: " ".join(t["sha256"] for t in ts) for cid, ts in turns.items()}
     loud = {cid: " ".join(_lufs(t["loudness_lufs"]) for t in ts) for cid, ts in turns.items()}
     media = None
     if with_audio:
         used = {r[f"{side}_conversation_id"] for r in raw_rows for side in ("left", "right")} - {None}
         media = conversation_audio(store, used)
-    attention = attention_by_rater(store)
+    attention = store.attention_by_rater()
     rows = []
     for row in raw_rows:
         common = _common(row, ident, salt, attention)
-        if scheme == "likert":
+        if likert_only:
             rows.append(_rating_row(row, common, audio, loud, media))
         else:
             rows.append(_pair_row(row, common, audio, loud, media))
-    if scheme == "likert":
+    if likert_only:
         main = ExportTable("ratings", RATING_COLUMNS + (RATING_AUDIO_COLUMNS if with_audio else ()), rows)
         preferences = None
     else:

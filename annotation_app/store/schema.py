@@ -164,14 +164,25 @@ CREATE TABLE study_secrets (
 );
 """
 
-# Version 3 (audio): the ITU-R BS.1770 integrated loudness of each turn's source clip (LUFS; NULL when the clip
-# is shorter than 0.4 s, silent, or not measured yet), kept beside the normalised clip that is served.
+# Version 3 (core): new raters per client address, so the limit per IP address survives a restart and is shared
+# by every server process on the database.
 _V3 = """
+CREATE TABLE new_raters (
+    id INTEGER PRIMARY KEY,
+    client TEXT NOT NULL,
+    created_at REAL NOT NULL
+);
+CREATE INDEX new_raters_client ON new_raters (client, created_at);
+"""
+
+# Version 4 (audio): the ITU-R BS.1770 integrated loudness of each turn's source clip (LUFS; NULL when the clip
+# is shorter than 0.4 s, silent, or not measured yet), kept beside the normalised clip that is served.
+_V4 = """
 ALTER TABLE turns ADD COLUMN loudness_lufs REAL;
 """
 
 #: Ordered migrations: ``MIGRATIONS[i]`` brings the schema from version ``i`` to ``i + 1``.
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4)
 
 #: The schema version this code writes.
 SCHEMA_VERSION: int = len(MIGRATIONS)
