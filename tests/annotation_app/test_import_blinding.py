@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 from click.testing import CliRunner
-from tagged_clips import MODELS, have_tools, make_outputs, tag_with
+from helpers.tagged_clips import MODELS, have_tools, make_outputs, tag_with
 
 from annotation_app.audio import decode, integrated_loudness
 from annotation_app.audio.web import WEB_RATE, web_sources

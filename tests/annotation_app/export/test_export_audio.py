@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 import soundfile as sf
 from click.testing import CliRunner
-from tagged_clips import MODELS, have_tools, make_outputs
+from helpers.tagged_clips import MODELS, have_tools, make_outputs
 
 from analysis.errors import HumansError
 from annotation_app.audio.web import WEB_RATE
