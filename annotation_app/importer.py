@@ -30,6 +30,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import soundfile as sf
 from tqdm.auto import tqdm
 
 from analysis.bootstrap import show_progress
@@ -147,7 +148,7 @@ def import_outputs(
         raise ImportProblems(source, problems)
     kinds: dict[str, int] = defaultdict(int)
     for path in clips:
-        kinds[path.suffix.lower().lstrip(".")] += 1
+        kinds[_kind(path)] += 1
     _write(target, conversations, clips, title, normalize, loudness_target_lufs, show_progress(progress))
     return ImportResult(target, len(conversations), len(clips), dict(kinds))
 
@@ -332,6 +333,17 @@ def _group(turns: list[_Turn], problems: list[Problem]) -> dict[tuple[str, str],
                 )
             )
     return dict(sorted(conversations.items()))
+
+
+def _kind(path: Path) -> str:
+    """What a clip is, for the summary: WAV, FLAC, MP3, M4A, or Ogg/Opus, Ogg/Vorbis by the codec inside."""
+    ext = path.suffix.lower().lstrip(".").upper()
+    if ext in ("OGG", "OPUS"):
+        try:
+            return "Ogg/" + sf.info(str(path)).subtype.title()
+        except (sf.LibsndfileError, RuntimeError):
+            return ext
+    return ext
 
 
 def _slug(text: str) -> str:

@@ -119,7 +119,7 @@ def import_(source: Path, directory: Path, title: str, normalize: bool, loudness
     result = import_outputs(
         source, directory, title=title, normalize=normalize, loudness_target_lufs=loudness_target_lufs
     )
-    kinds = ", ".join(f"{n} {k.upper()}" for k, n in sorted(result.kinds.items()))
+    kinds = ", ".join(f"{n} {k}" for k, n in sorted(result.kinds.items()))
     click.echo(f"imported {result.clips} clips ({kinds}) into {result.conversations} conversations")
     validate.callback(str(result.directory))
 
