@@ -55,6 +55,7 @@ def test_the_fixture_clips_really_carry_the_model_names(outputs):
 def test_import_writes_a_valid_tag_free_study_that_validate_accepts(outputs, imported):
     study_dir, result = imported
     assert result.conversations == 4 and result.clips == 8
+    assert result.kinds == {"WAV": 2, "FLAC": 2, "Ogg/Opus": 1, "Ogg/Vorbis": 1, "MP3": 1, "M4A": 1}
     study = load_study(study_dir)
     assert study.models == MODELS
     for conv in study.conversations:
