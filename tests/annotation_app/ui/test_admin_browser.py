@@ -17,11 +17,6 @@ from annotation_app.ui.admin_server import install_admin
 from annotation_app.ui.server import ServeConfig, build_server, running
 
 pytestmark = pytest.mark.browser
-playwright = pytest.importorskip("playwright.sync_api")
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run"]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -36,14 +31,10 @@ def served(tmp_path_factory):
         yield urls
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is not installed")
-    with playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
+@pytest.fixture
+def browser(chromium):
+    """The session's headless Chromium (``tests/conftest.py``)."""
+    return chromium
 
 
 def test_dashboard_renders_leaderboard_plots_and_raters(served, browser, tmp_path):
