@@ -280,6 +280,15 @@ class RaterService:
             self.store.update_rater(row["id"], stage="instructions", consent_at=self.clock())
         return self.rater(rater_token)
 
+    def decline_consent(self, rater_token: str) -> RaterView:
+        """Record that the rater does not consent: their session ends (stage ``declined``); only from consent."""
+        row = self._rater(rater_token)
+        if row["stage"] == "consent":
+            self.store.update_rater(row["id"], stage="declined", finished_at=self.clock())
+        elif row["stage"] != "declined":
+            raise WrongStage("You already agreed to take part; reload the page to continue.")
+        return self.rater(rater_token)
+
     def finish_instructions(self, rater_token: str) -> RaterView:
         """Move from the instructions to the practice trial(s), or to the trials."""
         row = self._rater(rater_token)
@@ -499,10 +508,12 @@ class RaterService:
         wait = self._min_wait(a)
         if elapsed + _CLOCK_SLACK_S < wait:
             audio = wait / self.config.quality.min_listen_fraction
+            wait_s = max(1, math.ceil(wait - elapsed))
             raise TooSoon(
                 f"Please listen to both conversations to the end before you answer: they last {audio:.0f} seconds "
                 f"together and only {elapsed:.0f} seconds have passed since they were shown; try again in "
-                f"{max(1, math.ceil(wait - elapsed))} s."
+                f"{wait_s} s.",
+                wait_s=wait_s,
             )
         vote = self._vote_record(row, a, answer, now)
         events = self._event_rows(row, a, answer.events, now)
