@@ -28,7 +28,7 @@ from annotation_app.export.tables import pseudonym
 from annotation_app.store import Store
 from annotation_app.store.research import attention_by_rater, pseudonym_salt, rater_rows, set_rater_flag
 
-__all__ = ["DashboardSnapshot", "LeaderboardSettings", "export_download", "flag_rater", "snapshot"]
+__all__ = ["DashboardSnapshot", "LeaderboardSettings", "epoch_seconds", "export_download", "flag_rater", "snapshot"]
 
 
 @dataclass(frozen=True)
@@ -83,6 +83,22 @@ class DashboardSnapshot:
     quality: dict
     settings: LeaderboardSettings
     notes: list[str] = field(default_factory=list)
+
+
+def epoch_seconds(stamps: pd.Series) -> np.ndarray:
+    """ISO 8601 time stamps as seconds since the Unix epoch (float), whatever unit pandas stores datetimes in.
+
+    pandas 2 stores nanoseconds and pandas 3 infers microseconds (or milliseconds) from the strings, so
+    ``astype("int64") / 1e9`` is off by 1000x under pandas 3; subtracting the epoch gives a Timedelta, whose
+    ``total_seconds`` knows its unit.
+
+    Examples
+    --------
+    >>> epoch_seconds(pd.Series(["1970-01-01T00:01:00.500Z", "2026-01-01T00:00:00.000Z"])).tolist()
+    [60.5, 1767225600.0]
+    """
+    times = pd.to_datetime(stamps, utc=True)
+    return (times - pd.Timestamp(0, tz="UTC")).dt.total_seconds().to_numpy(float)
 
 
 def _eta(times: np.ndarray, remaining: int) -> tuple[float | None, float | None]:
@@ -243,8 +259,7 @@ def snapshot(store: Store, settings: LeaderboardSettings | None = None) -> Dashb
     target = config.targets.raters_per_pair
     pairs, model_pairs = _progress(store, scheme == "likert", target)
     raters = store.rater_summary()
-    times = everyone["voted_at"] if len(everyone) else pd.Series([], dtype=str)
-    stamps = pd.to_datetime(times, utc=True).astype("int64").to_numpy() / 1e9 if len(times) else np.array([])
+    stamps = epoch_seconds(everyone["voted_at"]) if len(everyone) else np.array([])
     needed = int(target * len(pairs))
     remaining = int((pairs["target"] - pairs["votes"]).clip(lower=0).sum()) if len(pairs) else 0
     per_hour, eta = _eta(stamps, remaining)

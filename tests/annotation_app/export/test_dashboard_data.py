@@ -10,6 +10,8 @@ from study_builder import MODELS, make_study
 from analysis.errors import HumansError
 from annotation_app.dashboard_data import LeaderboardSettings, _eta, flag_rater, snapshot
 from annotation_app.rater_service import RaterService
+from annotation_app.rater_views import Answer
+from annotation_app.simulate import SimulatedClock
 from annotation_app.store import Store
 from annotation_app.ui.admin_views import VIEW_NAMES, render
 
@@ -76,3 +78,34 @@ def test_flag_rater_reports_bad_ids(simulated_dbs, db_copy):
             flag_rater(store, 1.5, True)
         assert flag_rater(store, 1, True, "  ") == "rater 1 flagged"
         assert store.rater_by_id(1)["flag_reason"] == "flagged by admin"
+
+
+def one_rater_on_a_fixed_clock(tmp_path, votes: int = 6, every_s: float = 60.0):
+    """One rater votes ``votes`` times, one vote every ``every_s`` seconds of a fixed clock; returns the db path."""
+    study = make_study(
+        tmp_path / "s",
+        targets={"raters_per_pair": 2, "trials_per_rater": votes},
+        quality={"attention_checks": 0, "practice_trials": 0},
+    )
+    clock = SimulatedClock(start=1_767_225_600.0)  # 2026-01-01 00:00 UTC
+    with Store(tmp_path / "s.sqlite") as store:
+        service = RaterService(study, store, tmp_path / "cache", clock=clock, rng=np.random.default_rng(0))
+        token = service.enter(prolific_pid="fixedclock").rater_token
+        service.accept_consent(token)
+        service.finish_instructions(token)
+        for _ in range(votes):
+            trial = service.current_trial(token)
+            clock.advance(every_s)
+            service.submit(token, trial.token, Answer(preference=-1))
+    return tmp_path / "s.sqlite"
+
+
+def test_pace_and_time_to_target_follow_a_fixed_clock(tmp_path):
+    """6 votes one minute apart are 60 votes/hour under every pandas (pandas 3 stores datetimes in microseconds)."""
+    with Store(one_rater_on_a_fixed_clock(tmp_path)) as store:
+        snap = snapshot(store, FAST)
+    s = snap.summary
+    assert s["votes"] == 6
+    assert s["votes_per_hour"] == pytest.approx(60.0, rel=1e-9)
+    assert s["eta_s"] == pytest.approx(s["remaining"] * 60.0, rel=1e-9)
+    assert "60 votes/hour" in render(snap)[0]
