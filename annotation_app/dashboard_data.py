@@ -23,6 +23,7 @@ from analysis.bradley_terry import BTScores, bt_scores
 from analysis.diagnostics import agreement, position_bias, win_rate_matrix
 from analysis.errors import HumansError
 from analysis.likert import likert_scores
+from analysis.ranking_support import ranking_support
 from annotation_app.export import export, read_export
 from annotation_app.export.tables import pseudonym
 from annotation_app.store import Store
@@ -71,6 +72,9 @@ class DashboardSnapshot:
         ``attention_pass_rate``, ``left_share``, ``left_p``, ``alpha``, ``alpha_items`` (None when not computable).
     notes : list of str
         Why a part is missing (too few votes, disconnected comparisons, ...).
+    ranking_warnings : list of str
+        Why the votes cannot support a ranking yet (:func:`analysis.ranking_support.ranking_support`); when not
+        empty the leaderboard holds raw counts (``votes``, ``wins``, ``ties``, ``losses``), not scores.
     """
 
     summary: dict
@@ -83,6 +87,7 @@ class DashboardSnapshot:
     quality: dict
     settings: LeaderboardSettings
     notes: list[str] = field(default_factory=list)
+    ranking_warnings: list[str] = field(default_factory=list)
 
 
 def epoch_seconds(stamps: pd.Series) -> np.ndarray:
@@ -152,10 +157,27 @@ def _likert_long(frame: pd.DataFrame, likert_only: bool) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True).dropna(subset=["rating"])
 
 
-def _leaderboard(frame, scheme, points, settings, notes) -> tuple[pd.DataFrame, BTScores | None]:
+def _counts(frame: pd.DataFrame) -> pd.DataFrame:
+    """Votes, wins, ties (and 'both bad') and losses per model: what is shown while no ranking is supported."""
+    sides = []
+    for own, other in (("model_a", "model_b"), ("model_b", "model_a")):
+        won = frame["winner"].eq(own)
+        lost = frame["winner"].eq(other)
+        sides.append(pd.DataFrame({"model": frame[own], "wins": won, "ties": ~(won | lost), "losses": lost}))
+    both = pd.concat(sides, ignore_index=True)
+    table = both.groupby("model").sum().astype(int)
+    table.insert(0, "votes", table.sum(axis=1))
+    return table.sort_values(["wins", "votes"], ascending=False).reset_index()
+
+
+def _leaderboard(frame, scheme, points, settings, notes, warnings) -> tuple[pd.DataFrame, BTScores | None]:
     bt = None
     board = pd.DataFrame({"model": pd.Series([], dtype=object)})
     if scheme != "likert" and len(frame):
+        warnings += ranking_support(frame)
+    if warnings:
+        board = _counts(frame)
+    elif scheme != "likert" and len(frame):
         try:
             bt = bt_scores(
                 frame,
@@ -179,7 +201,8 @@ def _leaderboard(frame, scheme, points, settings, notes) -> tuple[pd.DataFrame, 
             board = board.merge(lk, on="model", how="left") if len(board) else lk
     if len(board) == 0:
         notes.append("No trial votes from unflagged raters yet.")
-    board.insert(0, "rank", np.arange(1, len(board) + 1))
+    if not warnings:  # raw counts carry no rank
+        board.insert(0, "rank", np.arange(1, len(board) + 1))
     return board.reset_index(drop=True), bt
 
 
@@ -276,7 +299,8 @@ def snapshot(store: Store, settings: LeaderboardSettings | None = None) -> Dashb
         "eta_s": eta,
     }
     points = config.rating.likert_points
-    board, bt = _leaderboard(frame, scheme, points, settings, notes)
+    warnings: list[str] = []
+    board, bt = _leaderboard(frame, scheme, points, settings, notes, warnings)
     win_rates = None
     if scheme != "likert" and len(frame):
         win_rates = win_rate_matrix(frame, source="study database")
@@ -284,7 +308,9 @@ def snapshot(store: Store, settings: LeaderboardSettings | None = None) -> Dashb
             order = bt.table["model"].tolist()
             win_rates = win_rates.reindex(index=order, columns=order)
     rater_table, quality = _quality(store, everyone, scheme, notes)
-    return DashboardSnapshot(summary, pairs, model_pairs, board, bt, win_rates, rater_table, quality, settings, notes)
+    return DashboardSnapshot(
+        summary, pairs, model_pairs, board, bt, win_rates, rater_table, quality, settings, notes, warnings
+    )
 
 
 def flag_rater(store: Store, rater_id: int | float | None, flagged: bool, reason: str = "") -> str:

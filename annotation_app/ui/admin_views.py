@@ -53,6 +53,12 @@ def _summary(snap: DashboardSnapshot) -> str:
         f"{r['screened_out']} screened out",
         f"**Median time per trial** {duration(s['median_trial_s'])} · **Pace** {rate} · **Time to target** {eta}",
     ]
+    if snap.ranking_warnings:
+        lines.append(
+            "**No ranking yet: the votes cannot support one.** "
+            + "; ".join(snap.ranking_warnings)
+            + ". The leaderboard shows raw counts until they can."
+        )
     lines += [f"_{note}_" for note in snap.notes]
     return "\n\n".join(lines)
 

@@ -109,3 +109,13 @@ def test_pace_and_time_to_target_follow_a_fixed_clock(tmp_path):
     assert s["votes_per_hour"] == pytest.approx(60.0, rel=1e-9)
     assert s["eta_s"] == pytest.approx(s["remaining"] * 60.0, rel=1e-9)
     assert "60 votes/hour" in render(snap)[0]
+
+
+def test_one_rater_and_six_votes_show_counts_and_say_why_not_a_ranking(tmp_path):
+    with Store(one_rater_on_a_fixed_clock(tmp_path)) as store:
+        snap = snapshot(store, FAST)
+    assert snap.bt is None and snap.ranking_warnings[0].startswith("only 1 rater voted")
+    assert list(snap.leaderboard.columns) == ["model", "votes", "wins", "ties", "losses"]
+    assert snap.leaderboard["votes"].sum() == 2 * 6
+    views = dict(zip(VIEW_NAMES, render(snap), strict=True))
+    assert "No ranking yet" in views["summary"] and views["forest"] is None and "elo" not in views["leaderboard"]
