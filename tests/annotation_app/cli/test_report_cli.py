@@ -70,6 +70,8 @@ def test_full_report_has_every_section_and_no_external_resource(full_report):
     assert document.count('src="data:image/svg+xml;base64,') == 7
     assert "roberta-large_best" in document and "helpful" in document
     assert "Subset shown: <b>" in document and "200 rounds resampling raters" in document
+    # the study's title, not its slug
+    assert "<h1>Which voice assistant would you rather talk to?</h1>" in document
 
 
 @pytest.mark.browser
