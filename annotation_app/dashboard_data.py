@@ -10,6 +10,7 @@ prints the same leaderboard.
 
 from __future__ import annotations
 
+import math
 import shutil
 import tempfile
 from collections import defaultdict
@@ -313,16 +314,24 @@ def snapshot(store: Store, settings: LeaderboardSettings | None = None) -> Dashb
     )
 
 
-def flag_rater(store: Store, rater_id: int | float | None, flagged: bool, reason: str = "") -> str:
-    """Flag or unflag a rater by row id; returns a one-line message for the dashboard.
+def flag_rater(store: Store, rater_id: int | float | str | None, flagged: bool, reason: str = "") -> str:
+    """Flag or unflag a rater by row id (a number, or the text of the dashboard's id box); returns a one-line
+    message for the dashboard.
 
     Raises
     ------
     HumansError
-        When no rater has this id.
+        When the id is empty or not a whole number, or no rater has it.
     """
-    if rater_id is None or float(rater_id) != int(rater_id):
+    if rater_id is None or (isinstance(rater_id, str) and not rater_id.strip()):
+        raise HumansError("type a rater id first; copy it from the id column of the raters table.")
+    try:
+        number = float(rater_id)
+    except ValueError:
+        number = math.nan
+    if not math.isfinite(number) or number != int(number):
         raise HumansError(f"rater id {rater_id!r} is not a whole number; copy it from the id column.")
+    rater_id = int(number)
     if not set_rater_flag(store, int(rater_id), flagged, reason.strip() or None):
         raise HumansError(f"no rater has id {int(rater_id)}; copy the id from the raters table.")
     return f"rater {int(rater_id)} {'flagged' if flagged else 'unflagged'}"

@@ -78,6 +78,12 @@ def test_flag_rater_reports_bad_ids(simulated_dbs, db_copy):
             flag_rater(store, 1.5, True)
         assert flag_rater(store, 1, True, "  ") == "rater 1 flagged"
         assert store.rater_by_id(1)["flag_reason"] == "flagged by admin"
+        # the dashboard's id box is text, empty until the researcher types (it used to show 0)
+        with pytest.raises(HumansError, match="type a rater id first"):
+            flag_rater(store, "  ", True)
+        with pytest.raises(HumansError, match="rater id 'abc' is not a whole number"):
+            flag_rater(store, "abc", True)
+        assert flag_rater(store, " 2 ", True) == "rater 2 flagged"
 
 
 def one_rater_on_a_fixed_clock(tmp_path, votes: int = 6, every_s: float = 60.0):
