@@ -207,7 +207,15 @@ def _leaderboard(frame, scheme, points, settings, notes, warnings) -> tuple[pd.D
     return board.reset_index(drop=True), bt
 
 
-def _quality(store: Store, everyone: pd.DataFrame, scheme: str, notes: list[str]) -> tuple[pd.DataFrame, dict]:
+def _quality(
+    store: Store, everyone: pd.DataFrame, scored: pd.DataFrame, scheme: str, notes: list[str]
+) -> tuple[pd.DataFrame, dict]:
+    """The raters table (every rater) and the study's quality numbers.
+
+    Left share and agreement are computed on ``scored`` (trial votes of unflagged raters: the leaderboard's
+    votes, and what ``humans report`` reads from a default export); attention checks count every rater's checks,
+    flagged raters included (leaving them out would hide the failures that flagged them).
+    """
     salt = pseudonym_salt(store)
     checks = attention_by_rater(store)
     summary = store.rater_summary()
@@ -219,17 +227,21 @@ def _quality(store: Store, everyone: pd.DataFrame, scheme: str, notes: list[str]
         "left_p": None,
         "alpha": None,
         "alpha_items": None,
+        "attention_checks": int(summary["attention_checks"]),
+        "attention_failed": int(summary["attention_failed"]),
+        "raters": int(summary["started"]),
+        "flagged": int(summary["flagged"]),
     }
     per_rater = pd.DataFrame(columns=["rater", "left_share"])
     if scheme != "likert" and len(everyone):
         try:
-            bias = position_bias(everyone, source="study database")
+            per_rater = position_bias(everyone, source="study database").per_rater  # every rater, for the table
+            bias = position_bias(scored, source="study database")
             quality["left_share"], quality["left_p"] = bias.left_share, bias.p_value
-            per_rater = bias.per_rater
         except HumansError as exc:
             notes.append(f"Position bias: {exc}")
         try:
-            agree = agreement(everyone, source="study database")
+            agree = agreement(scored, source="study database")
             quality["alpha"], quality["alpha_items"] = agree.alpha, agree.n_items
         except HumansError as exc:
             notes.append(f"Agreement: {exc}")
@@ -308,7 +320,7 @@ def snapshot(store: Store, settings: LeaderboardSettings | None = None) -> Dashb
         if bt is not None:  # rows and columns in leaderboard order
             order = bt.table["model"].tolist()
             win_rates = win_rates.reindex(index=order, columns=order)
-    rater_table, quality = _quality(store, everyone, scheme, notes)
+    rater_table, quality = _quality(store, everyone, frame, scheme, notes)
     return DashboardSnapshot(
         summary, pairs, model_pairs, board, bt, win_rates, rater_table, quality, settings, notes, warnings
     )

@@ -180,7 +180,8 @@ def quality_section(votes: pd.DataFrame) -> Section | None:
     flagged = None
     parts = [
         f"<p class='key'>Left side chosen in <b>{bias.left_share:.1%}</b> of {bias.n} decisive votes "
-        f"(exact binomial test against 50 %: p = {bias.p_value:.3g}).</p>"
+        f"(exact binomial test against 50 %: p = {bias.p_value:.3g}); trial votes of the raters in this file, "
+        "like the leaderboard.</p>"
     ]
     per_rater = bias.per_rater
     if per_rater is not None and len(per_rater):
@@ -202,7 +203,9 @@ def quality_section(votes: pd.DataFrame) -> Section | None:
             parts.insert(
                 1,
                 f"<p>Attention checks: {checks - failed} of {checks} passed ({1 - failed / checks:.0%}); "
-                f"{int((per.iloc[:, 1] > 0).sum())} of {len(per)} raters failed at least one.</p>",
+                f"{int((per.iloc[:, 1] > 0).sum())} of {len(per)} raters failed at least one. Counted over the "
+                "raters in this file (an export leaves flagged raters out unless made with --include-flagged; the "
+                "dashboard counts every rater).</p>",
             )
     if "time_to_vote_s" in votes.columns and votes["time_to_vote_s"].notna().any():
         parts.append(

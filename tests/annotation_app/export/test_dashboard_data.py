@@ -7,8 +7,11 @@ import pytest
 from matplotlib.figure import Figure
 from study_builder import MODELS, make_study
 
+from analysis.diagnostics import agreement, position_bias
 from analysis.errors import HumansError
+from analysis.report.study_sections import scored_votes
 from annotation_app.dashboard_data import LeaderboardSettings, _eta, flag_rater, snapshot
+from annotation_app.export import votes_frame
 from annotation_app.rater_service import RaterService
 from annotation_app.rater_views import Answer
 from annotation_app.simulate import SimulatedClock
@@ -125,3 +128,16 @@ def test_one_rater_and_six_votes_show_counts_and_say_why_not_a_ranking(tmp_path)
     assert snap.leaderboard["votes"].sum() == 2 * 6
     views = dict(zip(VIEW_NAMES, render(snap), strict=True))
     assert "No ranking yet" in views["summary"] and views["forest"] is None and "elo" not in views["leaderboard"]
+
+
+def test_dashboard_and_report_count_agreement_and_left_share_over_the_same_votes(simulated_dbs, db_copy):
+    """The dashboard's α and left share are the report's (both: trial votes of unflagged raters)."""
+    db = db_copy("pairwise")
+    with Store(db) as store:
+        flag_rater(store, 2, True, "test")
+        snap = snapshot(store, FAST)
+    exported = scored_votes(votes_frame(db))
+    assert snap.quality["alpha"] == pytest.approx(agreement(exported).alpha, abs=1e-12)
+    assert snap.quality["left_share"] == pytest.approx(position_bias(exported).left_share, abs=1e-12)
+    assert snap.quality["raters"] == len(snap.raters) and snap.quality["flagged"] >= 1
+    assert "flagged ones included" in render(snap)[VIEW_NAMES.index("quality")]

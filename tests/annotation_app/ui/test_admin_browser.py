@@ -74,7 +74,7 @@ def test_rater_id_box_starts_empty_and_auto_refresh_shows_new_votes(browser, tmp
         page.goto(urls["admin"])
         summary = page.locator("#admin-summary")
         page.wait_for_function(
-            "() => /Votes/.test(document.querySelector('#admin-summary')?.innerText || '')", timeout=60_000
+            "() => /Trial votes/.test(document.querySelector('#admin-summary')?.innerText || '')", timeout=60_000
         )
         before = summary.inner_text()
         page.get_by_role("tab", name="Raters & quality").click()
