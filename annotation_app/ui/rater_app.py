@@ -351,7 +351,8 @@ def _wire(app: gr.Blocks, page: _Page, service: RaterService, settings: RaterApp
         return show(receipt.rater, _receipt_message(receipt, texts))
 
     # One service call at a time: the service's read-then-write steps (issue a trial, count votes) stay atomic.
-    shared = {"outputs": page.outputs, "concurrency_id": "rater", "concurrency_limit": 1}
+    # Gradio's own progress text ("In queue 1 of 2", "processing | 0.1s") is English and not ours: hidden.
+    shared = {"outputs": page.outputs, "concurrency_id": "rater", "concurrency_limit": 1, "show_progress": "hidden"}
     app.load(on_enter, [page.token, page.query], js="(t, q) => [t, window.location.search]", api_name="enter", **shared)
     page.start.click(
         on_start, [page.query, page.typed_id], js="(q, i) => [window.location.search, i]", api_name="start", **shared

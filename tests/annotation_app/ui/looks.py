@@ -23,6 +23,34 @@ import numpy as np
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+#: The two screens of the issue: a laptop and a phone (iPhone 12-15 CSS pixels).
+VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
+STAGE_WIDTH_JS = (
+    "() => document.querySelector('.gradio-container .main, .gradio-container').getBoundingClientRect().width"
+)
+
+
+def play_side(page, side: str) -> None:
+    """Click the first player of a side (the page plays the next turns); wait until the side is heard."""
+    first = page.locator(f'#humans-trial audio[data-side="{side}"][data-turn="0"]')
+    first.scroll_into_view_if_needed()
+    first.click(position={"x": 18, "y": 20})  # the play button of the native controls
+    page.wait_for_function(
+        f"""() => document.querySelector('[data-status-for="{side}"]')?.classList.contains('humans-heard')""",
+        timeout=15000,
+    )
+
+
+def wait_new_trial(page, token: str) -> None:
+    page.wait_for_function(
+        """(t) => !document.getElementById('humans-trial') ||
+                  document.getElementById('humans-trial').dataset.token !== t""",
+        arg=token,
+        timeout=20000,
+    )
+    page.wait_for_selector("#humans-trial, #humans-done", timeout=20000)
+
+
 #: The page's internal fields (Gradio components a rater must never see or reach with the keyboard).
 INTERNAL_IDS = ("humans-query", "humans-trial-token", "humans-events", "humans-tz")
 #: Narrowest audio player a rater can use (Chromium hides the seek bar of narrower ones).

@@ -11,37 +11,21 @@ import pytest
 import sqlite_utils
 
 pytest.importorskip("playwright.sync_api")
-from looks import AriaSnapshots, Shots, check_page, looks_chosen, notice_in_view, pixels
+from looks import (
+    STAGE_WIDTH_JS,
+    VIEWPORTS,
+    AriaSnapshots,
+    Shots,
+    check_page,
+    looks_chosen,
+    notice_in_view,
+    pixels,
+    play_side,
+    wait_new_trial,
+)
 from ui_study_folder import BAD_TEXT
 
 pytestmark = pytest.mark.browser
-
-#: The two screens of the issue: a laptop and a phone (iPhone 12-15 CSS pixels).
-VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
-STAGE_WIDTH_JS = (
-    "() => document.querySelector('.gradio-container .main, .gradio-container').getBoundingClientRect().width"
-)
-
-
-def play_side(page, side: str) -> None:
-    """Click the first player of a side (the page plays the next turns); wait until the side is heard."""
-    first = page.locator(f'#humans-trial audio[data-side="{side}"][data-turn="0"]')
-    first.scroll_into_view_if_needed()
-    first.click(position={"x": 18, "y": 20})  # the play button of the native controls
-    page.wait_for_function(
-        f"""() => document.querySelector('[data-status-for="{side}"]')?.textContent.includes('✓')""",
-        timeout=15000,
-    )
-
-
-def wait_new_trial(page, token: str) -> None:
-    page.wait_for_function(
-        """(t) => !document.getElementById('humans-trial') ||
-                  document.getElementById('humans-trial').dataset.token !== t""",
-        arg=token,
-        timeout=20000,
-    )
-    page.wait_for_selector("#humans-trial, #humans-done", timeout=20000)
 
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
@@ -184,7 +168,7 @@ def test_keys_and_play_whole_conversation(chromium, serve_study, viewport):
     for side, label in (("left", "A"), ("right", "B")):
         page.get_by_role("button", name=f"Play conversation {label}").click()
         page.wait_for_function(
-            f"""() => document.querySelector('[data-status-for="{side}"]')?.textContent.includes('✓')""",
+            f"""() => document.querySelector('[data-status-for="{side}"]')?.classList.contains('humans-heard')""",
             timeout=15000,
         )
     page.wait_for_function("() => document.body.dataset.humansLocked === '0'")
