@@ -28,7 +28,7 @@ from analysis.ranking_support import ranking_support
 from annotation_app.export import export, read_export
 from annotation_app.export.tables import pseudonym
 from annotation_app.store import Store
-from annotation_app.store.research import attention_by_rater, pseudonym_salt, rater_rows, set_rater_flag
+from annotation_app.study.model import RatingConfig
 
 __all__ = ["DashboardSnapshot", "LeaderboardSettings", "epoch_seconds", "export_download", "flag_rater", "snapshot"]
 
@@ -171,14 +171,14 @@ def _counts(frame: pd.DataFrame) -> pd.DataFrame:
     return table.sort_values(["wins", "votes"], ascending=False).reset_index()
 
 
-def _leaderboard(frame, scheme, points, settings, notes, warnings) -> tuple[pd.DataFrame, BTScores | None]:
+def _leaderboard(frame, rating, points, settings, notes, warnings) -> tuple[pd.DataFrame, BTScores | None]:
     bt = None
     board = pd.DataFrame({"model": pd.Series([], dtype=object)})
-    if scheme != "likert" and len(frame):
+    if rating.asks_preference and len(frame):
         warnings += ranking_support(frame)
     if warnings:
         board = _counts(frame)
-    elif scheme != "likert" and len(frame):
+    elif rating.asks_preference and len(frame):
         try:
             bt = bt_scores(
                 frame,
@@ -193,8 +193,8 @@ def _leaderboard(frame, scheme, points, settings, notes, warnings) -> tuple[pd.D
             board = bt.table.drop(columns=["se"]).copy()
         except HumansError as exc:
             notes.append(f"No Bradley–Terry leaderboard yet: {exc}")
-    if scheme != "pairwise" and len(frame):
-        ratings = _likert_long(frame, scheme == "likert")
+    if rating.asks_likert and len(frame):
+        ratings = _likert_long(frame, rating.likert_only)
         if len(ratings):
             lk = likert_scores(ratings, scale=(1, int(points)), level=settings.level, source="study database")
             lk = lk.rename(columns={"score": "likert", "low": "likert_low", "high": "likert_high", "n": "ratings"})
@@ -208,7 +208,7 @@ def _leaderboard(frame, scheme, points, settings, notes, warnings) -> tuple[pd.D
 
 
 def _quality(
-    store: Store, everyone: pd.DataFrame, scored: pd.DataFrame, scheme: str, notes: list[str]
+    store: Store, everyone: pd.DataFrame, scored: pd.DataFrame, rating: RatingConfig, notes: list[str]
 ) -> tuple[pd.DataFrame, dict]:
     """The raters table (every rater) and the study's quality numbers.
 
@@ -216,8 +216,8 @@ def _quality(
     votes, and what ``humans report`` reads from a default export); attention checks count every rater's checks,
     flagged raters included (leaving them out would hide the failures that flagged them).
     """
-    salt = pseudonym_salt(store)
-    checks = attention_by_rater(store)
+    salt = store.pseudonym_salt()
+    checks = store.attention_by_rater()
     summary = store.rater_summary()
     quality: dict = {
         "attention_pass_rate": (1 - summary["attention_failed"] / summary["attention_checks"])
@@ -233,7 +233,7 @@ def _quality(
         "flagged": int(summary["flagged"]),
     }
     per_rater = pd.DataFrame(columns=["rater", "left_share"])
-    if scheme != "likert" and len(everyone):
+    if rating.asks_preference and len(everyone):
         try:
             per_rater = position_bias(everyone, source="study database").per_rater  # every rater, for the table
             bias = position_bias(scored, source="study database")
@@ -248,7 +248,7 @@ def _quality(
     left = dict(zip(per_rater["rater"], per_rater["left_share"], strict=True))
     medians = everyone.groupby("rater")["time_to_vote_s"].median().to_dict() if len(everyone) else {}
     rows = []
-    for r in rater_rows(store):
+    for r in store.rater_rows():
         alias = pseudonym(salt, r["external_id"])
         c = checks.get(r["id"], {"checks": 0, "failed": 0})
         rows.append(
@@ -292,8 +292,9 @@ def snapshot(store: Store, settings: LeaderboardSettings | None = None) -> Dashb
     # trial votes of unflagged raters, in vote order: the rows `humans export` writes and the leaderboard uses
     frame = everyone[~everyone["rater_flagged"].astype(bool)].reset_index(drop=True) if len(everyone) else everyone
     scheme, config = data.scheme, data.config
+    rating = config.rating
     target = config.targets.raters_per_pair
-    pairs, model_pairs = _progress(store, scheme == "likert", target)
+    pairs, model_pairs = _progress(store, rating.likert_only, target)
     raters = store.rater_summary()
     stamps = epoch_seconds(everyone["voted_at"]) if len(everyone) else np.array([])
     needed = int(target * len(pairs))
@@ -313,14 +314,14 @@ def snapshot(store: Store, settings: LeaderboardSettings | None = None) -> Dashb
     }
     points = config.rating.likert_points
     warnings: list[str] = []
-    board, bt = _leaderboard(frame, scheme, points, settings, notes, warnings)
+    board, bt = _leaderboard(frame, rating, points, settings, notes, warnings)
     win_rates = None
-    if scheme != "likert" and len(frame):
+    if rating.asks_preference and len(frame):
         win_rates = win_rate_matrix(frame, source="study database")
         if bt is not None:  # rows and columns in leaderboard order
             order = bt.table["model"].tolist()
             win_rates = win_rates.reindex(index=order, columns=order)
-    rater_table, quality = _quality(store, everyone, frame, scheme, notes)
+    rater_table, quality = _quality(store, everyone, frame, rating, notes)
     return DashboardSnapshot(
         summary, pairs, model_pairs, board, bt, win_rates, rater_table, quality, settings, notes, warnings
     )
@@ -344,7 +345,7 @@ def flag_rater(store: Store, rater_id: int | float | str | None, flagged: bool, 
     if not math.isfinite(number) or number != int(number):
         raise HumansError(f"rater id {rater_id!r} is not a whole number; copy it from the id column.")
     rater_id = int(number)
-    if not set_rater_flag(store, int(rater_id), flagged, reason.strip() or None):
+    if not store.set_rater_flag(int(rater_id), flagged, reason.strip() or None):
         raise HumansError(f"no rater has id {int(rater_id)}; copy the id from the raters table.")
     return f"rater {int(rater_id)} {'flagged' if flagged else 'unflagged'}"
 

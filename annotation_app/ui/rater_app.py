@@ -31,12 +31,12 @@ from annotation_app.rater_views import (
     RaterError,
     RaterView,
     Receipt,
+    ServiceUnavailable,
     TooManyNewRaters,
     TooSoon,
     UnknownRater,
     WrongStage,
 )
-from annotation_app.store import StoreUnavailable
 from annotation_app.study.model import RatingConfig, Study
 from annotation_app.study.ui_text import UiText, ui_text
 from annotation_app.ui.rater_form import (
@@ -245,7 +245,7 @@ def _layout(settings: RaterAppSettings) -> _Page:
                 c["likert_right"] = gr.Radio(
                     likert_choices(rating, t),
                     label=t("likert_side", side="B", question=question),
-                    visible=pairwise and shows_likert(rating),
+                    visible="right" in rating.likert_sides,
                     elem_id="humans-likert-right",
                     elem_classes="humans-choices",
                 )
@@ -297,7 +297,7 @@ def _wire(app: gr.Blocks, page: _Page, service: RaterService, settings: RaterApp
         def wrapper(*args):
             try:
                 return fn(*args)
-            except StoreUnavailable as exc:  # the researcher's message goes to the server's log
+            except ServiceUnavailable as exc:  # the researcher's message goes to the server's log
                 _log.error("%s", exc)
                 text = texts.error("error_store_unavailable", exc.rater_message)
             except RaterError as exc:
@@ -350,9 +350,9 @@ def _wire(app: gr.Blocks, page: _Page, service: RaterService, settings: RaterApp
         receipt = service.submit(tok, trial_tok, answer)
         return show(receipt.rater, _receipt_message(receipt, texts))
 
-    # One service call at a time: the service's read-then-write steps (issue a trial, count votes) stay atomic.
+    # Rater events run concurrently: each service step is one database transaction (RaterService, Store.atomic).
     # Gradio's own progress text ("In queue 1 of 2", "processing | 0.1s") is English and not ours: hidden.
-    shared = {"outputs": page.outputs, "concurrency_id": "rater", "concurrency_limit": 1, "show_progress": "hidden"}
+    shared = {"outputs": page.outputs, "concurrency_id": "rater", "concurrency_limit": None, "show_progress": "hidden"}
     app.load(on_enter, [page.token, page.query], js="(t, q) => [t, window.location.search]", api_name="enter", **shared)
     page.start.click(
         on_start, [page.query, page.typed_id], js="(q, i) => [window.location.search, i]", api_name="start", **shared

@@ -52,12 +52,12 @@ _SIDES = frozenset({"left", "right"})
 
 def shows_preference(rating: RatingConfig) -> bool:
     """Whether the scheme asks which of two conversations is better."""
-    return rating.scheme in ("pairwise", "pairwise+likert")
+    return rating.asks_preference
 
 
 def shows_likert(rating: RatingConfig) -> bool:
     """Whether the scheme asks for a satisfaction rating of each conversation."""
-    return rating.scheme in ("likert", "pairwise+likert")
+    return rating.asks_likert
 
 
 def _invalid(key: str) -> InvalidAnswer:
@@ -185,7 +185,7 @@ def answer_from_form(
     left = right = None
     if shows_likert(rating):
         left = _likert(rating, likert_left, "error_rate_a" if shows_preference(rating) else "error_rate_single")
-        if rating.scheme == "pairwise+likert":
+        if "right" in rating.likert_sides:
             right = _likert(rating, likert_right, "error_rate_b")
     text = (reason or "").strip() or None
     return Answer(

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from study_builders import STUDY_YAML
+from helpers.study_files import STUDY_YAML
 
 from annotation_app.study import StudyValidationError, load_study
 from annotation_app.study.ui_text import (

@@ -11,7 +11,7 @@ import re
 import pytest
 
 pytest.importorskip("playwright.sync_api")
-from looks import VIEWPORTS, Shots, check_page, play_side, wait_new_trial
+from helpers.looks import VIEWPORTS, Shots, check_page, play_side, wait_new_trial
 
 from annotation_app.study.ui_text import UI_TEXT, allowed_placeholders
 

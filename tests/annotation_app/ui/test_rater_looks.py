@@ -11,7 +11,7 @@ import pytest
 import sqlite_utils
 
 pytest.importorskip("playwright.sync_api")
-from looks import (
+from helpers.looks import (
     STAGE_WIDTH_JS,
     VIEWPORTS,
     AriaSnapshots,
@@ -23,7 +23,7 @@ from looks import (
     play_side,
     wait_new_trial,
 )
-from ui_study_folder import BAD_TEXT
+from helpers.ui_study import BAD_TEXT
 
 pytestmark = pytest.mark.browser
 

@@ -1,4 +1,4 @@
-"""What a person sees on the rater page, checked in the browser: the helpers of ``test_rater_looks.py``.
+"""What a person sees on the rater page, checked in the browser: the helpers of the rater page's browser tests.
 
 Each check reads the rendered page (layout boxes, computed styles, pixels), never Gradio's internal state, so it
 fails when a rater would see a defect even though the DOM holds the right values.
@@ -6,7 +6,8 @@ fails when a rater would see a defect even though the DOM holds the right values
 - :func:`check_page`: no internal field visible or focusable, no horizontal scroll, audio players wide enough;
 - :func:`notice_in_view`: the notice that answers a click is inside the viewport;
 - :func:`looks_chosen`: a radio option looks different when chosen (pixel comparison of the same option);
-- :class:`AriaSnapshots`: Playwright ARIA snapshots of each stage compared with the approved files in ``aria/``
+- :class:`AriaSnapshots`: Playwright ARIA snapshots of each stage compared with the approved files in
+  ``tests/annotation_app/ui/aria/``
   (``HUMANS_APPROVE_ARIA=1`` writes them instead);
 - :class:`Shots`: screenshots of each stage in ``$HUMANS_UI_SHOTS`` (default a pytest tmp folder).
 """
@@ -56,7 +57,7 @@ INTERNAL_IDS = ("humans-query", "humans-trial-token", "humans-events", "humans-t
 #: Narrowest audio player a rater can use (Chromium hides the seek bar of narrower ones).
 MIN_PLAYER_PX = 200
 #: The folder of the approved ARIA snapshots, and the variable that re-approves them.
-ARIA_DIR = Path(__file__).with_name("aria")
+ARIA_DIR = Path(__file__).resolve().parents[1] / "annotation_app" / "ui" / "aria"
 APPROVE_ENV = "HUMANS_APPROVE_ARIA"
 SHOTS_ENV = "HUMANS_UI_SHOTS"
 
