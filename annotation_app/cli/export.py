@@ -62,7 +62,11 @@ def export(
         with_audio=with_audio,
     )
     counts = ", ".join(f"{n} {name.replace('_', ' ')}" for name, n in result.rows.items())
-    click.echo(f"exported {counts}")
+    raters = (
+        "all raters (flagged ones marked)" if include_flagged else "unflagged raters (--include-flagged adds the rest)"
+    )
+    kinds = "trials, attention checks and practice" if include_checks else "trials only (--include-checks adds checks)"
+    click.echo(f"exported {counts}: answers of {raters}, {kinds}")
     audio = [p for p in result.paths if p.suffix == ".ogg"]
     for path in result.paths:
         if path.suffix != ".ogg":
