@@ -76,6 +76,9 @@ def noop_server(port_file: str) -> None:
     import uvicorn
     from fastapi.responses import PlainTextResponse
 
+    from annotation_app.ui.gradio_settings import apply_serving_settings
+
+    apply_serving_settings()  # the same Gradio settings as humans serve
     with gr.Blocks(analytics_enabled=False) as blocks:
         box = gr.Textbox()
         out = gr.Textbox()
@@ -187,6 +190,18 @@ def check_votes(report: LoadReport, db_path: Path) -> dict:
 
 
 # ---------------------------------------------------------------------------------------------- measurements
+def audio_cpu_ms(server: ServerProcess, pids: list[int], n: int = 200) -> float:
+    """Server CPU per audio request (Range: bytes=0-), measured alone with ``n`` sequential requests."""
+    import httpx
+
+    names = [r["audio_name"] for r in db_rows(server.db_path, "SELECT audio_name FROM turns LIMIT 50")]
+    with httpx.Client() as client:
+        c0 = cpu_s(pids)
+        for i in range(n):
+            client.get(server.url + "audio/" + names[i % len(names)], headers={"Range": "bytes=0-"})
+        return 1000 * (cpu_s(pids) - c0) / n
+
+
 def measure_cost(args) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="humans-cost-"))
     print(f"{os.cpu_count()} cores; {uptime()}")
@@ -208,9 +223,12 @@ def measure_cost(args) -> None:
             report = run_load(server.url, args)
             per = 1000 * (cpu_s(pids) - c0) / max(1, report.events)
             checked = check_votes(report, server.db_path)
+            audio_ms = audio_cpu_ms(server, pids)
+            without = per - audio_ms * report.kinds["audio"]["n"] / max(1, report.events)
             print(
                 f"humans serve, {pairs} pairs: {report.events} events, {per:.2f} ms server CPU per event = "
-                f"{per / floor_ms:.2f}x the no-op event; vote p50 {report.kinds['submit']['p50_ms']:.0f} ms, "
+                f"{per / floor_ms:.2f}x the no-op event; without the audio requests ({audio_ms:.2f} ms each) "
+                f"{without:.2f} ms = {without / floor_ms:.2f}x; vote p50 {report.kinds['submit']['p50_ms']:.0f} ms, "
                 f"p99 {report.kinds['submit']['p99_ms']:.0f} ms; peak RSS {peak_rss_mb(pids):.0f} MB; {checked}; "
                 f"generator CPU {report.settings['client_cpu_s']} s; {uptime()}"
             )

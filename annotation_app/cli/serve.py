@@ -10,6 +10,7 @@ import click
 
 from annotation_app.study.demo import init_study
 from annotation_app.ui.admin_server import ADMIN_PREFIX, admin_secret, install_admin
+from annotation_app.ui.gradio_settings import apply_serving_settings
 from annotation_app.ui.server import (
     DEFAULT_DB_NAME,
     DEFAULT_NEW_RATERS_PER_IP,
@@ -75,6 +76,7 @@ def serve(study_dir: str, db: str | None, host: str, port: int, max_new_raters_p
     if workers > 1:
         _serve_workers(Path(study_dir), db, host, port, max_new_raters_per_ip, workers)
         return
+    apply_serving_settings()
     config = ServeConfig(
         Path(study_dir),
         Path(db) if db else None,
@@ -140,6 +142,7 @@ def demo(directory: str | None, host: str, port: int) -> None:
         humans demo --port 7860
     """
     target = Path(directory) if directory else Path(tempfile.mkdtemp(prefix="humans-demo-")) / "study"
+    apply_serving_settings()
     init_study(target)
     server = build_server(ServeConfig(target, host=host, port=port, admin_secret=admin_secret()))
     install_admin(server)
