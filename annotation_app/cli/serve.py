@@ -103,6 +103,7 @@ def _serve_workers(study_dir: Path, db: str | None, host: str, port: int, max_ne
         host,
         port,
         secret,
+        audio_dir=ServeConfig(study_dir, db_path).resolved().cache_dir,
     )
 
     def announce(urls: dict[str, str]) -> None:

@@ -40,8 +40,12 @@ NGINX_CANDIDATES = ("nginx", "/usr/sbin/nginx", "/usr/local/sbin/nginx")
 WORKER_HEADER = "X-Humans-Worker"
 
 
-def nginx_config(prefix: Path, host: str, port: int, worker_ports: list[int]) -> str:
+def nginx_config(prefix: Path, host: str, port: int, worker_ports: list[int], audio_dir: Path | None = None) -> str:
     """The nginx configuration: listen on ``host:port``, proxy to the workers with per-address affinity.
+
+    With ``audio_dir`` (the blind audio cache), nginx serves ``/audio/<sha256>.<ext>`` itself from that folder,
+    exactly the names the workers' audio route accepts (anything else is a 404): a trial's four clips then cost
+    the Python processes nothing (measured 6 ms of CPU per clip through the worker).
 
     Parameters
     ----------
@@ -54,11 +58,26 @@ def nginx_config(prefix: Path, host: str, port: int, worker_ports: list[int]) ->
     """
     listen = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     servers = "\n".join(f"        server 127.0.0.1:{p} max_fails=0;" for p in worker_ports)
+    audio = ""
+    if audio_dir is not None:
+        types = "audio/wav wav; audio/ogg ogg; audio/mpeg mp3; audio/flac flac;"
+        audio = f"""
+        location ~ "^/audio/([0-9a-f]{{64}}\\.(wav|ogg|mp3|flac))$" {{
+            alias "{audio_dir}/$1";
+            types {{ {types} }}
+            add_header Cache-Control "public, max-age=31536000, immutable";
+        }}
+        location /audio/ {{
+            return 404;
+        }}"""
     temp = "\n".join(
         f"    {kind}_temp_path {prefix / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
     )
+    # nginx's workers run as the user running `humans serve` (as root, nginx would switch to `nobody`, who cannot
+    # read a private cache folder); they get no privilege the Python workers do not already have.
+    user = "user root;\n" if os.geteuid() == 0 else ""
     return f"""# Written by `humans serve --workers {len(worker_ports)}`; regenerated at every start.
-daemon off;
+{user}daemon off;
 worker_processes 1;
 pid {prefix / "nginx.pid"};
 error_log {prefix / "error.log"} warn;
@@ -78,7 +97,7 @@ http {{
         set_real_ip_from 127.0.0.1;
         set_real_ip_from ::1;
         real_ip_header X-Forwarded-For;
-        client_max_body_size 2m;
+        client_max_body_size 2m;{audio}
         location / {{
             proxy_pass http://humans_workers;
             proxy_http_version 1.1;
@@ -141,6 +160,7 @@ class WorkerPool:
     host: str
     port: int
     admin_secret: str
+    audio_dir: Path | None = None
 
     def __post_init__(self) -> None:
         self.prefix = Path(tempfile.mkdtemp(prefix="humans-nginx-"))
@@ -171,7 +191,7 @@ class WorkerPool:
         for index in range(1, self.workers):
             self._start_worker(index)
         conf = self.prefix / "nginx.conf"
-        conf.write_text(nginx_config(self.prefix, self.host, self.port, self.ports), encoding="utf-8")
+        conf.write_text(nginx_config(self.prefix, self.host, self.port, self.ports, self.audio_dir), encoding="utf-8")
         with (self.prefix / "nginx.out").open("ab") as out:
             self.nginx = subprocess.Popen(
                 [nginx, "-c", str(conf), "-p", str(self.prefix)],

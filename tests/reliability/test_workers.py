@@ -38,6 +38,9 @@ def test_nginx_config_keeps_a_rater_on_one_worker(tmp_path):
     assert "server 127.0.0.1:9001" in text and "server 127.0.0.1:9002" in text
     assert "proxy_buffering off;" in text  # the event stream reaches the tab as it is written
     assert "set_real_ip_from 127.0.0.1;" in text and "real_ip_header X-Forwarded-For;" in text
+    assert "/audio/" not in text  # without a cache folder the workers serve the audio
+    text = nginx_config(tmp_path, "127.0.0.1", 8080, [9001], tmp_path / "my cache")
+    assert f'alias "{tmp_path / "my cache"}/$1";' in text and "location /audio/ {" in text
 
 
 def test_two_workers_share_the_database_and_every_acknowledged_vote_is_stored_once(served):
@@ -50,7 +53,16 @@ def test_two_workers_share_the_database_and_every_acknowledged_vote_is_stored_on
     again = {httpx.get(server.url + "healthz", headers={"X-Forwarded-For": "10.9.0.7"}).headers[WORKER_HEADER]}
     assert len(again | {httpx.get(server.url, headers={"X-Forwarded-For": "10.9.0.7"}).headers[WORKER_HEADER]}) == 1
 
+    # nginx serves the blind audio itself (no worker header), and nothing else under /audio/
+    page = httpx.get(server.url, headers={"X-Forwarded-For": "10.9.0.7"})
+    assert page.status_code == 200
     report = loadtest(server.url, raters=8, arrival_minutes=0.05, think=0.3, trials=10)
+    name = db_rows(server.db_path, "SELECT audio_name FROM turns LIMIT 1")[0]["audio_name"]
+    clip = httpx.get(server.url + "audio/" + name, headers={"Range": "bytes=0-"})
+    assert clip.status_code == 206 and clip.content[:4] == b"RIFF" and WORKER_HEADER not in clip.headers
+    assert clip.headers["content-type"] == "audio/wav" and "immutable" in clip.headers["cache-control"]
+    for bad in ("audio/../humans.sqlite", "audio/" + "0" * 64 + ".wav", "audio/study.yaml"):
+        assert httpx.get(server.url + bad).status_code == 404, bad
     assert report.errors == {} and report.http_5xx == 0 and report.raters_finished == 8, report.format()
     votes = vote_rows(server.db_path)
     assert sorted(v["token"] for v in votes) == sorted(a["trial"] for a in report.acknowledged)
