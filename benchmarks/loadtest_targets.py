@@ -38,11 +38,12 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests" / "reliability"))
-sys.path.insert(0, str(HERE.parent / "tests" / "annotation_app"))
+sys.path.insert(0, str(HERE.parent / "tests"))
+sys.path.insert(0, str(HERE.parent))  # the package before tests/
 
+from helpers.studies import write_study_folder  # noqa: E402
 from reliability_db import db_rows, vote_rows  # noqa: E402
 from server_process import ServerProcess  # noqa: E402
-from study_builder import write_study_folder  # noqa: E402
 
 from annotation_app.loadtest import LoadReport, loadtest  # noqa: E402
 
