@@ -661,6 +661,16 @@ class Store(ResearchQueries):
         """All Likert rows."""
         return self._rows("SELECT * FROM likert ORDER BY id")
 
+    def data_version(self) -> tuple:
+        """A cheap fingerprint of what the dashboard shows: it changes with every vote, Likert rating, issued
+        assignment, new rater, stage change or flag (one query over rowid maxima and the raters table)."""
+        row = self.db.execute(
+            "SELECT (SELECT COUNT(*) FROM votes), (SELECT MAX(id) FROM votes), (SELECT MAX(id) FROM assignments), "
+            "(SELECT COUNT(*) FROM likert), COUNT(*), TOTAL(length(stage) * id), TOTAL(flagged * id), "
+            "TOTAL(length(COALESCE(flag_reason, '')) * id) FROM raters"
+        ).fetchone()
+        return tuple(row)
+
 
 class SchedulingReader:
     """Read-only queries the scheduler needs, run inside the store's issuing transaction (consistent snapshot).
