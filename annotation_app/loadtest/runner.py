@@ -23,7 +23,7 @@ import numpy as np
 from analysis.errors import HumansError
 from annotation_app.loadtest.gradio_tab import CallFailed, GradioTab, ServerDown
 from annotation_app.loadtest.rater_flow import RaterPlan, run_noop_visitor, run_rater
-from annotation_app.loadtest.stats import LoadReport, Recorder
+from annotation_app.loadtest.stats import EVENT_KINDS, LoadReport, Recorder
 
 __all__ = ["loadtest"]
 
@@ -199,6 +199,9 @@ _AGENT = "humans-loadtest (Gradio page protocol; see annotation_app/loadtest)"
 async def _tick(progress: Callable[[str], None], rec: Recorder, active: Callable[[], int], wall0: float) -> None:
     while True:
         await asyncio.sleep(10)
-        n = sum(len(v) for k, v in rec.latencies.items() if k == "submit")
+        events = sum(len(v) for k, v in rec.latencies.items() if k in EVENT_KINDS)
         errors = sum(rec.errors.values())
-        progress(f"{time.monotonic() - wall0:6.0f} s: {active()} raters active, {n} votes, {errors} errors")
+        progress(
+            f"{time.monotonic() - wall0:6.0f} s: {active()} raters active, {events} events, "
+            f"{len(rec.acknowledged)} votes, {errors} errors"
+        )
