@@ -59,11 +59,14 @@ class AppConfig:
     parents: dict[int, int]
 
     def output_index(self, api_name: str, elem_id: str, *, parent: bool = False) -> int | None:
-        """Position among ``api_name``'s outputs of the component with ``elem_id`` (or of its parent)."""
+        """Position among ``api_name``'s outputs of the component with ``elem_id``, or with ``parent`` of the
+        nearest container around it that is an output (the page column a button sits in)."""
         outputs = self.events[api_name]["outputs"]
         for cid, comp in self.components.items():
             if comp.get("props", {}).get("elem_id") == elem_id:
                 target = self.parents.get(cid) if parent else cid
+                while parent and target is not None and target not in outputs:
+                    target = self.parents.get(target)
                 return outputs.index(target) if target in outputs else None
         return None
 
