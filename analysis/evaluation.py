@@ -20,34 +20,19 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
-from scipy import stats
 from tqdm.auto import tqdm
 
 from analysis.benchmark_data import BenchmarkData
 from analysis.errors import HumansError
 from analysis.regression import REGRESSORS, fit_regressor
+from analysis.score_agreement import METRICS, score_agreement
 from analysis.selection import ESTIMATORS, METHODS, TrainingSet
 
-__all__ = ["DEFAULT_SIZES", "METRICS", "SelectionEvaluation", "agreement", "evaluate_selection", "model_folds"]
+__all__ = ["DEFAULT_SIZES", "METRICS", "SelectionEvaluation", "evaluate_selection", "model_folds"]
 
 #: Subset sizes evaluated by default.
 DEFAULT_SIZES = (10, 20, 30, 50, 100, 200)
-#: Agreement measures between estimated and true scores.
-METRICS = ("pearson", "spearman", "kendall", "mae")
 CV_SCHEMES = ("loo", "kfold")
-
-
-def agreement(estimate: np.ndarray, truth: np.ndarray) -> dict[str, float]:
-    """Pearson r, Spearman ρ, Kendall τ-b and mean absolute error between two score vectors (NaN if constant)."""
-    estimate, truth = np.asarray(estimate, float), np.asarray(truth, float)
-    out = {"mae": float(np.mean(np.abs(estimate - truth)))}
-    if np.ptp(estimate) < 1e-15 or np.ptp(truth) < 1e-15:
-        out.update(pearson=np.nan, spearman=np.nan, kendall=np.nan)
-    else:
-        out["pearson"] = float(np.corrcoef(estimate, truth)[0, 1])
-        out["spearman"] = float(stats.spearmanr(estimate, truth).statistic)
-        out["kendall"] = float(stats.kendalltau(estimate, truth).statistic)
-    return {k: out[k] for k in METRICS}
 
 
 def model_folds(n_models: int, cv: str = "loo", n_folds: int = 5, seed: int = 0) -> list[np.ndarray]:
@@ -104,10 +89,7 @@ def _run_fold(
 ) -> list[tuple]:
     train_rows = np.setdiff1d(np.arange(scores.shape[0]), test)
     train = TrainingSet(scores[train_rows], tasks, item_weights)
-    human_train = None
-    if human is not None:
-        human_train = TrainingSet(scores[train_rows], tasks, item_weights, human[train_rows])
-        human_train.__dict__["patterns"] = train.patterns  # same matrix: share the cached distinct columns
+    human_train = None if human is None else train.with_target(human[train_rows])
     rows = []
     for name in methods:
         cls = METHODS[name]
@@ -185,10 +167,10 @@ def evaluate_selection(
         raise HumansError(f"regressor {regressor!r} is not one of {', '.join(REGRESSORS)}.")
     if estimator is not None and estimator not in ESTIMATORS:
         raise HumansError(f"estimator {estimator!r} is not one of {', '.join(ESTIMATORS)}.")
-    if estimator == "pirt" and any(not n.startswith("irt") for n in names):
+    lacking = [n for n in names if estimator is not None and estimator not in METHODS[n].estimators]
+    if lacking:
         raise HumansError(
-            f"estimator 'pirt' needs IRT methods; drop {', '.join(n for n in names if not n.startswith('irt'))} "
-            "or use mean/calibrated."
+            f"estimator {estimator!r} needs IRT methods; drop {', '.join(lacking)} or use mean/calibrated."
         )
     sizes = tuple(int(s) for s in sizes)
     bad = [s for s in sizes if not 1 <= s <= data.n_items]
@@ -220,9 +202,9 @@ def evaluate_selection(
     out = []
     for (method, size, seed), grp in pred.groupby(["method", "size", "seed"], sort=False):
         row = {"method": method, "size": size, "seed": seed, "estimator": grp["estimator"].iloc[0]}
-        row.update(agreement(grp["estimate"].to_numpy(), grp["full_score"].to_numpy()))
+        row.update(score_agreement(grp["estimate"].to_numpy(), grp["full_score"].to_numpy()))
         if human is not None:
-            hum = agreement(grp["human_estimate"].to_numpy(), grp["human_score"].to_numpy())
+            hum = score_agreement(grp["human_estimate"].to_numpy(), grp["human_score"].to_numpy())
             row.update({f"human_{k}": v for k, v in hum.items()})
         out.append(row)
     pred = pred.drop(columns=["row"] + ([] if human is not None else ["human_estimate"]))

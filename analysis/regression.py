@@ -33,6 +33,8 @@ from sklearn.linear_model import LassoCV, LinearRegression
 
 from analysis.benchmark_data import BenchmarkData
 from analysis.errors import HumansError
+from analysis.score_agreement import score_agreement
+from analysis.selection import METHODS, TrainingSet
 
 __all__ = [
     "REGRESSORS",
@@ -146,13 +148,12 @@ def human_baselines(
         Rows ``full_score`` and ``full_benchmark_regression``; columns ``comparison, pearson, spearman, kendall,
         mae``.
     """
-    from analysis.evaluation import agreement  # evaluation imports this module
 
     human = np.asarray(human, dtype=np.float64)
     if human.shape != (data.n_models,):
         raise HumansError(f"human scores must be one number per model ({data.n_models}); got shape {human.shape}.")
-    full = agreement(data.full_score(average), human)
-    reg = agreement(loo_predictions(task_means(data), human, regressor), human)
+    full = score_agreement(data.full_score(average), human)
+    reg = score_agreement(loo_predictions(task_means(data), human, regressor), human)
     return pd.DataFrame([{"comparison": "full_score", **full}, {"comparison": "full_benchmark_regression", **reg}])
 
 
@@ -195,9 +196,6 @@ def compare_human_regression(
         Rows ``full_score``, ``full_benchmark_regression``, ``random_subset_regression``, ``subset_regression``;
         columns ``comparison, pearson, spearman, kendall, mae, pearson_sd`` (sd over random subsets, else 0).
     """
-    from analysis.evaluation import agreement  # evaluation imports this module
-    from analysis.selection import METHODS, TrainingSet
-
     human = np.asarray(human, dtype=np.float64)
     if human.shape != (data.n_models,):
         raise HumansError(f"human scores must be one number per model ({data.n_models}); got shape {human.shape}.")
@@ -213,7 +211,7 @@ def compare_human_regression(
     rand = []
     for _ in range(n_random):
         items = rng.choice(data.n_items, size, replace=False)
-        rand.append(agreement(loo_predictions(data.scores[:, items], human, regressor), human))
+        rand.append(score_agreement(loo_predictions(data.scores[:, items], human, regressor), human))
     rand_df = pd.DataFrame(rand)
     rows.append(
         {"comparison": "random_subset_regression", **rand_df.mean().to_dict(), "pearson_sd": rand_df["pearson"].std()}
@@ -226,5 +224,5 @@ def compare_human_regression(
         items = METHODS[method](size=size, random_state=[seed, i]).fit(ts).items_
         reg = fit_regressor(data.scores[np.ix_(train, items)], human[train], regressor)
         pred[i] = reg.predict(data.scores[i : i + 1, items])[0]
-    rows.append({"comparison": "subset_regression", **agreement(pred, human), "pearson_sd": 0.0})
+    rows.append({"comparison": "subset_regression", **score_agreement(pred, human), "pearson_sd": 0.0})
     return pd.DataFrame(rows)

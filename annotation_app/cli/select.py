@@ -14,7 +14,8 @@ from analysis.humans_subset import apply_subset as apply_subset_table
 from analysis.humans_subset import fit_humans_subsets, read_subset
 from analysis.regression import human_baselines
 from analysis.selection import METHODS
-from analysis.selection_plot import plot_selection
+from analysis.selection_results import write_selection_results
+from annotation_app.cli.options import average_option, human_option, models_option
 
 __all__ = ["COMMANDS"]
 
@@ -45,12 +46,7 @@ def _parse_methods(text: str) -> list[str]:
 
 @click.command()
 @click.argument("items", type=click.Path(path_type=Path))
-@click.option(
-    "--human",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="CSV of human scores per model (model + human_score, as `humans scores` writes).",
-)
+@human_option()
 @click.option("--methods", default="all", show_default=True, help="Comma-separated selection methods, or all.")
 @click.option("--sizes", default=_SIZES, show_default=True, help="Comma-separated subset sizes.")
 @click.option(
@@ -62,14 +58,8 @@ def _parse_methods(text: str) -> list[str]:
 )
 @click.option("--folds", default=5, show_default=True, help="Number of folds for --cv kfold.")
 @click.option("--seeds", default=5, show_default=True, help="Repetitions of stochastic methods.")
-@click.option("--models", default=None, help="Regular expression: keep only matching models (e.g. '_best$').")
-@click.option(
-    "--average",
-    type=click.Choice(["macro", "micro"]),
-    default="macro",
-    show_default=True,
-    help="Full score: mean over tasks (macro) or over items (micro).",
-)
+@models_option()
+@average_option()
 @click.option(
     "--estimator",
     type=click.Choice(["mean", "calibrated", "pirt"]),
@@ -129,24 +119,10 @@ def select(items, human, methods, sizes, cv, folds, seeds, models, average, esti
     subsets = fit_humans_subsets(
         data, human_scores, methods=method_names, sizes=size_list, regressor=regressor, average=average
     )
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "subsets").mkdir(exist_ok=True)
-    ev.results.to_csv(out / "results.csv", index=False)
-    summary = ev.summary()
-    summary.to_csv(out / "summary.csv", index=False)
-    ev.predictions.to_csv(out / "predictions.csv", index=False)
-    plot_selection(summary, out / "correlation_vs_size.png")
+    baselines = None
     if human_scores is not None:
         baselines = human_baselines(data, human_scores, regressor=regressor, average=average)
-        baselines.to_csv(out / "human_baselines.csv", index=False)
-        plot_selection(
-            summary,
-            out / "human_correlation_vs_size.png",
-            metric="human_pearson",
-            title="LOO Pearson of the subset regression with the human score",
-        )
-    for (method, size), table in subsets.items():
-        table.to_csv(out / "subsets" / f"{method}_{size}.csv", index=False)
+    summary = write_selection_results(out, ev, subsets, baselines)
     best = summary.sort_values("pearson", ascending=False).iloc[0]
     click.echo(
         f"{data.n_models} models × {data.n_items} items in {len(data.task_names)} tasks; "
@@ -166,7 +142,7 @@ def select(items, human, methods, sizes, cv, folds, seeds, models, average, esti
 @click.command()
 @click.argument("subset", type=click.Path(path_type=Path))
 @click.argument("item_scores", type=click.Path(path_type=Path))
-@click.option("--models", default=None, help="Regular expression: score only matching models.")
+@models_option("Regular expression: score only matching models.")
 def apply_subset(subset, item_scores, models):
     """Score models with a HUMANS subset file: human score and benchmark score per model (CSV on stdout).
 

@@ -79,9 +79,9 @@ def test_apply_subset_scores_a_single_new_model(study, tmp_path):
         (["select", "nowhere"], "nowhere: no such file or folder"),
         (["select", "{items}", "--sizes", "5,x"], "--sizes '5,x' must be comma-separated integers"),
         (["select", "{items}", "--methods", "random,magic"], "--methods: unknown method(s) magic"),
-        (["select", "{items}", "--human", "{root}/missing.csv"], "human scores file not found"),
+        (["select", "{items}", "--human", "{root}/missing.csv"], "missing.csv: no such file; check the path."),
         (["select", "{items}", "--models", "nomatch"], "model filter 'nomatch' matches 0 of 12 models"),
-        (["apply-subset", "{root}/missing.csv", "{items}"], "subset file not found"),
+        (["apply-subset", "{root}/missing.csv", "{items}"], "missing.csv: no such file; check the path."),
         (["select", "{items}", "--estimator", "pirt", "--methods", "random"], "estimator 'pirt' needs IRT methods"),
     ],
 )
