@@ -14,7 +14,12 @@ from analysis.simulate import simulate_benchmark
 def test_written_folder_reads_back_identically(tmp_path):
     sim = simulate_benchmark(n_models=10, task_sizes=(30, 30), seed=1)
     ev = evaluate_selection(
-        sim.data, methods=["random", "greedy_forward"], sizes=(5,), n_seeds=2, human=sim.human_scores, n_jobs=1,
+        sim.data,
+        methods=["random", "greedy_forward"],
+        sizes=(5,),
+        n_seeds=2,
+        human=sim.human_scores,
+        n_jobs=1,
         progress=False,
     )
     subsets = fit_humans_subsets(sim.data, sim.human_scores, methods=["random", "greedy_forward"], sizes=(5,))
