@@ -137,6 +137,8 @@ class ShrunkRidgeLOO:
     intercept_ : float
     alpha_ : float
         The chosen penalty (``inf`` when the items add nothing to the full-score regression).
+    alphas_, loo_mse_ : ndarray
+        The candidate penalties (``alphas`` and ``inf``) and their exact leave-one-out mean squared errors.
 
     References
     ----------
@@ -168,7 +170,8 @@ class ShrunkRidgeLOO:
         fitted = (y - my)[None, :] + (shrink * aty[None, :]) @ a.T  # (n_alphas, n)
         h_diag = (q**2).sum(axis=1)[None, :] + shrink @ (a.T**2)
         loo = (y[None, :] - fitted) / np.maximum(1.0 - h_diag, 1e-12)
-        best = int(np.argmin((loo**2).mean(axis=1)))
+        self.alphas_, self.loo_mse_ = alphas, (loo**2).mean(axis=1)
+        best = int(np.argmin(self.loo_mse_))
         alpha = alphas[best]
         w = np.zeros(p) if np.isinf(alpha) else bt.T @ (s / (s**2 + alpha) * aty)
         gamma = np.linalg.lstsq(u, y - x @ w, rcond=None)[0]
@@ -323,7 +326,7 @@ def compare_human_regression(
         Linear model of human score on item scores (``stacked``: the full-benchmark regression corrected by the
         items, :class:`StackedRidge`) and on task means for the full-benchmark regression (ridge for ``stacked``).
     n_random : int, default 20
-        Random subsets averaged for the random reference.
+        Random subsets averaged for the random reference (0: no ``random_subset_regression`` row).
     average : {"macro", "micro"}, default "macro"
         Definition of the raw full score.
     seed : int, default 0
@@ -352,10 +355,15 @@ def compare_human_regression(
     for _ in range(n_random):
         items = rng.choice(data.n_items, size, replace=False)
         rand.append(score_agreement(loo_predictions(data.scores[:, items], human, regressor, features), human))
-    rand_df = pd.DataFrame(rand)
-    rows.append(
-        {"comparison": "random_subset_regression", **rand_df.mean().to_dict(), "pearson_sd": rand_df["pearson"].std()}
-    )
+    if rand:
+        rand_df = pd.DataFrame(rand)
+        rows.append(
+            {
+                "comparison": "random_subset_regression",
+                **rand_df.mean().to_dict(),
+                "pearson_sd": rand_df["pearson"].std(),
+            }
+        )
     tasks, weights = data.task_codes, data.item_weights(average)
     pred = np.empty(n)
     for i in range(n):
