@@ -139,6 +139,8 @@ class ShrunkRidgeLOO:
         The chosen penalty (``inf`` when the items add nothing to the full-score regression).
     alphas_, loo_mse_ : ndarray
         The candidate penalties (``alphas`` and ``inf``) and their exact leave-one-out mean squared errors.
+    loo_predictions_ : ndarray of shape (n,)
+        Leave-one-out predictions of the training rows at the chosen penalty.
 
     References
     ----------
@@ -172,6 +174,7 @@ class ShrunkRidgeLOO:
         loo = (y[None, :] - fitted) / np.maximum(1.0 - h_diag, 1e-12)
         self.alphas_, self.loo_mse_ = alphas, (loo**2).mean(axis=1)
         best = int(np.argmin(self.loo_mse_))
+        self.loo_predictions_ = y - loo[best]
         alpha = alphas[best]
         w = np.zeros(p) if np.isinf(alpha) else bt.T @ (s / (s**2 + alpha) * aty)
         gamma = np.linalg.lstsq(u, y - x @ w, rcond=None)[0]
