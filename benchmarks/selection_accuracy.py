@@ -62,6 +62,7 @@ def main() -> None:
     if args.out:
         summary.to_csv(args.out, index=False)
         ev.results.to_csv(args.out.with_suffix(".results.csv"), index=False)
+        ev.predictions.to_csv(args.out.with_suffix(".predictions.csv"), index=False)
 
 
 if __name__ == "__main__":
