@@ -13,7 +13,8 @@ from analysis.errors import HumansError
 from analysis.human_targets import read_human_scores
 from analysis.report import build_report, read_selection_results
 from annotation_app.cli.options import average_option, human_option, models_option, seed_option, ties_option
-from annotation_app.cli.scores import load_votes
+from annotation_app.cli.scores import _is_sqlite, load_votes
+from annotation_app.store import Store
 
 __all__ = ["COMMANDS"]
 
@@ -56,7 +57,11 @@ __all__ = ["COMMANDS"]
     help="Bootstrap rounds for the leaderboard intervals (resampling raters; 0: Wald).",
 )
 @average_option()
-@click.option("--title", default=None, help="Title of the report (default: the study's name).")
+@click.option(
+    "--title",
+    default=None,
+    help="Title of the report (default: the study's title from a database, else the study id of an export).",
+)
 @seed_option("Seed of the bootstraps and permutations.")
 def report(votes, benchmark, select_results, human, out, models, subset, ties, bootstrap, average, title, seed):
     """Write one self-contained HTML report (plots embedded) of a study and its relation to a benchmark.
@@ -77,6 +82,9 @@ def report(votes, benchmark, select_results, human, out, models, subset, ties, b
     if votes is not None:
         table = load_votes(votes)
         sources["votes"] = str(votes)
+        if title is None and _is_sqlite(Path(votes)):
+            with Store.open_existing(votes) as store:
+                title = store.load_study().config.title
     data = None
     if benchmark is not None:
         data = load_benchmark(benchmark, models=models)
