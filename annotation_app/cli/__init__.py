@@ -32,6 +32,7 @@ COMMAND_MODULES: dict[str, str] = {
     "apply-subset": "select",
     "simulate-benchmark": "benchmark",
     "report": "report",
+    "loadtest": "loadtest",
 }
 
 
