@@ -104,9 +104,12 @@ def _replace(old: str, new: str) -> str:
     return FULL.replace(old, new, 1)
 
 
+_NOT_A_LIST = FULL.replace(FULL[FULL.index("  aspects:") : FULL.index("quality:")], "  aspects: content\n")
+
 #: id, study.yaml text, (line, field), fragment of the message.
 CASES = [
-    ("check-unknown", _replace("headphone_check: antiphase", "headphone_check: hugins"), (11, "quality.headphone_check"),
+    ("check-unknown", _replace("headphone_check: antiphase", "headphone_check: hugins"),
+     (11, "quality.headphone_check"),
      "must be one of off, antiphase, huggins (did you mean 'huggins'?)"),
     ("pass-above-trials", _replace("headphone_pass: 3", "headphone_pass: 5"), (13, "quality.headphone_pass"),
      "is 5 but there are only 4 headphone trials"),
@@ -128,7 +131,7 @@ CASES = [
      (None, "rating.aspects[2].question"), "the key is missing"),
     ("aspect-unknown-key", _replace("more natural?\n", "more natural?\n      weight: 2\n"),
      (9, "rating.aspects[2].weight"), "unknown key 'weight'; the keys are: name, question"),
-    ("aspects-not-list", FULL.replace(FULL[FULL.index("  aspects:"):FULL.index("quality:")], "  aspects: content\n"), (4, "rating.aspects"),
+    ("aspects-not-list", _NOT_A_LIST, (4, "rating.aspects"),
      "must be a list of items"),
     ("question-type", _replace("type: multi", "type: multiple"), (34, "questionnaire.before[3].type"),
      "must be one of choice, multi, likert, number, text (did you mean 'multi'?)"),
