@@ -86,6 +86,14 @@ class AudioCache:
                 copied += 1
         return copied
 
+    def add_bytes(self, data: bytes, suffix: str) -> str:
+        """Store generated audio under its content-hash name (kept when already there); returns the name."""
+        name = f"{hashlib.sha256(data).hexdigest()}{suffix}"
+        target = self.root / name
+        if not target.exists():
+            self._write_atomic(target, lambda tmp: Path(tmp).write_bytes(data))
+        return name
+
     def silence(self, duration_s: float) -> Turn:
         """A silent WAV of ``duration_s`` seconds in the cache, as an assistant :class:`Turn` (for attention checks)."""
         frames = max(1, round(duration_s * SILENCE_RATE))
