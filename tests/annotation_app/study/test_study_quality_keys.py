@@ -170,3 +170,26 @@ def test_a_bare_off_means_off_not_false(study_dir):
     """YAML 1.1 reads `off` as false; the key still gets the word the documentation uses."""
     _write(study_dir, _replace("headphone_check: antiphase", "headphone_check: off"))
     assert load_study(study_dir).config.quality.headphone_check == "off"
+
+
+def test_init_example_full_validates_and_turns_everything_on(tmp_path):
+    from click.testing import CliRunner
+
+    from annotation_app.cli import cli
+
+    runner = CliRunner()
+    result = runner.invoke(cli, ["init", "--example", "full", str(tmp_path / "full")])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(cli, ["validate", str(tmp_path / "full")])
+    assert result.exit_code == 0, result.output
+    assert "headphones     antiphase test, 5 of 6 to pass" in result.output
+    assert "questionnaire  5 questions before, 3 after" in result.output
+    assert "aspects        content, naturalness, turn_taking" in result.output
+    config = load_study(tmp_path / "full").config
+    assert {q.type for q in config.questionnaire.before + config.questionnaire.after} == {
+        "choice", "multi", "likert", "number", "text"
+    }  # fmt: skip
+    assert config.completion.screen_out_code and config.completion.no_consent_code
+    assert config.quality.consistency_repeats == 2
+    bad = runner.invoke(cli, ["init", "--example", "fancy", str(tmp_path / "x")])
+    assert bad.exit_code == 2 and "'fancy' is not one of 'demo', 'full'" in bad.output
