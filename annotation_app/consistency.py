@@ -3,11 +3,7 @@
 A re-show repeats one of the rater's earlier trial pairs with the left and right conversations exchanged. It is
 *consistent* when the rater prefers the same conversation again, or says tie (or "both bad") again; a flip to
 the other conversation or from a preference to a tie is inconsistent. A rater's self-consistency is the share of
-consistent re-shows, reported with a Wilson interval.
-
-References
-----------
-Wilson, E. B. (1927). Probable inference, the law of succession, and statistical inference. JASA 22, 209–212.
+consistent re-shows (:mod:`analysis.consistency_stats`, with a Wilson interval).
 """
 
 from __future__ import annotations
@@ -17,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+
+from analysis.consistency_stats import wilson_interval
 
 __all__ = ["Shown", "is_consistent", "pick_reshows", "wilson_interval"]
 
@@ -61,22 +59,3 @@ def is_consistent(original: int | str, repeat: int | str) -> bool:
     (True, False, True, False)
     """
     return original == repeat
-
-
-def wilson_interval(successes: int, n: int, level: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval of a proportion (``(nan, nan)`` when ``n`` is 0).
-
-    Examples
-    --------
-    >>> [round(v, 3) for v in wilson_interval(8, 10)]
-    [0.49, 0.943]
-    """
-    if n == 0:
-        return math.nan, math.nan
-    from scipy.stats import norm
-
-    z = float(norm.ppf(0.5 + level / 2))
-    p = successes / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return max(0.0, float(centre - half)), min(1.0, float(centre + half))
