@@ -164,6 +164,17 @@ CREATE TABLE study_secrets (
 );
 """
 
+# Version 3 (core): new raters per client address, so the limit per IP address survives a restart and is shared
+# by every server process on the database.
+_V3 = """
+CREATE TABLE new_raters (
+    id INTEGER PRIMARY KEY,
+    client TEXT NOT NULL,
+    created_at REAL NOT NULL
+);
+CREATE INDEX new_raters_client ON new_raters (client, created_at);
+"""
+
 # Study quality (issue 12): questionnaire answers, aspect answers per vote, the headphone test, consistency
 # re-shows (their answers stay out of ``votes``, so a re-shown pair is not counted twice in the scores), and the
 # rater columns of the new stages.
@@ -228,7 +239,7 @@ ALTER TABLE raters ADD COLUMN questionnaire_after_at REAL
 """
 
 #: Ordered migrations: ``MIGRATIONS[i]`` brings the schema from version ``i`` to ``i + 1``.
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _QUALITY)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _QUALITY)
 
 #: The schema version this code writes.
 SCHEMA_VERSION: int = len(MIGRATIONS)
