@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 import pandas as pd
 import pyarrow as pa
 
+from annotation_app.export import quality
 from annotation_app.export.columns import PAIR_COLUMNS, PREFERENCE_COLUMNS, RATING_COLUMNS, Column
 from annotation_app.store import Store
 from annotation_app.study.model import StudyConfig
@@ -62,11 +63,14 @@ class StudyExport:
     config: StudyConfig
     excluded_flagged: int
     excluded_checks: int
+    #: One row per rater (pseudonymised): stage, flags, headphone test, consistency, questionnaire answers.
+    rater_table: ExportTable | None = None
 
     @property
     def tables(self) -> list[ExportTable]:
-        """The main table, then the preference pairs (when the study is pairwise)."""
-        return [self.main] + ([self.preferences] if self.preferences is not None else [])
+        """The main table, then the preference pairs (when the study is pairwise), then the raters."""
+        out = [self.main] + ([self.preferences] if self.preferences is not None else [])
+        return out + ([self.rater_table] if self.rater_table is not None else [])
 
 
 def study_slug(title: str) -> str:
@@ -238,6 +242,10 @@ def read_export(
     turns = store.conversation_turns()
     audio = {cid: " ".join(t["sha256"] for t in ts) for cid, ts in turns.items()}
     attention = store.attention_by_rater()
+    reshows: dict[int, tuple[int, int]] = {}
+    for r in store.reshow_rows():
+        shown, same = reshows.get(r["rater_id"], (0, 0))
+        reshows[r["rater_id"]] = (shown + 1, same + int(r["consistent"]))
     rows = []
     for row in raw_rows:
         common = _common(row, ident, salt, attention)
@@ -246,10 +254,28 @@ def read_export(
         main = ExportTable("ratings", RATING_COLUMNS, rows)
         preferences = None
     else:
-        main = ExportTable("votes", PAIR_COLUMNS, rows)
+        columns = PAIR_COLUMNS + quality.pair_quality_columns(study.config)
+        covariates = quality.covariates_by_conversation(turns)
+        aspects: dict[int, dict] = {}
+        for a in store.aspect_rows():
+            aspects.setdefault(a["vote_id"], {})[a["aspect"]] = (a["winner_side"], a["winner_conversation_id"])
+        headphone = {r["rater_id"]: r["headphone_right"] for r in store.rater_quality_rows()}
+        for row, out in zip(raw_rows, rows, strict=True):
+            out.update(quality.vote_quality(row, out, covariates, aspects, study.config, reshows, headphone))
+        main = ExportTable("votes", columns, rows)
         raw = {r["vote_id"]: r for r in raw_rows}
         pairs = _preference_rows(rows, raw, turns) if with_preferences else []
         preferences = ExportTable("preference_pairs", PREFERENCE_COLUMNS, pairs)
+    rater_columns = quality.RATER_COLUMNS + quality.question_columns(study.config)
+    rater_rows = quality.rater_rows(
+        store.rater_quality_rows(),
+        store.questionnaire_rows(),
+        reshows,
+        ident,
+        lambda external_id: pseudonym(salt, external_id),
+        _iso,
+        rater_columns,
+    )
     return StudyExport(
         study_id=ident["study_id"],
         title=study_row["title"],
@@ -263,4 +289,5 @@ def read_export(
         config=study.config,
         excluded_flagged=excluded_flagged,
         excluded_checks=excluded_checks,
+        rater_table=ExportTable("raters", rater_columns, rater_rows),
     )
