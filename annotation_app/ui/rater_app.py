@@ -20,7 +20,9 @@ import gradio as gr
 from analysis.errors import HumansError
 from annotation_app.rater_service import MAX_ID_CHARS, MAX_REASON_CHARS, RaterService
 from annotation_app.rater_views import RaterView, Receipt, ServiceUnavailable, UnknownRater
-from annotation_app.study.model import RatingConfig, Study
+from annotation_app.study.model import RatingConfig, Study, StudyConfig
+from annotation_app.ui import quality_pages as quality
+from annotation_app.ui.quality_html import final_html
 from annotation_app.ui.rater_form import (
     answer_from_form,
     ids_from_query,
@@ -29,7 +31,7 @@ from annotation_app.ui.rater_form import (
     shows_likert,
     shows_preference,
 )
-from annotation_app.ui.rater_html import done_html, trial_html
+from annotation_app.ui.rater_html import trial_html
 
 __all__ = ["RATER_CSS", "RATER_JS", "RaterAppSettings", "build_rater_app", "rater_head", "rater_theme"]
 
@@ -40,7 +42,7 @@ RATER_JS = Path(__file__).with_name("rater.js")
 _log = logging.getLogger(__name__)
 
 _TRIAL_STAGES = ("practice", "trials")
-_DONE_STAGES = ("done", "screened_out")
+_DONE_STAGES = quality.FINAL_STAGES
 _LOCK_NOTE = "Listen to both conversations to the end; then the answer buttons unlock."
 _LOCK_NOTE_ONE = "Listen to the conversation to the end; then the answer buttons unlock."
 
@@ -62,6 +64,8 @@ class RaterAppSettings:
     storage_key: str
     audio_prefix: str = "audio/"
     redirect_delay_s: int = 5
+    #: The whole config, for the quality stages (headphones, questionnaires, aspects, codes).
+    config: StudyConfig | None = None
 
     @classmethod
     def from_study(cls, study: Study, *, audio_prefix: str = "audio/") -> RaterAppSettings:
@@ -76,6 +80,7 @@ class RaterAppSettings:
             min_played_fraction=cfg.quality.min_listen_fraction,
             storage_key=f"humans-rater-{study.content_hash[:16]}",
             audio_prefix=audio_prefix,
+            config=cfg,
         )
 
 
@@ -140,6 +145,7 @@ class _Page:
     tz_offset: gr.Textbox
     done_page: gr.Column
     done: gr.HTML
+    quality: quality.QualityPage
 
     @property
     def outputs(self) -> list:
@@ -159,12 +165,14 @@ class _Page:
             self.likert_right,
             self.reason,
             self.done,
+            *self.quality.outputs,
         ]
 
 
 def _layout(settings: RaterAppSettings) -> _Page:
     """Build the components: one column per stage, all hidden until the first event shows the rater's stage."""
     rating = settings.rating
+    config = settings.config or StudyConfig(title=settings.title)
     c: dict = {}
     c["token"] = gr.BrowserState(
         None, storage_key=settings.storage_key, secret=hashlib.sha256(settings.storage_key.encode()).hexdigest()
@@ -182,6 +190,7 @@ def _layout(settings: RaterAppSettings) -> _Page:
         gr.Markdown("### Before you start")
         gr.Markdown(settings.consent, elem_id="humans-consent")
         c["agree"] = gr.Button("I agree and want to take part", variant="primary", elem_id="humans-agree")
+        decline = quality.decline_button(config)
     with gr.Column(visible=False) as c["instructions_page"]:
         gr.Markdown("### How it works")
         gr.Markdown(settings.instructions, elem_id="humans-instructions")
@@ -197,6 +206,7 @@ def _layout(settings: RaterAppSettings) -> _Page:
                 visible=pairwise,
                 elem_id="humans-preference",
             )
+            aspects = quality.aspect_radios(rating) if pairwise else ()
             with gr.Row():
                 c["likert_left"] = gr.Radio(
                     likert_choices(rating),
@@ -223,6 +233,10 @@ def _layout(settings: RaterAppSettings) -> _Page:
         c["tz_offset"] = gr.Textbox(visible="hidden", elem_id="humans-tz")
     with gr.Column(visible=False) as c["done_page"]:
         c["done"] = gr.HTML("", js_on_load=None, elem_id="humans-done-page")
+    with gr.Column():
+        c["quality"] = quality.build_quality_pages(
+            settings.config or StudyConfig(title=settings.title), aspects, decline
+        )
     return _Page(**c)
 
 
@@ -249,7 +263,8 @@ def _wire(app: gr.Blocks, page: _Page, service: RaterService, settings: RaterApp
             page.likert_left: None,
             page.likert_right: None,
             page.reason: "",
-            page.done: done_html(rater, redirect_delay_s=settings.redirect_delay_s) if stage in _DONE_STAGES else "",
+            page.done: final_html(rater, redirect_delay_s=settings.redirect_delay_s) if stage in _DONE_STAGES else "",
+            **quality.quality_updates(page.quality, service, rater, settings.audio_prefix),
         }
 
     def polite(fn: Callable[..., dict]) -> Callable[..., dict]:
@@ -291,7 +306,8 @@ def _wire(app: gr.Blocks, page: _Page, service: RaterService, settings: RaterApp
         return show(service.finish_instructions(tok))
 
     @polite
-    def on_submit(tok, trial_tok, pref, like_l, like_r, why, events_json, tz) -> dict:
+    def on_submit(tok, trial_tok, pref, like_l, like_r, why, *rest) -> dict:
+        *aspects, events_json, tz = rest
         answer = answer_from_form(
             settings.rating,
             preference=pref,
@@ -301,7 +317,7 @@ def _wire(app: gr.Blocks, page: _Page, service: RaterService, settings: RaterApp
             events_json=events_json,
             tz_offset=tz,
         )
-        receipt = service.submit(tok, trial_tok, answer)
+        receipt = service.submit(tok, trial_tok, quality.with_aspects(answer, settings.rating, aspects))
         return show(receipt.rater, _receipt_message(receipt))
 
     # Rater events run concurrently: each service step is one database transaction (RaterService, Store.atomic).
@@ -321,6 +337,7 @@ def _wire(app: gr.Blocks, page: _Page, service: RaterService, settings: RaterApp
             page.likert_left,
             page.likert_right,
             page.reason,
+            *page.quality.aspects,
             page.events,
             page.tz_offset,
         ],
@@ -328,6 +345,7 @@ def _wire(app: gr.Blocks, page: _Page, service: RaterService, settings: RaterApp
         api_name="submit",
         **shared,
     )
+    quality.wire_quality(page.quality, service, page.token, show, polite, shared)
 
 
 def _client(request: gr.Request | None) -> str | None:
