@@ -224,7 +224,8 @@ class QualitySteps:
         answered = sum(1 for s in self.store.reshows_of(row["id"]) if s["status"] == "done")
         if answered >= self.quotas.reshows:
             self._finish_reshows(row)
-        return Receipt(duplicate=False, practice_passed=None, attention_passed=None, rater=self._view(row))
+        fresh = self.store.rater_by_id(row["id"])
+        return Receipt(duplicate=False, practice_passed=None, attention_passed=None, rater=self._view(fresh))
 
     def _finish_reshows(self, row: dict) -> None:
         """Leave the re-show stage; flag the rater when their consistency is below ``min_consistency``."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import gradio as gr
 
@@ -21,6 +22,7 @@ from annotation_app.ui.quality_text import TEXT
 
 __all__ = [
     "FINAL_STAGES",
+    "QUALITY_CSS",
     "QualityPage",
     "aspect_radios",
     "build_quality_pages",
@@ -29,6 +31,9 @@ __all__ = [
     "wire_quality",
     "with_aspects",
 ]
+
+#: The stylesheet of the quality stages (mounted beside ``rater.css``).
+QUALITY_CSS = Path(__file__).with_name("quality.css")
 
 #: Stages shown on the last page.
 FINAL_STAGES = ("done", "screened_out", "declined")
@@ -94,8 +99,10 @@ def _question(q: Question) -> gr.components.Component:
             tag = q.low_label if k == 1 else q.high_label if k == q.points else ""
             choices.append((f"{k} – {tag}" if tag else str(k), str(k)))
         return gr.Radio(choices, label=label, elem_id=elem)
-    if q.type == "number":
-        return gr.Number(None, label=label, minimum=q.min, maximum=q.max, elem_id=elem)
+    if q.type == "number":  # a text box: an empty gr.Number sends 0, and the service parses and checks the number
+        bounds = [f"≥ {q.min:g}" if q.min is not None else "", f"≤ {q.max:g}" if q.max is not None else ""]
+        hint = ", ".join(b for b in bounds if b)
+        return gr.Textbox(label=label, max_lines=1, max_length=32, placeholder=hint, elem_id=elem)
     return gr.Textbox(label=label, lines=2, max_length=q.max_chars, elem_id=elem)
 
 

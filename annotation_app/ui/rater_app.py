@@ -41,7 +41,7 @@ RATER_JS = Path(__file__).with_name("rater.js")
 
 _log = logging.getLogger(__name__)
 
-_TRIAL_STAGES = ("practice", "trials")
+_TRIAL_STAGES = ("practice", "trials", "reshows")
 _DONE_STAGES = quality.FINAL_STAGES
 _LOCK_NOTE = "Listen to both conversations to the end; then the answer buttons unlock."
 _LOCK_NOTE_ONE = "Listen to the conversation to the end; then the answer buttons unlock."
@@ -247,6 +247,9 @@ def _wire(app: gr.Blocks, page: _Page, service: RaterService, settings: RaterApp
         """Updates of every output for the rater's stage (the id form when ``rater`` is None)."""
         stage = rater.stage if rater else "id"
         trial = service.current_trial(rater.rater_token) if stage in _TRIAL_STAGES else None
+        if stage in _TRIAL_STAGES and trial is None:  # the rating stage may have ended just now
+            rater = service.rater(rater.rater_token)
+            stage = rater.stage
         if stage in _TRIAL_STAGES and trial is None:
             message = message or "There is no trial for you right now; please reload the page in a minute."
         return {
