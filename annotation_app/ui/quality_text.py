@@ -37,7 +37,7 @@ TEXT = MappingProxyType(
         "final.screened_title": "Thank you for your time",
         "final.screened": "This study has no further tasks for you. You can close this page.",
         "final.declined_title": "You did not agree to take part",
-        "final.declined": "Thank you for considering the study. Nothing was recorded about you besides this choice.",
+        "final.declined": "Thank you for considering the study. You can close this page.",
         "final.code": "Your code:",
         "final.redirect": "Taking you back in {s} s.",
         "final.continue": "Continue now",
