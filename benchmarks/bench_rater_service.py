@@ -15,7 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
+# the package first: with only tests/ on the path, annotation_app would be the namespace tests/annotation_app
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from helpers.studies import answer_for, gold_preference, make_study
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from gradio_client import Client
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the package before tests/
 from helpers.ui_study import write_study
 
 from annotation_app.app import ServeConfig, build_server
