@@ -23,6 +23,7 @@ from analysis.bradley_terry import BTScores, bt_scores
 from analysis.diagnostics import agreement, position_bias, win_rate_matrix
 from analysis.errors import HumansError
 from analysis.likert import likert_scores
+from annotation_app.dashboard_quality import quality_sections
 from annotation_app.export import export, read_export
 from annotation_app.export.tables import pseudonym
 from annotation_app.store import Store
@@ -83,6 +84,9 @@ class DashboardSnapshot:
     quality: dict
     settings: LeaderboardSettings
     notes: list[str] = field(default_factory=list)
+    #: Study-quality sections (screening, length-controlled and aspect leaderboards, consistency, questionnaires)
+    #: as HTML, from :func:`annotation_app.dashboard_quality.quality_sections`.
+    study_quality: str = ""
 
 
 def _eta(times: np.ndarray, remaining: int) -> tuple[float | None, float | None]:
@@ -270,7 +274,10 @@ def snapshot(store: Store, settings: LeaderboardSettings | None = None) -> Dashb
             order = bt.table["model"].tolist()
             win_rates = win_rates.reindex(index=order, columns=order)
     rater_table, quality = _quality(store, everyone, rating, notes)
-    return DashboardSnapshot(summary, pairs, model_pairs, board, bt, win_rates, rater_table, quality, settings, notes)
+    study_quality = quality_sections(frame, data.rater_table, config, level=settings.level)
+    return DashboardSnapshot(
+        summary, pairs, model_pairs, board, bt, win_rates, rater_table, quality, settings, notes, study_quality
+    )
 
 
 def flag_rater(store: Store, rater_id: int | float | None, flagged: bool, reason: str = "") -> str:

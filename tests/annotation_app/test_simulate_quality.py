@@ -79,3 +79,18 @@ def test_scores_and_report_read_everything_from_the_database(simulated, tmp_path
     page = out.read_text()
     for anchor in ("controlled", "aspects", "consistency", "questionnaire"):
         assert f'<section id="{anchor}">' in page
+
+
+def test_dashboard_shows_screening_leaderboards_consistency_and_questionnaires(simulated):
+    from annotation_app.dashboard_data import LeaderboardSettings, snapshot
+    from annotation_app.ui.admin_views import VIEW_NAMES, render
+
+    _, db, _ = simulated
+    with Store(db) as store:
+        snap = snapshot(store, LeaderboardSettings(bootstrap=0))
+    html = dict(zip(VIEW_NAMES, render(snap), strict=True))["study_quality"]
+    assert "<b>Headphone check</b> (antiphase): 10 taken, 7 passed (70%)" in html
+    assert "<b>Screened out</b> 3 (headphones 3)" in html
+    for title in ("Length-controlled scores", "Aspects", "Consistency re-shows", "Questionnaires"):
+        assert f"<h3>{title}</h3>" in html
+    assert "native_language" in html and "turn_taking Elo" in html
