@@ -155,3 +155,28 @@ def test_declining_consent_shows_the_no_consent_code(service):
     assert (rater.stage, rater.completion_code, rater.redirect_url) == ("declined", "NOCONSENT1", None)
     assert service.store.rater_quality_rows()[0]["declined_at"] is not None
     assert service.accept_consent(token).stage == "declined"  # final: accepting later changes nothing
+
+
+def test_a_failed_attention_check_screens_out_with_the_screen_out_code(tmp_path, clock):
+    from helpers.studies import gold_preference
+
+    study = make_study(
+        tmp_path / "attention",
+        gold_bad=True,
+        targets={"trials_per_rater": 2},
+        quality={"practice_trials": 1, "attention_checks": 0, "on_attention_fail": "screen"},
+        completion={"code": "DONE1", "screen_out_code": "SCREENED1"},
+    )
+    service = RaterService(study, Store(tmp_path / "a.sqlite"), tmp_path / "cache-a", clock=clock,
+                           rng=np.random.default_rng(0))  # fmt: skip
+    token = service.enter(typed_id="careless-one").rater_token
+    service.accept_consent(token)
+    service.finish_instructions(token)
+    rater = service.rater(token)
+    while rater.stage == "practice":  # always pick the bad side: practice failed after the extra attempts
+        trial = service.current_trial(token)
+        clock.advance(trial.min_wait_s)
+        rater = service.submit(token, trial.token, Answer(preference=-gold_preference(service, trial))).rater
+    assert (rater.stage, rater.completion_code) == ("screened_out", "SCREENED1")
+    assert service.store.rater_quality_rows()[0]["screen_reason"] == "practice"
+    service.store.close()
