@@ -73,7 +73,8 @@ def quality_sections(votes: pd.DataFrame, raters: ExportTable | None, config: St
             if section is not None:
                 sections.append(section)
     if len(rater_frame):
-        section = questionnaire_section(rater_frame)
+        questions = config.questionnaire.before + config.questionnaire.after
+        section = questionnaire_section(rater_frame, tuple(q.name for q in questions if q.type == "text"))
         if section is not None:
             sections.append(section)
     out += [f"<h3>{html.escape(s.title)}</h3>{s.body}" for s in sections]

@@ -132,20 +132,24 @@ def consistency_section(votes: pd.DataFrame, *, level: float, min_consistency: f
     return Section("consistency", "Consistency re-shows", body)
 
 
-def questionnaire_section(raters: pd.DataFrame) -> Section | None:
-    """Answers to the questionnaires (columns ``q_<name>`` of the raters table), summarised per question."""
+def questionnaire_section(raters: pd.DataFrame, free_text: tuple[str, ...] = ()) -> Section | None:
+    """Answers to the questionnaires (columns ``q_<name>`` of the raters table), summarised per question.
+
+    Answers of the questions named in ``free_text`` (``text`` questions) are counted, never listed; without that
+    list, a column with many distinct answers is taken for free text.
+    """
     columns = [c for c in raters.columns if c.startswith("q_")]
     if not columns:
         return None
     rows = []
     for column in columns:
-        values = raters[column].dropna()
+        values = raters[column].astype(object).dropna()  # plain objects whatever the frame's dtypes (Arrow, ...)
         values = values[values.astype(str).str.strip() != ""]
         name = column.removeprefix("q_")
         if values.empty:
             rows.append({"question": name, "answers": 0, "summary": "–"})
             continue
-        numeric = pd.to_numeric(values, errors="coerce")
+        numeric = pd.to_numeric(values.astype(str), errors="coerce").astype(float)
         if numeric.notna().all():
             summary = (
                 f"median {numeric.median():g} (range {numeric.min():g}–{numeric.max():g}), mean {numeric.mean():.2f}"
@@ -153,7 +157,7 @@ def questionnaire_section(raters: pd.DataFrame) -> Section | None:
         else:
             parts = values.astype(str).str.split("; ").explode()
             counts = parts.value_counts()
-            if len(counts) > FREE_TEXT_DISTINCT and len(counts) > len(values) / 2:
+            if name in free_text or (len(counts) > FREE_TEXT_DISTINCT and len(counts) > len(values) / 2):
                 summary = "free text (not listed here; see the raters table)"
             else:
                 summary = ", ".join(f"{k}: {v}" for k, v in counts.items())

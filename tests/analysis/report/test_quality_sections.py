@@ -77,6 +77,9 @@ def test_questionnaire_section_summarises_by_kind():
     assert "median 26.5 (range 20–33)" in body
     assert "free text (not listed here" in body and "comment number 3" not in body
     assert questionnaire_section(raters[["rater"]]) is None
+    few = raters.head(3)
+    assert "comment number 1" in questionnaire_section(few).body  # few distinct answers look like choices
+    assert "comment number 1" not in questionnaire_section(few, free_text=("comments",)).body
 
 
 def test_report_carries_every_quality_section(votes):
@@ -84,3 +87,12 @@ def test_report_carries_every_quality_section(votes):
     page = build_report(votes, raters=raters, bootstrap=0)
     for anchor in ('id="controlled"', 'id="aspects"', 'id="consistency"', 'id="questionnaire"'):
         assert anchor in page
+
+
+def test_questionnaire_section_reads_arrow_backed_tables():
+    """The dashboard's tables are Arrow-backed (nullable strings); text answers must not be read as numbers."""
+    raters = pd.DataFrame({"q_device": ["earbuds", "speakers", None], "q_age": [30.0, None, 41.0]}).convert_dtypes(
+        dtype_backend="pyarrow"
+    )
+    body = questionnaire_section(raters).body
+    assert "earbuds: 1, speakers: 1" in body and "median 35.5 (range 30–41)" in body and "nan" not in body
