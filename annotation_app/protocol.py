@@ -349,10 +349,12 @@ def check_listening_floor(quality: QualityConfig, durations_s: Sequence[float], 
         raise TooSoon("This trial was not shown yet; reload the page and listen to both conversations.")
     wait = listening_floor_s(quality, durations_s)
     if elapsed_s + CLOCK_SLACK_S < wait:
+        wait_s = max(1, math.ceil(wait - elapsed_s))
         raise TooSoon(
             f"Please listen to both conversations to the end before you answer: they last "
             f"{sum(durations_s):.0f} seconds together and only {elapsed_s:.0f} seconds have passed since they were "
-            f"shown; try again in {max(1, math.ceil(wait - elapsed_s))} s."
+            f"shown; try again in {wait_s} s.",
+            wait_s=wait_s,
         )
 
 

@@ -1,4 +1,4 @@
-"""The rater-service steps of the quality stages: headphone test, questionnaires, consent declined, re-shows.
+"""The rater-service steps of the quality stages: headphone test, questionnaires, aspects and re-shows.
 
 :class:`QualitySteps` is a mix-in of :class:`~annotation_app.rater_service.RaterService`: it uses the service's
 store, clock, random generator, stage flow and views, and every public method is one step (one transaction).
@@ -29,21 +29,9 @@ HEADPHONE_CLIP_S = 3 * INTERVAL_S + 2 * GAP_S
 
 
 class QualitySteps:
-    """Headphones, questionnaires, declining consent and consistency re-shows (mixed into RaterService)."""
+    """Headphones, questionnaires, aspects and consistency re-shows (mixed into RaterService)."""
 
     _battery: HeadphoneBattery | None = None
-
-    # ------------------------------------------------------------------ consent declined
-    @step
-    def decline_consent(self, rater_token: str):
-        """The rater declines the consent form: the session ends with the study's no-consent code."""
-        row = self._rater(rater_token)
-        if row["stage"] == "consent":
-            now = self.clock()
-            fields = protocol.enter_stage("declined", now=now, **protocol.stage_codes(self.config))
-            self.store.update_rater(row["id"], **fields, declined_at=now)
-            row = self._rater(rater_token)
-        return self._view(row)
 
     # ------------------------------------------------------------------ headphones
     def _headphone_battery(self) -> HeadphoneBattery:

@@ -162,6 +162,9 @@ class StudyConfig:
     quality: QualityConfig = field(default_factory=QualityConfig)
     completion: CompletionConfig = field(default_factory=CompletionConfig)
     questionnaire: QuestionnaireConfig = field(default_factory=QuestionnaireConfig)
+    #: The rater page's texts: ``language`` (a bundled translation) and entries of
+    #: :data:`annotation_app.study.ui_text.UI_TEXT` that replace the English defaults.
+    ui_text: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

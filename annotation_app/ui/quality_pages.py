@@ -3,7 +3,7 @@
 Wiring only, like :mod:`annotation_app.ui.rater_app`: components are built from the study config, and each event
 is one call of the rater service (:class:`~annotation_app.rater_quality.QualitySteps`); every rule (which clips,
 the score, the answers' checks, the codes) lives in the service. Texts come from
-:data:`annotation_app.ui.quality_text.TEXT`.
+:data:`annotation_app.study.ui_text.UI_TEXT` (the study's ``ui_text`` table).
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ import gradio as gr
 
 from annotation_app.rater_views import Answer, InvalidAnswer, RaterView
 from annotation_app.study.model import Question, RatingConfig, StudyConfig
+from annotation_app.study.ui_text import UiText
 from annotation_app.ui.quality_html import headphone_html
-from annotation_app.ui.quality_text import TEXT
 
 __all__ = [
     "FINAL_STAGES",
@@ -26,7 +26,6 @@ __all__ = [
     "QualityPage",
     "aspect_radios",
     "build_quality_pages",
-    "decline_button",
     "quality_updates",
     "wire_quality",
     "with_aspects",
@@ -59,7 +58,6 @@ class QualityPage:
     before_submit: gr.Button | None
     after_submit: gr.Button | None
     aspects: tuple[gr.Radio, ...]
-    decline: gr.Button | None
 
     @property
     def outputs(self) -> list:
@@ -70,24 +68,17 @@ class QualityPage:
         return [p for p in parts if p is not None]
 
 
-def decline_button(config: StudyConfig) -> gr.Button | None:
-    """The "I do not agree" button of the consent page (only when the study has a no-consent code)."""
-    if not config.completion.no_consent_code:
-        return None
-    return gr.Button(TEXT["decline"], variant="secondary", elem_id="humans-decline")
-
-
-def aspect_radios(rating: RatingConfig) -> tuple[gr.Radio, ...]:
-    """One A / B / same radio per aspect, to be placed with the preference question."""
-    choices = [(TEXT["aspect.a"], "-1"), (TEXT["aspect.same"], "0"), (TEXT["aspect.b"], "1")]
+def aspect_radios(rating: RatingConfig, t: UiText) -> tuple[gr.Radio, ...]:
+    """One A / B / same radio per aspect (the preference's words), to be placed with the preference question."""
+    choices = [(t("choice_a_better"), "-1"), (t("choice_same"), "0"), (t("choice_b_better"), "1")]
     return tuple(
         gr.Radio(choices, label=aspect.question, elem_id=f"humans-aspect-{aspect.name}", elem_classes="humans-aspect")
         for aspect in rating.aspects
     )
 
 
-def _question(q: Question) -> gr.components.Component:
-    label = q.text + ("" if q.required else TEXT["questionnaire.optional"])
+def _question(q: Question, t: UiText) -> gr.components.Component:
+    label = q.text if q.required else t("questionnaire_optional", question=q.text)
     elem = f"humans-q-{q.name}"
     if q.type == "choice":
         return gr.Radio(list(q.options), label=label, elem_id=elem)
@@ -106,7 +97,7 @@ def _question(q: Question) -> gr.components.Component:
     return gr.Textbox(label=label, lines=2, max_length=q.max_chars, elem_id=elem)
 
 
-def build_quality_pages(config: StudyConfig, aspects: tuple[gr.Radio, ...], decline: gr.Button | None) -> QualityPage:
+def build_quality_pages(config: StudyConfig, aspects: tuple[gr.Radio, ...], t: UiText) -> QualityPage:
     """Build the headphone and questionnaire columns (hidden until the rater reaches them)."""
     quality = config.quality
     kind = quality.headphone_check
@@ -114,20 +105,20 @@ def build_quality_pages(config: StudyConfig, aspects: tuple[gr.Radio, ...], decl
     choices: tuple[gr.Radio, ...] = ()
     if kind != "off":
         with gr.Column(visible=False, elem_id="humans-headphone-page") as headphone_page:
-            gr.Markdown(TEXT["headphones.title"])
-            gr.Markdown(TEXT["headphones.calibrate"], elem_id="humans-calibrate-note")
+            gr.Markdown(f"### {t('headphones_heading')}")
+            gr.Markdown(t("headphones_calibrate"), elem_id="humans-calibrate-note")
             players = gr.HTML("", elem_id="humans-headphone-players")
-            gr.Markdown(TEXT[f"headphones.{kind}"], elem_id="humans-headphone-task")
+            gr.Markdown(t(f"headphones_task_{kind}"), elem_id="humans-headphone-task")
             choices = tuple(
                 gr.Radio(
                     ["1", "2", "3"],
-                    label=TEXT[f"headphones.choice_{kind}"].format(k=k),
+                    label=t(f"headphones_choice_{kind}", k=k),
                     elem_id=f"humans-hp-choice-{k}",
                     elem_classes="humans-hp-choice",
                 )
                 for k in range(1, quality.headphone_trials + 1)
             )
-            headphone_submit = gr.Button(TEXT["headphones.submit"], variant="primary", elem_id="humans-hp-submit")
+            headphone_submit = gr.Button(t("headphones_submit"), variant="primary", elem_id="humans-hp-submit")
     pages: dict = dict.fromkeys(_PHASES)
     submits: dict = dict.fromkeys(_PHASES)
     questions: dict = {phase: () for phase in _PHASES}
@@ -135,10 +126,10 @@ def build_quality_pages(config: StudyConfig, aspects: tuple[gr.Radio, ...], decl
         if not getattr(config.questionnaire, phase):
             continue
         with gr.Column(visible=False, elem_id=f"humans-questionnaire-{phase}") as pages[phase]:
-            gr.Markdown(TEXT[f"questionnaire.{phase}"])
-            questions[phase] = tuple((q, _question(q)) for q in getattr(config.questionnaire, phase))
+            gr.Markdown(f"### {t(f'questionnaire_{phase}_heading')}")
+            questions[phase] = tuple((q, _question(q, t)) for q in getattr(config.questionnaire, phase))
             submits[phase] = gr.Button(
-                TEXT["questionnaire.submit"], variant="primary", elem_id=f"humans-questionnaire-{phase}-submit"
+                t("questionnaire_submit"), variant="primary", elem_id=f"humans-questionnaire-{phase}-submit"
             )
     return QualityPage(
         headphone_page,
@@ -152,18 +143,17 @@ def build_quality_pages(config: StudyConfig, aspects: tuple[gr.Radio, ...], decl
         submits["before"],
         submits["after"],
         aspects,
-        decline,
     )
 
 
-def quality_updates(page: QualityPage, service, rater: RaterView | None, audio_prefix: str) -> dict:
+def quality_updates(page: QualityPage, service, rater: RaterView | None, audio_prefix: str, t: UiText) -> dict:
     """Updates of the quality components for the rater's stage (cleared answers, the headphone clips)."""
     stage = rater.stage if rater else "id"
     updates: dict = {}
     if page.headphone_page is not None:
         players = ""
         if stage == "headphones":
-            players = headphone_html(service.headphone_test(rater.rater_token), audio_prefix=audio_prefix)
+            players = headphone_html(service.headphone_test(rater.rater_token), t, audio_prefix=audio_prefix)
         updates[page.headphone_page] = gr.Column(visible=stage == "headphones")
         updates[page.headphone_players] = players
     for phase, column in (("before", page.before_page), ("after", page.after_page)):
@@ -220,10 +210,3 @@ def wire_quality(page: QualityPage, service, token, show: Callable, polite: Call
         getattr(page, f"{phase}_submit").click(
             on_questionnaire, [token, *(c for _, c in questions)], api_name=f"questionnaire_{phase}", **shared
         )
-    if page.decline is not None:
-
-        @polite
-        def on_decline(tok):
-            return show(service.decline_consent(tok))
-
-        page.decline.click(on_decline, [token], api_name="decline", **shared)

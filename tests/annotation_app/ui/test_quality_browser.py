@@ -165,7 +165,7 @@ def test_rater_passes_headphones_fills_questionnaires_and_answers_aspects(browse
         page.wait_for_function("() => document.body.dataset.humansLocked === '0'")
         right_is_bad = BAD_TEXT in page.locator('#humans-trial section[data-side="right"]').inner_text()
         page.get_by_label("A is better" if right_is_bad else "B is better", exact=True).check()
-        page.locator("#humans-aspect-content").get_by_label("A", exact=True).check()
+        page.locator("#humans-aspect-content").get_by_label("A is better", exact=True).check()
         page.locator("#humans-aspect-voice").get_by_label("About the same", exact=True).check()
         if trials == 0:
             shot(page, shots, f"{viewport}-q4-trial-aspects")
