@@ -193,3 +193,11 @@ def test_init_example_full_validates_and_turns_everything_on(tmp_path):
     assert config.quality.consistency_repeats == 2
     bad = runner.invoke(cli, ["init", "--example", "fancy", str(tmp_path / "x")])
     assert bad.exit_code == 2 and "'fancy' is not one of 'demo', 'full'" in bad.output
+
+
+def test_the_demo_keeps_the_hash_it_had_before_the_new_keys():
+    """Databases of the demo made before questionnaire, aspects, headphone, re-show, screen-out and ui_text keys
+    existed still open: the hash (taken on main at 0591997, before these keys) is unchanged."""
+    from annotation_app.study import demo_study_path
+
+    assert load_study(demo_study_path()).content_hash.startswith("002f46b001f592dd")
