@@ -268,7 +268,7 @@ def _layout(settings: RaterAppSettings) -> _Page:
     with gr.Column(visible=False, elem_classes="humans-stage") as c["done_page"]:
         c["done"] = gr.HTML("", js_on_load=None, elem_id="humans-done-page")
     with gr.Column():
-        c["quality"] = quality.build_quality_pages(config, aspects, None)
+        c["quality"] = quality.build_quality_pages(config, aspects, t)
     return _Page(**c)
 
 
