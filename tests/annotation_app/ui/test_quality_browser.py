@@ -164,7 +164,8 @@ def test_rater_passes_headphones_fills_questionnaires_and_answers_aspects(browse
         play_side(page, "right")
         page.wait_for_function("() => document.body.dataset.humansLocked === '0'")
         right_is_bad = BAD_TEXT in page.locator('#humans-trial section[data-side="right"]').inner_text()
-        page.get_by_label("A is better" if right_is_bad else "B is better", exact=True).check()
+        choice = "A is better" if right_is_bad else "B is better"
+        page.locator("#humans-preference").get_by_label(choice, exact=True).check()
         page.locator("#humans-aspect-content").get_by_label("A is better", exact=True).check()
         page.locator("#humans-aspect-voice").get_by_label("About the same", exact=True).check()
         if trials == 0:
@@ -211,7 +212,7 @@ def test_loudspeaker_rater_is_screened_out_and_a_decliner_gets_the_no_consent_co
     do_headphones(page, headphone_answers(page, lambda x: listen_with_speakers(x, "antiphase", rng)), None, "")
     page.locator("#humans-code").wait_for(state="visible", timeout=20000)
     assert page.locator("#humans-code").inner_text() == "UI-SCREENED"
-    assert "no further tasks" in page.locator("#humans-done").inner_text()
+    assert "no further trials for you" in page.locator("#humans-done").inner_text()
     shot(page, shots, f"{viewport}-q7-screened-out")
 
     page = open_page(browser, urls, viewport, f"decliner0{viewport}")
