@@ -17,7 +17,6 @@ from analysis.report.quality_sections import (
     controlled_section,
     questionnaire_section,
 )
-from analysis.report.selection_results import SelectionResults
 from analysis.report.study_sections import (
     agreement_section,
     is_pairwise,
@@ -28,6 +27,7 @@ from analysis.report.study_sections import (
     scored_votes,
     win_rate_section,
 )
+from analysis.selection_results import SelectionResults
 
 __all__ = ["build_report"]
 

@@ -12,7 +12,9 @@ from analysis.benchmark_data import load_benchmark
 from analysis.errors import HumansError
 from analysis.human_targets import read_human_scores
 from analysis.report import build_report, read_selection_results
-from annotation_app.cli.scores import _is_sqlite, load_table, load_votes
+from analysis.table_files import read_table
+from annotation_app.cli.options import average_option, human_option, models_option, seed_option, ties_option
+from annotation_app.cli.scores import _is_sqlite, load_votes
 from annotation_app.store import Store
 
 __all__ = ["COMMANDS"]
@@ -43,12 +45,7 @@ __all__ = ["COMMANDS"]
     default=None,
     help="The --out folder of `humans select` (results.csv, predictions.csv, subsets/).",
 )
-@click.option(
-    "--human",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="CSV of human scores per model (default: the Bradley–Terry human score of --votes).",
-)
+@human_option("CSV of human scores per model (default: the Bradley–Terry human score of --votes).")
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -56,15 +53,9 @@ __all__ = ["COMMANDS"]
     show_default=True,
     help="The HTML file to write.",
 )
-@click.option("--models", default=None, help="Regular expression: keep only matching benchmark models.")
+@models_option()
 @click.option("--subset", default=None, help="Subset to plot against the human score, as <method>_<size>.")
-@click.option(
-    "--ties",
-    type=click.Choice(["half", "davidson", "drop"]),
-    default="half",
-    show_default=True,
-    help="How ties count in the leaderboard.",
-)
+@ties_option("How ties count in the leaderboard.")
 @click.option(
     "--bootstrap",
     type=click.IntRange(min=0),
@@ -72,19 +63,13 @@ __all__ = ["COMMANDS"]
     show_default=True,
     help="Bootstrap rounds for the leaderboard intervals (resampling raters; 0: Wald).",
 )
-@click.option(
-    "--average",
-    type=click.Choice(["macro", "micro"]),
-    default="macro",
-    show_default=True,
-    help="Full benchmark score: mean over tasks (macro) or over items (micro).",
-)
+@average_option()
 @click.option(
     "--title",
     default=None,
     help="Title of the report (default: the study's title from a database, else the study id of an export).",
 )
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstraps and permutations.")
+@seed_option("Seed of the bootstraps and permutations.")
 def report(votes, raters, benchmark, select_results, human, out, models, subset, ties, bootstrap, average, title, seed):
     """Write one self-contained HTML report (plots embedded) of a study and its relation to a benchmark.
 
@@ -110,7 +95,7 @@ def report(votes, raters, benchmark, select_results, human, out, models, subset,
                 title = store.load_study().config.title
     rater_table = None
     if raters is not None:
-        rater_table = load_table(raters)
+        rater_table = read_table(raters)
         sources["raters"] = str(raters)
     elif votes is not None and _is_sqlite(Path(votes)):
         from annotation_app.export import raters_frame
