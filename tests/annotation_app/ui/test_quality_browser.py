@@ -9,7 +9,6 @@ Screenshots of every new stage go to ``$HUMANS_UI_SHOTS`` when set (else to tmp_
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -24,8 +23,6 @@ from annotation_app.ui.server import running
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 QUESTIONNAIRE = {
     "before": [
@@ -44,14 +41,9 @@ QUESTIONNAIRE = {
 
 
 @pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
-        pytest.skip(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
+def browser(chromium):
+    """The session's shared headless Chromium (tests/conftest.py)."""
+    return chromium
 
 
 @pytest.fixture(scope="module")
