@@ -124,6 +124,14 @@ class AudioCache:
             self._write_loudness()
         return made
 
+    def add_bytes(self, data: bytes, suffix: str) -> str:
+        """Store generated audio under its content-hash name (kept when already there); returns the name."""
+        name = f"{hashlib.sha256(data).hexdigest()}{suffix}"
+        target = self.root / name
+        if not target.exists():
+            self._write_atomic(target, lambda tmp: Path(tmp).write_bytes(data))
+        return name
+
     def silence(self, duration_s: float) -> Turn:
         """A silent assistant :class:`Turn` of ``duration_s`` seconds in the cache (for attention checks).
 

@@ -25,6 +25,7 @@ from analysis.diagnostics import agreement, position_bias, win_rate_matrix
 from analysis.errors import HumansError
 from analysis.likert import likert_scores
 from analysis.ranking_support import ranking_support
+from annotation_app.dashboard_quality import quality_sections
 from annotation_app.export import export, read_export
 from annotation_app.export.tables import pseudonym
 from annotation_app.store import Store
@@ -89,6 +90,9 @@ class DashboardSnapshot:
     settings: LeaderboardSettings
     notes: list[str] = field(default_factory=list)
     ranking_warnings: list[str] = field(default_factory=list)
+    #: Study-quality sections (screening, length-controlled and aspect leaderboards, consistency, questionnaires)
+    #: as HTML, from :func:`annotation_app.dashboard_quality.quality_sections`.
+    study_quality: str = ""
 
 
 def epoch_seconds(stamps: pd.Series) -> np.ndarray:
@@ -322,8 +326,20 @@ def snapshot(store: Store, settings: LeaderboardSettings | None = None) -> Dashb
             order = bt.table["model"].tolist()
             win_rates = win_rates.reindex(index=order, columns=order)
     rater_table, quality = _quality(store, everyone, frame, rating, notes)
+    study_quality = quality_sections(frame, data.rater_table, config, level=settings.level)
     return DashboardSnapshot(
-        summary, pairs, model_pairs, board, bt, win_rates, rater_table, quality, settings, notes, warnings
+        summary,
+        pairs,
+        model_pairs,
+        board,
+        bt,
+        win_rates,
+        rater_table,
+        quality,
+        settings,
+        notes,
+        warnings,
+        study_quality,
     )
 
 

@@ -8,14 +8,16 @@ Stages
 ------
 A rater walks an ordered list of stages built from the study config by :func:`stage_flow`::
 
-    consent -> instructions -> practice -> trials -> done
+    consent -> instructions -> headphones -> questionnaire_before -> practice -> trials -> reshows
+            -> questionnaire_after -> done
 
-``consent`` is left out when the study has no consent text, ``practice`` when it has no practice trials.
-``screened_out`` is a final stage outside the list (a failed attention check under ``on_attention_fail:
-screen``), and so is ``declined`` (the rater did not consent). Adding a stage is adding it to :func:`stage_flow`
-(and, for a stage a rater leaves by a click, a sentence in :data:`BEFORE_STAGE` and a service method calling
-:func:`leave_stage`); every "what comes next" question is answered by :func:`next_stage`, and every write of a new
-stage goes through :func:`enter_stage`.
+``consent`` is left out when the study has no consent text, ``headphones`` without ``quality.headphone_check``,
+the questionnaires without questions, ``practice`` without practice trials and ``reshows`` without
+``quality.consistency_repeats``. ``screened_out`` (a failed headphone test, or a failed attention check under
+``on_attention_fail: screen``) and ``declined`` (the consent form declined) are final stages outside the list.
+Adding a stage is adding it to :func:`stage_flow` (and, for a stage a rater leaves by a click, a sentence in
+:data:`BEFORE_STAGE` and a service method calling :func:`leave_stage`); every "what comes next" question is
+answered by :func:`next_stage`, and every write of a new stage goes through :func:`enter_stage`.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ __all__ = [
     "FINAL_STAGES",
     "MAX_REASON_CHARS",
     "PRACTICE_EXTRA_ATTEMPTS",
+    "QUESTIONNAIRE_STAGES",
     "RATING_PHASES",
     "Quotas",
     "answer_fields",
@@ -41,13 +44,17 @@ __all__ = [
     "clean_reason",
     "enter_stage",
     "gold_passed",
+    "headphone_outcome",
     "leave_stage",
     "listening_floor_s",
     "next_stage",
     "quotas",
+    "screen_out",
+    "stage_codes",
     "stage_flow",
     "trial_kind",
     "validate_answer",
+    "validate_aspects",
     "vote_outcome",
 ]
 
@@ -65,7 +72,12 @@ RATING_PHASES: Mapping[str, str] = {"practice": "practice", "trials": "main"}
 BEFORE_STAGE: Mapping[str, str] = {
     "consent": "Please read and accept the consent form first.",
     "instructions": "Please read the instructions first.",
+    "headphones": "Please finish the headphone check first.",
+    "questionnaire_before": "Please answer the questions first.",
+    "questionnaire_after": "Please finish the trials first.",
 }
+#: Questionnaire stages and the questionnaire each one asks.
+QUESTIONNAIRE_STAGES: Mapping[str, str] = {"questionnaire_before": "before", "questionnaire_after": "after"}
 
 #: Characters removed from free-text reasons: C0/C1 controls except tab and newline, and bidi overrides/isolates
 #: (they can hide or reorder text in a researcher's terminal, spreadsheet or dashboard).
@@ -87,12 +99,15 @@ class Quotas:
         Practice trials before the trials (at most the gold items).
     gold : int
         Gold items available (practice and attention checks draw from them).
+    reshows : int
+        Earlier trial pairs shown again, sides swapped, after the trials (at most the trials; pairwise only).
     """
 
     trials: int
     attention: int
     practice: int
     gold: int
+    reshows: int = 0
 
     @property
     def total(self) -> int:
@@ -107,13 +122,15 @@ def quotas(config: StudyConfig, *, trial_items: int, gold_items: int) -> Quotas:
     --------
     >>> from annotation_app.study.model import StudyConfig
     >>> quotas(StudyConfig(title="t"), trial_items=4, gold_items=3)
-    Quotas(trials=4, attention=1, practice=1, gold=3)
+    Quotas(trials=4, attention=1, practice=1, gold=3, reshows=0)
     """
+    trials = min(config.targets.trials_per_rater, trial_items)
     return Quotas(
-        trials=min(config.targets.trials_per_rater, trial_items),
+        trials=trials,
         attention=min(config.quality.attention_checks, gold_items),
         practice=min(config.quality.practice_trials, gold_items),
         gold=gold_items,
+        reshows=min(config.quality.consistency_repeats, trials) if config.rating.asks_preference else 0,
     )
 
 
@@ -133,9 +150,18 @@ def stage_flow(config: StudyConfig, quota: Quotas) -> tuple[str, ...]:
     if config.consent.strip():
         stages.append("consent")
     stages.append("instructions")
+    if config.quality.headphone_check != "off":
+        stages.append("headphones")
+    if config.questionnaire.before:
+        stages.append("questionnaire_before")
     if quota.practice > 0:
         stages.append("practice")
-    stages += ["trials", "done"]
+    stages.append("trials")
+    if quota.reshows > 0:
+        stages.append("reshows")
+    if config.questionnaire.after:
+        stages.append("questionnaire_after")
+    stages.append("done")
     return tuple(stages)
 
 
@@ -173,21 +199,34 @@ def leave_stage(flow: Sequence[str], current: str, leaving: str) -> str | None:
     return None
 
 
-def enter_stage(stage: str, *, now: float, completion_code: str) -> dict:
+def enter_stage(
+    stage: str,
+    *,
+    now: float,
+    completion_code: str,
+    screen_out_code: str | None = None,
+    no_consent_code: str | None = None,
+) -> dict:
     """The rater columns written when a rater enters ``stage`` (the only place a final stage is written).
+
+    The code a rater is shown is the study's completion code when done, its screen-out code when screened out
+    and its no-consent code when the consent form was declined (Prolific's conventions).
 
     Examples
     --------
     >>> enter_stage("done", now=5.0, completion_code="C1")
     {'stage': 'done', 'finished_at': 5.0, 'completion_code': 'C1'}
+    >>> enter_stage("screened_out", now=5.0, completion_code="C1", screen_out_code="S1")
+    {'stage': 'screened_out', 'finished_at': 5.0, 'completion_code': 'S1'}
     >>> enter_stage("trials", now=5.0, completion_code="C1")
     {'stage': 'trials'}
     """
     fields: dict = {"stage": stage}
     if stage in FINAL_STAGES:
         fields["finished_at"] = now
-    if stage == "done":
-        fields["completion_code"] = completion_code
+    code = {"done": completion_code, "screened_out": screen_out_code, "declined": no_consent_code}.get(stage)
+    if code is not None:
+        fields["completion_code"] = code
     return fields
 
 
@@ -320,6 +359,73 @@ def check_listening_floor(quality: QualityConfig, durations_s: Sequence[float], 
 
 
 # ---------------------------------------------------------------------------------------------------- outcomes
+def stage_codes(config: StudyConfig) -> dict:
+    """The keyword arguments of :func:`enter_stage` that carry the study's codes."""
+    c = config.completion
+    return {"completion_code": c.code, "screen_out_code": c.screen_out_code, "no_consent_code": c.no_consent_code}
+
+
+def screen_out(config: StudyConfig, *, now: float, reason: str) -> dict:
+    """The rater columns of a screen-out: the final stage, the study's screen-out code and the reason.
+
+    Examples
+    --------
+    >>> from annotation_app.study.model import StudyConfig
+    >>> screen_out(StudyConfig(title="t"), now=1.0, reason="headphones")
+    {'stage': 'screened_out', 'finished_at': 1.0, 'screen_reason': 'headphones'}
+    """
+    return {**enter_stage("screened_out", now=now, **stage_codes(config)), "screen_reason": reason}
+
+
+def headphone_outcome(config: StudyConfig, flow: Sequence[str], *, right: int, now: float) -> dict:
+    """The rater columns after the headphone test: on to the next stage, or screened out below the pass mark.
+
+    Examples
+    --------
+    >>> from annotation_app.study.model import QualityConfig, StudyConfig
+    >>> c = StudyConfig(title="t", quality=QualityConfig(headphone_check="antiphase"))
+    >>> flow = ("instructions", "headphones", "trials", "done")
+    >>> headphone_outcome(c, flow, right=5, now=1.0)
+    {'headphone_right': 5, 'headphone_passed': 1, 'stage': 'trials'}
+    >>> headphone_outcome(c, flow, right=4, now=1.0)["stage"]
+    'screened_out'
+    """
+    passed = right >= config.quality.headphone_pass
+    fields = {"headphone_right": right, "headphone_passed": int(passed)}
+    if passed:
+        return fields | enter_stage(next_stage(flow, "headphones"), now=now, **stage_codes(config))
+    return fields | screen_out(config, now=now, reason="headphones")
+
+
+def validate_aspects(rating: RatingConfig, aspects: Mapping[str, int] | None) -> dict[str, str]:
+    """Check the aspect answers of a pairwise answer (-1 left, 0 tie, +1 right); return aspect -> side.
+
+    Raises
+    ------
+    InvalidAnswer
+        An aspect the study does not ask, a missing aspect, or a value other than -1, 0, 1.
+
+    Examples
+    --------
+    >>> from annotation_app.study.model import Aspect, RatingConfig
+    >>> validate_aspects(RatingConfig(aspects=(Aspect("content", "Which?"),)), {"content": 1})
+    {'content': 'right'}
+    """
+    given = dict(aspects or {})
+    names = [a.name for a in rating.aspects]
+    if set(given) - set(names):
+        raise InvalidAnswer("This study does not ask that question; please reload the page.")
+    out = {}
+    for aspect in rating.aspects:
+        value = given.get(aspect.name)
+        if value is None:
+            raise InvalidAnswer(f"Please answer “{aspect.question}”.")
+        if not _is_int(value) or value not in (-1, 0, 1):
+            raise InvalidAnswer(f"For “{aspect.question}” choose A, B or the same.")
+        out[aspect.name] = {-1: "left", 0: "tie", 1: "right"}[value]
+    return out
+
+
 def vote_outcome(
     config: StudyConfig,
     quota: Quotas,
@@ -356,27 +462,27 @@ def vote_outcome(
     moves on. A failed attention check flags or screens the same way. The last main-phase vote moves the rater on
     (to ``done`` unless the study adds a stage after the trials).
     """
-    code = config.completion.code
+    codes = stage_codes(config)
     screen = config.quality.on_attention_fail == "screen"
     if stage == "practice":
         if counts["practice_passed"] + int(bool(passed)) >= quota.practice:
-            return {"practice_passed": 1, **enter_stage(next_stage(flow, stage), now=now, completion_code=code)}
+            return {"practice_passed": 1, **enter_stage(next_stage(flow, stage), now=now, **codes)}
         attempts = counts["practice"] + 1
         if attempts >= quota.practice + PRACTICE_EXTRA_ATTEMPTS or attempts >= quota.gold:
             if screen:
-                return {"practice_passed": 0, **enter_stage("screened_out", now=now, completion_code=code)}
+                return {"practice_passed": 0, **screen_out(config, now=now, reason="practice")}
             return {
                 "practice_passed": 0,
                 "flagged": 1,
                 "flag_reason": "practice failed",
-                **enter_stage(next_stage(flow, stage), now=now, completion_code=code),
+                **enter_stage(next_stage(flow, stage), now=now, **codes),
             }
         return {}
     update: dict = {}
     if kind == "attention" and passed is False:
         if screen:
-            return enter_stage("screened_out", now=now, completion_code=code)
+            return screen_out(config, now=now, reason="attention")
         update = {"flagged": 1, "flag_reason": "attention check failed"}
     if counts["main"] + 1 >= quota.total:
-        update |= enter_stage(next_stage(flow, stage), now=now, completion_code=code)
+        update |= enter_stage(next_stage(flow, stage), now=now, **codes)
     return update

@@ -11,7 +11,6 @@ everything it returns is blind (no model name, no raw conversation id, no study 
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import math
@@ -28,6 +27,7 @@ from annotation_app import protocol
 from annotation_app.audio_cache import AudioCache
 from annotation_app.protocol import MAX_REASON_CHARS, PRACTICE_EXTRA_ATTEMPTS, clean_reason
 from annotation_app.rate_limit import NewRaterLimit
+from annotation_app.rater_quality import QualitySteps
 from annotation_app.rater_views import (
     Answer,
     ConversationView,
@@ -47,7 +47,8 @@ from annotation_app.rater_views import (
 )
 from annotation_app.scheduler import Scheduler, gold_items
 from annotation_app.scheduler.active import ScoreFn
-from annotation_app.store import Store, StoreUnavailable
+from annotation_app.service_step import step as _step
+from annotation_app.store import Store
 from annotation_app.study.model import Study
 
 __all__ = [
@@ -108,20 +109,7 @@ def _check_id(value: str, what: str, pattern: re.Pattern, allowed: str, min_len:
     return value
 
 
-def _step(method: Callable) -> Callable:
-    """Run a service step as one database transaction and translate the store's write failure."""
-
-    @functools.wraps(method)
-    def wrapper(self: RaterService, *args, **kwargs):
-        try:
-            return self.store.atomic(lambda: method(self, *args, **kwargs))
-        except StoreUnavailable as exc:
-            raise ServiceUnavailable(str(exc)) from exc
-
-    return wrapper
-
-
-class RaterService:
+class RaterService(QualitySteps):
     """Everything a rater can do, with the server-side rules (blinding, listening floor, idempotent votes).
 
     Every public method is one step: one database transaction (``BEGIN IMMEDIATE``, retried when the database is
@@ -299,7 +287,7 @@ class RaterService:
         """
         row = self._rater(rater_token)
         if row["stage"] == "consent":
-            self._enter_stage(row, "declined")
+            self._enter_stage(row, "declined", declined_at=self.clock())
             row = self._rater(rater_token)
         elif row["stage"] != "declined":
             raise WrongStage("You already agreed to take part; reload the page to continue.")
@@ -326,7 +314,7 @@ class RaterService:
         return self._view(row)
 
     def _enter_stage(self, row: dict, stage: str, **extra) -> None:
-        fields = protocol.enter_stage(stage, now=self.clock(), completion_code=self.config.completion.code)
+        fields = protocol.enter_stage(stage, now=self.clock(), **protocol.stage_codes(self.config))
         self.store.update_rater(row["id"], **fields, **extra)
 
     def _rater(self, rater_token: str) -> dict:
@@ -336,15 +324,17 @@ class RaterService:
         return row
 
     def _view(self, row: dict) -> RaterView:
-        done = row["stage"] == "done"
+        final = row["stage"] in protocol.FINAL_STAGES
+        completion = self.config.completion
+        redirect = {"done": completion.redirect_url, "screened_out": completion.screen_out_redirect_url}
         counts = self.store.rater_counts(row["id"])
         return RaterView(
             rater_token=row["token"],
             stage=row["stage"],
-            completion_code=row["completion_code"] if done else None,
-            redirect_url=self.config.completion.redirect_url if done else None,
+            completion_code=row["completion_code"] if final else None,
+            redirect_url=redirect.get(row["stage"]),
             trials_done=counts["main"],
-            trials_total=self.total,
+            trials_total=self.total + self.quotas.reshows,
         )
 
     # ------------------------------------------------------------------ trials
@@ -356,6 +346,12 @@ class RaterService:
         shown, which starts the listening floor. When nothing is left to rate the rater moves to the next stage.
         """
         row = self._rater(rater_token)
+        if row["stage"] == "reshows":
+            trial = self._reshow_trial(row)
+            if trial is not None:
+                return trial
+            self._finish_reshows(row)
+            row = self._rater(rater_token)
         while row["stage"] in protocol.RATING_PHASES:
             phase = protocol.RATING_PHASES[row["stage"]]
             now = self.clock()
@@ -364,6 +360,8 @@ class RaterService:
                 return self._trial_view(self.store.touch_assignment(assignment["id"], now))
             self._enter_stage(row, protocol.next_stage(self.flow, row["stage"]))
             row = self._rater(rater_token)
+            if row["stage"] == "reshows":
+                return self.current_trial(rater_token)
         return None
 
     def _issue(self, row: dict, phase: str, now: float) -> dict | None:
@@ -400,11 +398,12 @@ class RaterService:
         return TrialView(
             token=a["token"],
             position=a["position"],
-            total=max(self.practice_quota, a["position"]) if practice else self.total,
+            total=max(self.practice_quota, a["position"]) if practice else self.total + self.quotas.reshows,
             practice=practice,
             left=self._views[a["left_conversation_id"]],
             right=self._views[right] if right is not None else None,
             min_wait_s=math.ceil(wait * 1000) / 1000,
+            aspects=self._aspect_views() if right is not None else (),
         )
 
     def _assignment(self, row: dict, trial_token: str) -> dict:
@@ -448,6 +447,8 @@ class RaterService:
         """Store client audio events of one of the rater's trials before the vote; returns how many were kept
         (malformed events are dropped)."""
         row = self._rater(rater_token)
+        if self.store.reshow_by_token(trial_token) is not None:
+            return 0  # re-shows keep no play events (their answers are not votes)
         a = self._assignment(row, trial_token)
         return self.store.add_events(self._event_rows(row, a, events, self.clock()))
 
@@ -462,6 +463,9 @@ class RaterService:
         """
         # load
         row = self._rater(rater_token)
+        reshow = self.store.reshow_by_token(trial_token) if trial_token else None
+        if reshow is not None and reshow["rater_id"] == row["id"]:
+            return self._submit_reshow(row, reshow, answer)
         a = self._assignment(row, trial_token)
         if self.store.vote_for(a["id"]) is not None:
             return self._receipt(a, duplicate=True)
@@ -469,6 +473,7 @@ class RaterService:
         # protocol
         rating = self.config.rating
         protocol.validate_answer(rating, answer)
+        aspects = self._aspect_rows(a, answer) if a["right_conversation_id"] is not None else []
         elapsed = None if a["shown_at"] is None else now - a["shown_at"]
         protocol.check_listening_floor(self.config.quality, self._durations(a), elapsed)
         attention = None
@@ -502,6 +507,8 @@ class RaterService:
             for side in rating.likert_sides
         ]
         inserted = self.store.record_vote(vote, likert=likert, events=events, attention=attention, rater_update=update)
+        if inserted and aspects:
+            self.store.save_aspects(self.store.vote_for(a["id"])["id"], row["id"], aspects)
         return self._receipt(a, duplicate=not inserted)
 
     def _bad_side(self, a: dict) -> str:

@@ -31,7 +31,19 @@ __all__ = [
 
 #: Stages of a rater, in order (``screened_out`` replaces the rest when a screening check fails, ``declined`` when
 #: the rater does not consent).
-STAGES: tuple[str, ...] = ("consent", "instructions", "practice", "trials", "done", "screened_out", "declined")
+STAGES: tuple[str, ...] = (
+    "consent",
+    "instructions",
+    "headphones",
+    "questionnaire_before",
+    "practice",
+    "trials",
+    "reshows",
+    "questionnaire_after",
+    "done",
+    "screened_out",
+    "declined",
+)
 
 
 class RaterError(HumansError):
@@ -127,11 +139,15 @@ class TrialView:
     left: ConversationView
     right: ConversationView | None
     min_wait_s: float
+    #: Extra A / B / tie questions asked with the preference (``rating.aspects``): (name, question) pairs.
+    aspects: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
 class RaterView:
-    """A rater's state: the opaque token the client keeps, the stage, and (when done) code and redirect URL."""
+    """A rater's state: the opaque token the client keeps, the stage, and in a final stage the code to show and
+    the redirect URL (completion code when done, the screen-out code when screened out, the no-consent code when
+    the consent form was declined)."""
 
     rater_token: str
     stage: str
@@ -167,6 +183,8 @@ class Answer:
     reason: str | None = None
     client_tz_offset_min: int | None = None
     events: tuple[PlayEvent, ...] = ()
+    #: Aspect answers: (aspect name, -1 left / 0 same / +1 right) pairs, one per aspect of the study.
+    aspects: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)

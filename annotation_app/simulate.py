@@ -7,6 +7,11 @@ from a hidden Bradley–Terry truth: the left conversation wins with probability
 attention checks and rate Likert as :math:`\\mathrm{clip}(\\mathrm{round}(m + \\theta + \\varepsilon), 1, S)` with
 :math:`m` the scale's midpoint and :math:`\\varepsilon \\sim N(0, 0.5^2)`. Careless raters answer at random
 (even ones) or always prefer the left side (odd ones).
+
+The quality stages (:mod:`annotation_app.simulate_quality`): careful raters take the headphone test on
+headphones and pass; careless ones listen on loudspeakers, fail and get the study's screen-out code. Everyone
+fills the questionnaires with valid answers and answers every aspect; re-shown pairs are answered afresh from the
+same truth, so careful raters are mostly consistent and careless ones are not.
 """
 
 from __future__ import annotations
@@ -19,8 +24,10 @@ from pathlib import Path
 import numpy as np
 
 from analysis.errors import HumansError
+from annotation_app import protocol
 from annotation_app.rater_service import RaterService
 from annotation_app.rater_views import Answer, PlayEvent, TrialView
+from annotation_app.simulate_quality import aspect_answers, questionnaire_answers, take_headphone_test
 from annotation_app.store import Store
 from annotation_app.study import load_study
 from annotation_app.study.model import Study
@@ -57,6 +64,7 @@ class SimulationResult:
     careless: int
     finished: int
     truth: dict[str, float]
+    screened_out: int = 0
 
 
 def _answer(service: RaterService, trial: TrialView, theta_left: float, theta_right: float, careless: int | None, rng):
@@ -100,6 +108,7 @@ def _answer(service: RaterService, trial: TrialView, theta_left: float, theta_ri
         reason=reason,
         client_tz_offset_min=0,
         events=tuple(events),
+        aspects=aspect_answers(trial.aspects, preference, careless is not None, rng),
     )
 
 
@@ -145,7 +154,8 @@ def simulate_raters(
     theta = {c.public_id: (BAD_THETA if c.gold_bad else float(truth[c.model])) for c in service.study.conversations}
     n_careless = round(careless * raters)
     careless_ids = set(rng.choice(raters, size=n_careless, replace=False).tolist())
-    votes = finished = 0
+    finished = screened = 0
+    votes_before = service.store.count("votes")
     offset = service.store.count("raters")  # a second run adds new raters instead of resuming the old ones
     for i in range(raters):
         kind = (i % 2) if i in careless_ids else None
@@ -153,14 +163,27 @@ def simulate_raters(
         token = view.rater_token
         service.accept_consent(token)
         service.finish_instructions(token)
-        while (trial := service.current_trial(token)) is not None:
+        while True:
+            stage = service.rater(token).stage
+            if stage == "headphones":
+                take_headphone_test(service, token, clock, careful=kind is None, rng=rng)
+                continue
+            if stage in protocol.QUESTIONNAIRE_STAGES:
+                clock.advance(float(rng.uniform(10.0, 40.0)))
+                service.submit_questionnaire(token, questionnaire_answers(service.questionnaire(token).questions, rng))
+                continue
+            trial = service.current_trial(token)
+            if trial is None:
+                break
             clock.advance(trial.min_wait_s + float(rng.uniform(1.0, 5.0)))
             left = theta.get(trial.left.public_id, BAD_THETA)
             right = theta.get(trial.right.public_id, BAD_THETA) if trial.right else 0.0
-            receipt = service.submit(token, trial.token, _answer(service, trial, left, right, kind, rng))
-            votes += not receipt.duplicate
-        finished += service.rater(token).stage == "done"
-    return SimulationResult(raters, votes, n_careless, finished, dict(truth))
+            service.submit(token, trial.token, _answer(service, trial, left, right, kind, rng))
+        stage = service.rater(token).stage
+        finished += stage == "done"
+        screened += stage == "screened_out"
+    votes = service.store.count("votes") - votes_before  # re-shows are answers, not votes
+    return SimulationResult(raters, votes, n_careless, finished, dict(truth), screened)
 
 
 def simulate(

@@ -11,6 +11,12 @@ from analysis.benchmark_data import BenchmarkData
 from analysis.errors import HumansError
 from analysis.report.benchmark_sections import human_benchmark_section, selection_size_section
 from analysis.report.html import Section, page
+from analysis.report.quality_sections import (
+    aspect_section,
+    consistency_section,
+    controlled_section,
+    questionnaire_section,
+)
 from analysis.report.study_sections import (
     agreement_section,
     is_pairwise,
@@ -29,6 +35,7 @@ __all__ = ["build_report"]
 def build_report(
     votes: pd.DataFrame | None = None,
     *,
+    raters: pd.DataFrame | None = None,
     benchmark: BenchmarkData | None = None,
     human: pd.DataFrame | None = None,
     selection: SelectionResults | None = None,
@@ -53,7 +60,11 @@ def build_report(
     ----------
     votes : DataFrame, optional
         Exported votes (``humans export``): a comparisons table (``model_a``, ``model_b``, ``winner``, ...) and/or
-        Likert columns (``likert_a``/``likert_b``, or ``model``/``rating`` for Likert-only studies).
+        Likert columns (``likert_a``/``likert_b``, or ``model``/``rating`` for Likert-only studies). Covariate
+        columns (``duration_a``/``duration_b``, ...) add the length-controlled leaderboard, ``aspect_<name>`` columns
+        the aspect leaderboards, ``rater_reshows``/``rater_reshows_consistent`` the consistency section.
+    raters : DataFrame, optional
+        The exported raters table; its ``q_<name>`` columns give the questionnaire summary.
     benchmark : BenchmarkData, optional
         Item-level benchmark results.
     human : DataFrame, optional
@@ -110,6 +121,9 @@ def build_report(
             if human is None:
                 human = bt.table[["model", "human_score"]]
                 human_source = "the Bradley–Terry human score of the votes above"
+            for extra in (controlled_section(scored, level=level), aspect_section(scored, level=level)):
+                if extra is not None:
+                    sections.append(extra)
         likert = likert_ratings(scored)
         if likert is not None:
             sections.append(likert_section(*likert, level=level))
@@ -118,6 +132,13 @@ def build_report(
             if quality is not None:
                 sections.append(quality)
             sections.append(agreement_section(scored))
+            consistency = consistency_section(votes, level=level)
+            if consistency is not None:
+                sections.append(consistency)
+    if raters is not None:
+        questionnaire = questionnaire_section(raters)
+        if questionnaire is not None:
+            sections.append(questionnaire)
     predictions = selection.predictions if selection is not None else None
     if human is None and predictions is not None and "human_score" in predictions:
         human = predictions.drop_duplicates("model")[["model", "human_score"]]

@@ -12,6 +12,7 @@ from analysis.benchmark_data import load_benchmark
 from analysis.errors import HumansError
 from analysis.human_targets import read_human_scores
 from analysis.report import build_report, read_selection_results
+from analysis.table_files import read_table
 from annotation_app.cli.options import average_option, human_option, models_option, seed_option, ties_option
 from annotation_app.cli.scores import _is_sqlite, load_votes
 from annotation_app.store import Store
@@ -25,6 +26,12 @@ __all__ = ["COMMANDS"]
     type=click.Path(path_type=Path),
     default=None,
     help="Votes: a study database, or a CSV/Parquet export (`humans export`) or comparisons table.",
+)
+@click.option(
+    "--raters",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="The raters table of `humans export` (questionnaire answers); read from --votes when it is a database.",
 )
 @click.option(
     "--benchmark",
@@ -63,13 +70,14 @@ __all__ = ["COMMANDS"]
     help="Title of the report (default: the study's title from a database, else the study id of an export).",
 )
 @seed_option("Seed of the bootstraps and permutations.")
-def report(votes, benchmark, select_results, human, out, models, subset, ties, bootstrap, average, title, seed):
+def report(votes, raters, benchmark, select_results, human, out, models, subset, ties, bootstrap, average, title, seed):
     """Write one self-contained HTML report (plots embedded) of a study and its relation to a benchmark.
 
     Sections appear for the inputs given: --votes gives the leaderboard with intervals, win rates, Likert
-    distributions, position bias, rater quality and agreement; --human (or the votes' scores) with --benchmark
-    and/or --select-results gives human-vs-benchmark scatter plots; --select-results gives correlation vs subset
-    size per selection method.
+    distributions, position bias, rater quality and agreement, and (when the study has them) the length-controlled
+    leaderboard, aspect leaderboards and consistency re-shows; --raters gives the questionnaire summary; --human
+    (or the votes' scores) with --benchmark and/or --select-results gives human-vs-benchmark scatter plots;
+    --select-results gives correlation vs subset size per selection method.
 
     \b
     Example:
@@ -85,6 +93,14 @@ def report(votes, benchmark, select_results, human, out, models, subset, ties, b
         if title is None and _is_sqlite(Path(votes)):
             with Store.open_existing(votes) as store:
                 title = store.load_study().config.title
+    rater_table = None
+    if raters is not None:
+        rater_table = read_table(raters)
+        sources["raters"] = str(raters)
+    elif votes is not None and _is_sqlite(Path(votes)):
+        from annotation_app.export import raters_frame
+
+        rater_table = raters_frame(votes)
     data = None
     if benchmark is not None:
         data = load_benchmark(benchmark, models=models)
@@ -100,6 +116,7 @@ def report(votes, benchmark, select_results, human, out, models, subset, ties, b
         sources["selection"] = str(select_results)
     document = build_report(
         table,
+        raters=rater_table,
         benchmark=data,
         human=human_table,
         selection=selection,

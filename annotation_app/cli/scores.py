@@ -8,13 +8,23 @@ import click
 import pandas as pd
 
 from analysis.bradley_terry import SCORE_COLUMNS, BTScores, bt_scores
+from analysis.bt_covariates import COVARIATES, ControlledScores, bt_controlled
 from analysis.correlation import CorrelationResult
 from analysis.correlation import correlate as correlate_tables
 from analysis.errors import HumansError
 from analysis.table_files import read_table
 from annotation_app.cli.options import seed_option, ties_option
 
-__all__ = ["COMMANDS", "correlate", "format_correlations", "format_leaderboard", "load_votes", "scores"]
+__all__ = [
+    "COMMANDS",
+    "aspect_votes",
+    "correlate",
+    "format_controlled",
+    "format_correlations",
+    "format_leaderboard",
+    "load_votes",
+    "scores",
+]
 
 
 def load_votes(path: str | Path) -> pd.DataFrame:
@@ -71,6 +81,53 @@ def format_leaderboard(result: BTScores) -> str:
     return "\n".join([*lines, "; ".join(notes)])
 
 
+def format_controlled(result: ControlledScores) -> str:
+    """Controlled leaderboard with the raw one beside it, then the covariate coefficients with intervals."""
+    table = result.table
+    width = max(5, *(len(m) for m in table["model"]))
+    interval = "bootstrap" if result.bootstrap else "Wald"
+    ci = f"{result.level:.0%} CI ({interval})"
+    lines = [
+        f"controlled for {', '.join(result.covariates)}; raw Bradley–Terry beside it",
+        f"{'rank':>4}  {'model':<{width}}  {'elo':>7}  {'theta':>7}  {ci:>20}  "
+        f"{'raw rank':>8}  {'raw elo':>7}  {'raw theta':>9}  {'raw ' + ci:>24}  {'votes':>6}",
+    ]
+    for row in table.itertuples(index=False):
+        lines.append(
+            f"{row.rank:>4}  {row.model:<{width}}  {row.elo:7.1f}  {row.theta:+7.3f}  "
+            f"{f'[{row.theta_low:+.3f}, {row.theta_high:+.3f}]':>20}  {row.rank_raw:>8}  {row.elo_raw:7.1f}  "
+            f"{row.theta_raw:+9.3f}  {f'[{row.theta_raw_low:+.3f}, {row.theta_raw_high:+.3f}]':>24}  "
+            f"{row.n_votes:>6d}"
+        )
+    lines.append("covariate coefficients (log-odds per one sd of the relative difference (a - b) / (a + b)):")
+    for row in result.coefficients.itertuples(index=False):
+        lines.append(
+            f"  {row.covariate:<9} {row.coef:+.3f}  [{row.low:+.3f}, {row.high:+.3f}]  (sd = {row.scale:.3f}; "
+            f"{COVARIATES[row.covariate]})"
+        )
+    notes = [f"ties: {result.ties}"]
+    if result.bootstrap:
+        notes.append(f"{result.bootstrap} bootstrap rounds" + (f" by {result.cluster}" if result.cluster else ""))
+    return "\n".join([*lines, "; ".join(notes)])
+
+
+def aspect_votes(votes: pd.DataFrame, aspect: str, *, source: str = "votes") -> pd.DataFrame:
+    """The votes with ``winner`` replaced by the answers to one aspect (column ``aspect_<NAME>``).
+
+    Rows where the aspect was not asked (empty) are left out.
+    """
+    column = f"aspect_{aspect}"
+    if column not in votes.columns:
+        found = sorted(c.removeprefix("aspect_") for c in votes.columns if c.startswith("aspect_"))
+        have = f"the aspects in it are: {', '.join(found)}" if found else "it has no aspect columns"
+        raise HumansError(f"{source}: no column {column} for --aspect {aspect}; {have}.")
+    out = votes.loc[votes[column].notna() & (votes[column].astype(str) != "")].copy()
+    if out.empty:
+        raise HumansError(f"{source}: no vote has an answer for aspect {aspect!r}; choose another aspect.")
+    out["winner"] = out[column].astype(str)
+    return out.reset_index(drop=True)
+
+
 def format_correlations(result: CorrelationResult, level: float = 0.95) -> str:
     """The three coefficients with intervals and p-values, and the names that did not match."""
     lines = [f"{'method':<9}  {'estimate':>8}  {f'{level:.0%} CI':>18}  {'p':>8}"]
@@ -122,12 +179,27 @@ def format_correlations(result: CorrelationResult, level: float = 0.95) -> str:
 )
 @click.option("--progress/--no-progress", default=None, help="Show a progress bar (default: on a terminal only).")
 @click.option(
+    "--control",
+    default=None,
+    metavar="NAMES",
+    help="Control for covariates of the two conversations, comma-separated: "
+    + ", ".join(COVARIATES)
+    + " (needs their _a/_b columns, which humans export writes); prints the raw scores beside the controlled ones.",
+)
+@click.option(
+    "--aspect",
+    default=None,
+    metavar="NAME",
+    help="Score one aspect of the study (rating.aspects) instead of the overall preference.",
+)
+@click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Write the scores as CSV (model, theta, elo, human_score, theta_low, theta_high, se, n_votes).",
+    help="Write the scores as CSV (model, theta, elo, human_score, theta_low, theta_high, se, n_votes; "
+    "with --control also the raw columns and rank).",
 )
-def scores(votes, ties, both_bad, position, bootstrap, cluster, seed, level, progress, out):
+def scores(votes, ties, both_bad, position, bootstrap, cluster, seed, level, progress, control, aspect, out):
     """Score models from pairwise votes with Bradley–Terry and print a leaderboard.
 
     VOTES is a CSV or Parquet file with columns model_a, model_b, winner (model_a, model_b, tie, both_bad) and
@@ -136,8 +208,25 @@ def scores(votes, ties, both_bad, position, bootstrap, cluster, seed, level, pro
     \b
     Example:
         humans scores votes.csv --bootstrap 1000 --cluster rater --out scores.csv
+        humans scores votes.csv --control duration,words
+        humans scores study.sqlite --aspect naturalness
     """
     table = load_votes(votes)
+    if aspect is not None:
+        table = aspect_votes(table, aspect, source=str(votes))
+        click.echo(f"aspect: {aspect}")
+    if control is not None:
+        if ties == "davidson" or position:
+            raise HumansError("--control works with --ties half or drop and without --position; drop those options.")
+        names = [c.strip() for c in control.split(",") if c.strip()]
+        controlled = bt_controlled(
+            table, names, ties=ties, both_bad=both_bad, bootstrap=bootstrap, cluster=cluster, seed=seed, level=level,
+            source=str(votes),
+        )  # fmt: skip
+        click.echo(format_controlled(controlled))
+        if out is not None:
+            _write_csv(controlled.table, out)
+        return
     result = bt_scores(
         table,
         ties=ties,
@@ -152,11 +241,15 @@ def scores(votes, ties, both_bad, position, bootstrap, cluster, seed, level, pro
     )
     click.echo(format_leaderboard(result))
     if out is not None:
-        try:
-            result.table[SCORE_COLUMNS].to_csv(out, index=False)
-        except OSError as exc:
-            raise HumansError(f"{out}: cannot write the scores ({exc.strerror}); choose a writable path.") from exc
-        click.echo(f"wrote {out}")
+        _write_csv(result.table[SCORE_COLUMNS], out)
+
+
+def _write_csv(table: pd.DataFrame, out: Path) -> None:
+    try:
+        table.to_csv(out, index=False)
+    except OSError as exc:
+        raise HumansError(f"{out}: cannot write the scores ({exc.strerror}); choose a writable path.") from exc
+    click.echo(f"wrote {out}")
 
 
 @click.command()

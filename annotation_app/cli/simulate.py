@@ -32,7 +32,7 @@ def simulate(target: Path, raters: int, careless: float, seed: int, db: Path | N
     click.echo(
         f"simulated {result.raters} raters ({result.careless} careless): {result.votes} answers submitted "
         f"(trial votes, attention checks and practice together; `humans status` counts trial votes only), "
-        f"{result.finished} finished"
+        f"{result.finished} finished" + (f", {result.screened_out} screened out" if result.screened_out else "")
     )
     truth = ", ".join(f"{m}={v:+.2f}" for m, v in sorted(result.truth.items(), key=lambda kv: -kv[1]))
     click.echo(f"hidden truth (BT log-strength): {truth}")

@@ -9,20 +9,31 @@ import click
 from annotation_app.importer import import_outputs
 from annotation_app.study import Study, init_study, load_study
 from annotation_app.study.audio_report import audio_report
+from annotation_app.study.demo import EXAMPLES
 
 __all__ = ["COMMANDS", "import_", "init", "validate"]
 
 
 @click.command(name="init")
 @click.argument("directory", type=click.Path(file_okay=True, dir_okay=True))
-def init(directory: str) -> None:
+@click.option(
+    "--example",
+    type=click.Choice(list(EXAMPLES)),
+    default="demo",
+    show_default=True,
+    help="Which example: "
+    + "; ".join(f"{name}: {what}" for name, what in EXAMPLES.items())
+    + ". Both use the demo's conversations and audio.",
+)
+def init(directory: str, example: str) -> None:
     """Write an example study (the demo study, with a commented study.yaml) into a new or empty DIRECTORY.
 
     Example:
 
         humans init my-study && humans validate my-study
+        humans init --example full full-study
     """
-    target = init_study(directory)
+    target = init_study(directory, example)
     study = load_study(target)
     click.echo(f"Wrote an example study to {target}: {_summary_line(study)}.")
     click.echo(f"Edit {target}/study.yaml and {target}/conversations.jsonl, then run `humans validate {target}`.")
@@ -54,6 +65,8 @@ def validate(directory: str) -> None:
     click.echo(f"  rating scheme  {scheme}; reason {rating.reason}")
     targets = study.config.targets
     click.echo(f"  targets        {targets.raters_per_pair} raters per pair, {targets.trials_per_rater} trials each")
+    for label, text in _quality_lines(study):
+        click.echo(f"  {label:<14} {text}")
     _echo_audio_report(study)
 
 
@@ -122,6 +135,33 @@ def import_(source: Path, directory: Path, title: str, normalize: bool, loudness
     kinds = ", ".join(f"{n} {k}" for k, n in sorted(result.kinds.items()))
     click.echo(f"imported {result.clips} clips ({kinds}) into {result.conversations} conversations")
     validate.callback(str(result.directory))
+
+
+def _quality_lines(study: Study) -> list[tuple[str, str]]:
+    """Summary lines of the quality features a study turns on (none for a study that uses none)."""
+    config = study.config
+    quality, lines = config.quality, []
+    if config.rating.aspects:
+        lines.append(("aspects", ", ".join(a.name for a in config.rating.aspects)))
+    if quality.headphone_check != "off":
+        lines.append(
+            (
+                "headphones",
+                f"{quality.headphone_check} test, {quality.headphone_pass} of {quality.headphone_trials} to pass",
+            )
+        )
+    q = config.questionnaire
+    if q.before or q.after:
+        lines.append(("questionnaire", f"{len(q.before)} questions before, {len(q.after)} after"))
+    if quality.consistency_repeats:
+        flag = f", flag below {quality.min_consistency:.0%}" if quality.min_consistency is not None else ""
+        lines.append(("re-shows", f"{quality.consistency_repeats} pairs shown again, sides swapped{flag}"))
+    codes = config.completion
+    extra = [f"{name} {value}" for name, value in (("screened out", codes.screen_out_code),
+             ("no consent", codes.no_consent_code)) if value]  # fmt: skip
+    if extra:
+        lines.append(("codes", "; ".join(extra)))
+    return lines
 
 
 def _summary_line(study: Study) -> str:

@@ -13,7 +13,7 @@ from annotation_app.export.tables import StudyExport, read_export
 from annotation_app.export.writers import FILE_FORMATS, write_audio_files, write_table
 from annotation_app.store import Store
 
-__all__ = ["FORMATS", "ExportResult", "default_out", "export", "votes_frame"]
+__all__ = ["FORMATS", "ExportResult", "default_out", "export", "raters_frame", "votes_frame"]
 
 #: Export formats: three single-file formats and a Hugging Face dataset folder.
 FORMATS = ("csv", "jsonl", "parquet", "hf")
@@ -40,6 +40,10 @@ def _pairs_path(out: Path) -> Path:
     return out.with_name(f"{out.stem}-preference-pairs{out.suffix}")
 
 
+def _raters_path(out: Path) -> Path:
+    return out.with_name(f"{out.stem}-raters{out.suffix}")
+
+
 def export(
     db: str | Path,
     format: str = "csv",
@@ -58,7 +62,9 @@ def export(
         File format, or ``hf`` for a Hugging Face dataset folder (Parquet + dataset card).
     out : path, optional
         The file (or, for ``hf``, the folder) to write; default beside the database (:func:`default_out`).
-        For pairwise studies the chosen/rejected table goes beside it as ``<out stem>-preference-pairs.<ext>``.
+        For pairwise studies the chosen/rejected table goes beside it as ``<out stem>-preference-pairs.<ext>``;
+        the raters table (pseudonymised; questionnaire answers, headphone test, consistency) as
+        ``<out stem>-raters.<ext>``.
     include_flagged : bool, default False
         Keep the votes of flagged raters (marked in ``rater_flagged``).
     include_checks : bool, default False
@@ -93,6 +99,8 @@ def export(
         if with_audio:
             for table in data.tables:
                 paths += [p for p in write_audio_files(table, target.parent) if p not in paths]
+        if data.rater_table is not None:
+            paths.append(write_table(data.rater_table, _raters_path(target), format))
     return ExportResult(paths, {t.name: len(t) for t in data.tables}, data)
 
 
@@ -105,3 +113,10 @@ def votes_frame(db: str | Path, *, include_flagged: bool = False) -> pd.DataFram
     with Store.open_existing(db) as store:
         data = read_export(store, include_flagged=include_flagged)
     return data.main.to_frame()
+
+
+def raters_frame(db: str | Path) -> pd.DataFrame:
+    """The exported raters table of a study database (pseudonyms, quality figures, questionnaire answers)."""
+    with Store.open_existing(db) as store:
+        data = read_export(store, with_preferences=False)
+    return data.rater_table.to_frame()

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 import pandas as pd
 import pyarrow as pa
 
+from annotation_app.export import quality
 from annotation_app.export.audio import ConversationAudio, conversation_audio
 from annotation_app.export.columns import (
     PAIR_AUDIO_COLUMNS,
@@ -99,11 +100,14 @@ class StudyExport:
     excluded_flagged: int
     excluded_checks: int
     with_audio: bool = False
+    #: One row per rater (pseudonymised): stage, flags, headphone test, consistency, questionnaire answers.
+    rater_table: ExportTable | None = None
 
     @property
     def tables(self) -> list[ExportTable]:
-        """The main table, then the preference pairs (when the study is pairwise)."""
-        return [self.main] + ([self.preferences] if self.preferences is not None else [])
+        """The main table, then the preference pairs (when the study is pairwise), then the raters."""
+        out = [self.main] + ([self.preferences] if self.preferences is not None else [])
+        return out + ([self.rater_table] if self.rater_table is not None else [])
 
 
 def study_slug(title: str) -> str:
@@ -316,6 +320,10 @@ def read_export(
         used = {r[f"{side}_conversation_id"] for r in raw_rows for side in ("left", "right")} - {None}
         media = conversation_audio(store, used)
     attention = store.attention_by_rater()
+    reshows: dict[int, tuple[int, int]] = {}
+    for r in store.reshow_rows():
+        shown, same = reshows.get(r["rater_id"], (0, 0))
+        reshows[r["rater_id"]] = (shown + 1, same + int(r["consistent"]))
     rows = []
     for row in raw_rows:
         common = _common(row, ident, salt, attention)
@@ -327,11 +335,29 @@ def read_export(
         main = ExportTable("ratings", RATING_COLUMNS + (RATING_AUDIO_COLUMNS if with_audio else ()), rows)
         preferences = None
     else:
-        main = ExportTable("votes", PAIR_COLUMNS + (PAIR_AUDIO_COLUMNS if with_audio else ()), rows)
+        columns = PAIR_COLUMNS + quality.pair_quality_columns(study.config) + (PAIR_AUDIO_COLUMNS if with_audio else ())
+        covariates = quality.covariates_by_conversation(turns)
+        aspects: dict[int, dict] = {}
+        for a in store.aspect_rows():
+            aspects.setdefault(a["vote_id"], {})[a["aspect"]] = (a["winner_side"], a["winner_conversation_id"])
+        headphone = {r["rater_id"]: r["headphone_right"] for r in store.rater_quality_rows()}
+        for row, out in zip(raw_rows, rows, strict=True):
+            out.update(quality.vote_quality(row, out, covariates, aspects, study.config, reshows, headphone))
+        main = ExportTable("votes", columns, rows)
         raw = {r["vote_id"]: r for r in raw_rows}
         pairs = _preference_rows(rows, raw, turns, media) if with_preferences else []
         pair_columns = PREFERENCE_COLUMNS + (PREFERENCE_AUDIO_COLUMNS if with_audio else ())
         preferences = ExportTable("preference_pairs", pair_columns, pairs)
+    rater_columns = quality.RATER_COLUMNS + quality.question_columns(study.config)
+    rater_rows = quality.rater_rows(
+        store.rater_quality_rows(),
+        store.questionnaire_rows(),
+        reshows,
+        ident,
+        lambda external_id: pseudonym(salt, external_id),
+        _iso,
+        rater_columns,
+    )
     return StudyExport(
         study_id=ident["study_id"],
         title=study_row["title"],
@@ -346,4 +372,5 @@ def read_export(
         excluded_flagged=excluded_flagged,
         excluded_checks=excluded_checks,
         with_audio=with_audio,
+        rater_table=ExportTable("raters", rater_columns, rater_rows),
     )

@@ -6,9 +6,12 @@ import dataclasses
 import json
 
 from annotation_app.study.model import (
+    Aspect,
     AudioConfig,
     CompletionConfig,
     QualityConfig,
+    Question,
+    QuestionnaireConfig,
     RatingConfig,
     StudyConfig,
     TargetsConfig,
@@ -22,6 +25,13 @@ _SECTIONS = {
     "quality": QualityConfig,
     "completion": CompletionConfig,
     "audio": AudioConfig,
+    "questionnaire": QuestionnaireConfig,
+}
+#: List-valued fields: (section, field) -> item class. JSON turns tuples into lists; they come back as tuples.
+_ITEMS = {
+    ("rating", "aspects"): Aspect,
+    ("questionnaire", "before"): Question,
+    ("questionnaire", "after"): Question,
 }
 
 
@@ -35,11 +45,22 @@ def _known(cls, data: dict) -> dict:
     return {k: v for k, v in data.items() if k in names}
 
 
+def _item(cls, data: dict):
+    data = _known(cls, data)
+    if isinstance(data.get("options"), list):
+        data["options"] = tuple(data["options"])
+    return cls(**data)
+
+
 def config_from_json(text: str) -> StudyConfig:
     """Rebuild a study config from :func:`config_to_json` output (unknown keys from newer versions ignored)."""
     data = json.loads(text)
     kwargs = _known(StudyConfig, data)
     for name, cls in _SECTIONS.items():
         if isinstance(kwargs.get(name), dict):
-            kwargs[name] = cls(**_known(cls, kwargs[name]))
+            section = _known(cls, kwargs[name])
+            for (owner, field), item_cls in _ITEMS.items():
+                if owner == name and isinstance(section.get(field), list):
+                    section[field] = tuple(_item(item_cls, v) for v in section[field])
+            kwargs[name] = cls(**section)
     return StudyConfig(**kwargs)

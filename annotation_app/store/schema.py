@@ -181,8 +181,71 @@ _V4 = """
 ALTER TABLE turns ADD COLUMN loudness_lufs REAL;
 """
 
+# Version 5, study quality (issue 12): questionnaire answers, aspect answers per vote, the headphone test, consistency
+# re-shows (their answers stay out of ``votes``, so a re-shown pair is not counted twice in the scores), and the
+# rater columns of the new stages.
+_QUALITY = """
+CREATE TABLE questionnaire_answers (
+    id INTEGER PRIMARY KEY,
+    rater_id INTEGER NOT NULL REFERENCES raters(id),
+    phase TEXT NOT NULL CHECK (phase IN ('before', 'after')),
+    question TEXT NOT NULL,
+    value_json TEXT NOT NULL,
+    answered_at REAL NOT NULL,
+    UNIQUE (rater_id, phase, question)
+);
+CREATE TABLE aspect_answers (
+    id INTEGER PRIMARY KEY,
+    vote_id INTEGER NOT NULL REFERENCES votes(id),
+    rater_id INTEGER NOT NULL REFERENCES raters(id),
+    aspect TEXT NOT NULL,
+    winner_side TEXT NOT NULL CHECK (winner_side IN ('left', 'right', 'tie')),
+    winner_conversation_id INTEGER REFERENCES conversations(id),
+    UNIQUE (vote_id, aspect)
+);
+CREATE TABLE headphone_trials (
+    id INTEGER PRIMARY KEY,
+    rater_id INTEGER NOT NULL REFERENCES raters(id),
+    idx INTEGER NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('antiphase', 'huggins')),
+    audio_name TEXT NOT NULL,
+    answer INTEGER NOT NULL,
+    response INTEGER,
+    correct INTEGER,
+    issued_at REAL NOT NULL,
+    answered_at REAL,
+    UNIQUE (rater_id, idx)
+);
+CREATE TABLE reshows (
+    id INTEGER PRIMARY KEY,
+    token TEXT NOT NULL UNIQUE,
+    rater_id INTEGER NOT NULL REFERENCES raters(id),
+    original_vote_id INTEGER NOT NULL UNIQUE REFERENCES votes(id),
+    position INTEGER NOT NULL,
+    left_conversation_id INTEGER NOT NULL REFERENCES conversations(id),
+    right_conversation_id INTEGER NOT NULL REFERENCES conversations(id),
+    status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'done')),
+    issued_at REAL NOT NULL,
+    shown_at REAL,
+    completed_at REAL,
+    raw_choice INTEGER,
+    winner_side TEXT CHECK (winner_side IN ('left', 'right', 'tie', 'both_bad')),
+    winner_conversation_id INTEGER REFERENCES conversations(id),
+    consistent INTEGER,
+    time_to_vote_s REAL,
+    UNIQUE (rater_id, position)
+);
+ALTER TABLE raters ADD COLUMN calibrated_at REAL;
+ALTER TABLE raters ADD COLUMN headphone_right INTEGER;
+ALTER TABLE raters ADD COLUMN headphone_passed INTEGER;
+ALTER TABLE raters ADD COLUMN screen_reason TEXT;
+ALTER TABLE raters ADD COLUMN declined_at REAL;
+ALTER TABLE raters ADD COLUMN questionnaire_before_at REAL;
+ALTER TABLE raters ADD COLUMN questionnaire_after_at REAL
+"""
+
 #: Ordered migrations: ``MIGRATIONS[i]`` brings the schema from version ``i`` to ``i + 1``.
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _QUALITY)
 
 #: The schema version this code writes.
 SCHEMA_VERSION: int = len(MIGRATIONS)

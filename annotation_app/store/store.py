@@ -26,6 +26,7 @@ import sqlite_utils
 from annotation_app.audio_cache import served_name
 from annotation_app.store.config_json import config_from_json, config_to_json
 from annotation_app.store.errors import StoreError, StoreUnavailable, StudyChanged
+from annotation_app.store.quality import QualityQueries
 from annotation_app.store.research import ResearchQueries
 from annotation_app.store.schema import MIGRATIONS, SCHEMA_VERSION
 from annotation_app.study.model import Conversation, Study, Turn
@@ -67,7 +68,7 @@ class GoldItem:
     bad: Conversation
 
 
-class Store(ResearchQueries):
+class Store(ResearchQueries, QualityQueries):
     """A study database.
 
     Parameters

@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 import yaml
 
+from annotation_app.study.config_items import ITEM_READERS, check_across
 from annotation_app.study.model import StudyConfig
 from annotation_app.study.problems import Problem, did_you_mean
 from annotation_app.study.ui_text import check_ui_text
@@ -43,6 +44,25 @@ _RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "completion.redirect_url": (
         lambda v: v is None or v.startswith(("https://", "http://")),
         "must be a web address starting with https:// (or empty for none)",
+    ),
+    "quality.headphone_trials": (lambda v: 1 <= v <= 20, "must be between 1 and 20 trials"),
+    "quality.headphone_pass": (lambda v: v >= 1, "must be at least 1 (the number of right answers needed)"),
+    "quality.consistency_repeats": (lambda v: 0 <= v <= 20, "must be between 0 and 20 re-shown pairs"),
+    "quality.min_consistency": (
+        lambda v: v is None or 0.0 <= v <= 1.0,
+        "must be a share between 0 and 1 (0.75 = three of four re-shows answered the same), or empty",
+    ),
+    "completion.screen_out_code": (
+        lambda v: v is None or bool(v.strip()),
+        "must not be blank; use the code Prolific gives for screened-out participants, or leave the key out",
+    ),
+    "completion.screen_out_redirect_url": (
+        lambda v: v is None or v.startswith(("https://", "http://")),
+        "must be a web address starting with https:// (or empty for none)",
+    ),
+    "completion.no_consent_code": (
+        lambda v: v is None or bool(v.strip()),
+        "must not be blank; use Prolific's 'no consent' code, or leave the key out",
     ),
 }
 
@@ -126,7 +146,9 @@ def read_config(root: Path) -> ConfigReading:
     if "title" not in values and not any(p.field == "title" for p in problems):
         report(None, "title", "the key is missing; add a line `title: ...` naming the study")
     values.setdefault("title", "")
-    return ConfigReading(StudyConfig(**values), lines, problems)
+    config = StudyConfig(**values)
+    check_across(config, lines, report)
+    return ConfigReading(config, lines, problems)
 
 
 def _read_section(
@@ -168,6 +190,9 @@ def _read_section(
                 report(line, dotted, f"must be a section of indented `key: value` lines, found {_show(value_node)}")
                 continue
             values[key] = kind(**_read_section(kind, value_node, dotted + ".", constructor, lines, report))
+            continue
+        if dotted in ITEM_READERS:
+            values[key] = ITEM_READERS[dotted](value_node, dotted, constructor, lines, report)
             continue
         if dotted in _TABLES:
             table = _read_table(value_node, dotted, constructor, _TABLES[dotted], report)
@@ -232,6 +257,8 @@ def _coerce(raw: Any, kind: Any) -> tuple[bool, Any, str]:
     origin = typing.get_origin(kind)
     if origin is Literal:
         options = typing.get_args(kind)
+        if raw is False and "off" in options:  # YAML 1.1 reads a bare `off` as false
+            return True, "off", ""
         hint = did_you_mean(raw, options) if isinstance(raw, str) else ""
         return raw in options, raw, "one of " + ", ".join(options) + hint
     if origin in (UnionType, typing.Union):

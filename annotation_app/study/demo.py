@@ -7,10 +7,17 @@ from pathlib import Path
 
 from analysis.errors import HumansError
 
-__all__ = ["demo_study_path", "init_study"]
+__all__ = ["EXAMPLES", "demo_study_path", "init_study"]
 
 #: What :func:`init_study` copies: the study files, not the generator script.
 _STUDY_FILES = ("study.yaml", "conversations.jsonl", "audio")
+
+#: Bundled examples: name -> (what it shows, the folder of its study.yaml under data/). Both use the demo's
+#: conversations and audio.
+EXAMPLES = {
+    "demo": "the demo study: pairwise votes, one practice trial, one attention check",
+    "full": "every quality feature on: headphone screening, questionnaires, aspects, re-shows, screen-out codes",
+}
 
 
 def demo_study_path() -> Path:
@@ -29,13 +36,16 @@ def demo_study_path() -> Path:
     return path
 
 
-def init_study(directory: str | Path) -> Path:
+def init_study(directory: str | Path, example: str = "demo") -> Path:
     """Write a valid example study (a copy of the demo study, its study.yaml commented) into ``directory``.
 
     Parameters
     ----------
     directory : str or Path
         A folder that does not exist yet or is empty.
+    example : {"demo", "full"}, default "demo"
+        Which study.yaml: the demo's, or ``data/full/study.yaml`` with every quality feature on (see
+        :data:`EXAMPLES`).
 
     Returns
     -------
@@ -47,6 +57,8 @@ def init_study(directory: str | Path) -> Path:
     HumansError
         If ``directory`` is a file or a folder that is not empty (nothing is written then).
     """
+    if example not in EXAMPLES:
+        raise HumansError(f"there is no example {example!r}; choose one of {', '.join(EXAMPLES)}")
     target = Path(directory)
     if target.exists() and not target.is_dir():
         raise HumansError(f"{target} is a file; give the name of a new or empty folder")
@@ -57,6 +69,8 @@ def init_study(directory: str | Path) -> Path:
     try:
         for name in _STUDY_FILES:
             item = source / name
+            if name == "study.yaml" and example != "demo":
+                item = source.parent / example / name
             if item.is_dir():
                 shutil.copytree(item, target / name)
             else:

@@ -74,7 +74,7 @@ def content_hash(config: StudyConfig, conversations: tuple[Conversation, ...]) -
     audio bytes (through their SHA-256) are in.
     """
     payload = {
-        "config": dataclasses.asdict(config),
+        "config": _hashed_config(config),
         "conversations": [
             {
                 "id": c.id,
@@ -87,6 +87,33 @@ def content_hash(config: StudyConfig, conversations: tuple[Conversation, ...]) -
         ],
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+#: Keys added after studies were already collecting data: left out of the hash while they hold their default, so
+#: a database made before they existed still matches its study folder after an upgrade.
+_LATER_KEYS = {
+    "rating": ("aspects",),
+    "quality": (
+        "headphone_check",
+        "headphone_trials",
+        "headphone_pass",
+        "consistency_repeats",
+        "min_consistency",
+    ),
+    "completion": ("screen_out_code", "screen_out_redirect_url", "no_consent_code"),
+    "": ("questionnaire", "ui_text"),
+}
+
+
+def _hashed_config(config: StudyConfig) -> dict:
+    data = dataclasses.asdict(config)
+    defaults = dataclasses.asdict(StudyConfig(title=config.title))
+    for section, keys in _LATER_KEYS.items():
+        target, default = (data, defaults) if not section else (data[section], defaults[section])
+        for key in keys:
+            if key in target and target[key] == default[key]:
+                del target[key]
+    return data
 
 
 def _load(root: Path) -> tuple[Study | None, list[Problem]]:

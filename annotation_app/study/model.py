@@ -18,6 +18,46 @@ Scheduling = Literal["balanced", "active"]
 OnAttentionFail = Literal["flag", "screen"]
 ReasonMode = Literal["off", "optional", "required"]
 Role = Literal["user", "assistant"]
+HeadphoneCheck = Literal["off", "antiphase", "huggins"]
+QuestionType = Literal["choice", "multi", "likert", "number", "text"]
+
+
+@dataclass(frozen=True)
+class Aspect:
+    """One extra A / B / tie question asked of every pair besides the overall preference (``rating.aspects``)."""
+
+    name: str
+    question: str
+
+
+@dataclass(frozen=True)
+class Question:
+    """One questionnaire question (``questionnaire.before`` / ``questionnaire.after``).
+
+    ``name`` is the answer's column in the export; ``options`` are the answers of ``choice`` and ``multi``;
+    ``points`` and ``low_label``/``high_label`` describe a ``likert`` scale; ``min``/``max`` bound a ``number``;
+    ``max_chars`` bounds a ``text`` answer.
+    """
+
+    name: str
+    type: QuestionType
+    text: str
+    required: bool = True
+    options: tuple[str, ...] = ()
+    points: int = 5
+    low_label: str = ""
+    high_label: str = ""
+    min: float | None = None
+    max: float | None = None
+    max_chars: int = 500
+
+
+@dataclass(frozen=True)
+class QuestionnaireConfig:
+    """Questions asked once per rater: ``before`` the first trial (after instructions) and ``after`` the last."""
+
+    before: tuple[Question, ...] = ()
+    after: tuple[Question, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -33,6 +73,8 @@ class RatingConfig:
     reason: ReasonMode = "optional"
     reason_prompt: str = "Why? (a few words)"
     show_transcripts: bool = True
+    #: Extra A / B / tie questions per pair (content, naturalness, turn-taking, ...), stored per aspect.
+    aspects: tuple[Aspect, ...] = ()
 
     @property
     def asks_preference(self) -> bool:
@@ -84,6 +126,15 @@ class QualityConfig:
     #: What happens to a rater who fails an attention check (or cannot pass the practice): "flag" keeps them
     #: rating (flagged, for later screening); "screen" ends their session at once (stage "screened_out").
     on_attention_fail: OnAttentionFail = "flag"
+    #: Headphone screening after the instructions: "off", "antiphase" (Woods et al. 2017) or "huggins" (Milne et
+    #: al. 2021); ``headphone_pass`` of ``headphone_trials`` must be right, otherwise the rater is screened out.
+    headphone_check: HeadphoneCheck = "off"
+    headphone_trials: int = 6
+    headphone_pass: int = 5
+    #: Earlier pairs shown again later with the sides swapped, to measure each rater's self-consistency.
+    consistency_repeats: int = 0
+    #: Flag raters whose share of consistent re-shows is below this (None: never flag for it).
+    min_consistency: float | None = None
 
 
 @dataclass(frozen=True)
@@ -92,6 +143,11 @@ class CompletionConfig:
 
     code: str = "HUMANS-DEMO"
     redirect_url: str | None = None
+    #: Code and redirect for raters screened out (headphones, attention, practice), Prolific's convention.
+    screen_out_code: str | None = None
+    screen_out_redirect_url: str | None = None
+    #: Code shown to someone who declines consent (Prolific: "no consent" return code).
+    no_consent_code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -118,6 +174,7 @@ class StudyConfig:
     quality: QualityConfig = field(default_factory=QualityConfig)
     completion: CompletionConfig = field(default_factory=CompletionConfig)
     audio: AudioConfig = field(default_factory=AudioConfig)
+    questionnaire: QuestionnaireConfig = field(default_factory=QuestionnaireConfig)
     #: The rater page's texts: ``language`` (a bundled translation) and entries of
     #: :data:`annotation_app.study.ui_text.UI_TEXT` that replace the English defaults.
     ui_text: dict[str, str] = field(default_factory=dict)

@@ -88,6 +88,28 @@ UI_TEXT: Mapping[str, str] = MappingProxyType(
         "likert_side": "{side}: {question}",
         "likert_lowest": "{value} · not at all",
         "likert_highest": "{value} · completely",
+        # headphone check, questionnaires and aspects (study quality)
+        "headphones_heading": "Headphone check",
+        "headphones_calibrate": (
+            "Put on your headphones. Play this sound and set your volume so that it is comfortable "
+            "(you can play it as often as you like). Do not change the volume after this."
+        ),
+        "headphones_calibration_label": "Volume check",
+        "headphones_task_antiphase": (
+            "Each sound check plays three tones one after the other. Which of the three tones is the quietest?"
+        ),
+        "headphones_task_huggins": (
+            "Each sound check plays three bursts of noise one after the other. In one of them you can "
+            "hear a faint tone inside the noise. Which one?"
+        ),
+        "headphones_clip": "Sound check {k} of {n}",
+        "headphones_choice_antiphase": "Sound check {k}: which tone was the quietest?",
+        "headphones_choice_huggins": "Sound check {k}: which noise had the tone in it?",
+        "headphones_submit": "Submit the sound checks",
+        "questionnaire_before_heading": "A few questions about you",
+        "questionnaire_after_heading": "Last questions",
+        "questionnaire_optional": "{question} (optional)",
+        "questionnaire_submit": "Continue",
         # notices after a click
         "notice_no_trial": "There is no trial for you right now; please reload the page in a minute.",
         "notice_duplicate": "That answer had already been recorded; here is where you are.",

@@ -110,6 +110,8 @@ def build_admin_app(store: Store, settings: AdminSettings) -> gr.Blocks:
                 flag = gr.Button("Flag rater", variant="stop")
                 unflag = gr.Button("Unflag rater")
             flag_note = gr.Markdown()
+        with gr.Tab("Study quality"):
+            views["study_quality"] = gr.HTML(elem_id="admin-study-quality")
         with gr.Tab("Export"):
             gr.Markdown("Trial votes in long format plus chosen/rejected pairs; `hf` is a zipped dataset folder.")
             with gr.Row():

@@ -22,7 +22,18 @@ __all__ = ["DOWNLOAD_ROUTE", "VIEW_NAMES", "download_links", "duration", "render
 DOWNLOAD_ROUTE = "download"
 
 #: What :func:`render` returns, in order.
-VIEW_NAMES = ("summary", "leaderboard", "reproduce", "forest", "heatmap", "model_pairs", "pairs", "quality", "raters")
+VIEW_NAMES = (
+    "summary",
+    "leaderboard",
+    "reproduce",
+    "forest",
+    "heatmap",
+    "model_pairs",
+    "pairs",
+    "quality",
+    "raters",
+    "study_quality",
+)
 
 
 def duration(seconds: float | None) -> str:
@@ -130,6 +141,7 @@ def render(snap: DashboardSnapshot) -> tuple[str, pd.DataFrame, str, Figure | No
         snap.pairs,
         _quality(snap),
         _rounded(snap.raters, 2),
+        snap.study_quality or "<p>This study uses no headphone check, aspects, re-shows or questionnaires.</p>",
     )
 
 

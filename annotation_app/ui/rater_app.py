@@ -37,8 +37,9 @@ from annotation_app.rater_views import (
     UnknownRater,
     WrongStage,
 )
-from annotation_app.study.model import RatingConfig, Study
+from annotation_app.study.model import RatingConfig, Study, StudyConfig
 from annotation_app.study.ui_text import UiText, ui_text
+from annotation_app.ui import quality_pages as quality
 from annotation_app.ui.rater_form import (
     answer_from_form,
     ids_from_query,
@@ -57,7 +58,7 @@ RATER_JS = Path(__file__).with_name("rater.js")
 
 _log = logging.getLogger(__name__)
 
-_TRIAL_STAGES = ("practice", "trials")
+_TRIAL_STAGES = ("practice", "trials", "reshows")
 _DONE_STAGES = ("done", "screened_out", "declined")
 #: The ui_text entry of each refusal of the rater service (its English message is the entry's ``{message}``).
 _ERROR_KEYS: dict[type, str] = {
@@ -89,6 +90,8 @@ class RaterAppSettings:
     audio_prefix: str = "audio/"
     redirect_delay_s: int = 5
     texts: UiText = field(default_factory=UiText)
+    #: The whole config, for the quality stages (headphones, questionnaires, aspects, codes).
+    config: StudyConfig | None = None
 
     @classmethod
     def from_study(cls, study: Study, *, audio_prefix: str = "audio/") -> RaterAppSettings:
@@ -104,6 +107,7 @@ class RaterAppSettings:
             storage_key=f"humans-rater-{study.content_hash[:16]}",
             audio_prefix=audio_prefix,
             texts=ui_text(cfg.ui_text),
+            config=cfg,
         )
 
 
@@ -169,6 +173,7 @@ class _Page:
     tz_offset: gr.Textbox
     done_page: gr.Column
     done: gr.HTML
+    quality: quality.QualityPage
 
     @property
     def outputs(self) -> list:
@@ -188,12 +193,14 @@ class _Page:
             self.likert_right,
             self.reason,
             self.done,
+            *self.quality.outputs,
         ]
 
 
 def _layout(settings: RaterAppSettings) -> _Page:
     """Build the components: one column per stage, all hidden until the first event shows the rater's stage."""
     rating, t = settings.rating, settings.texts
+    config = settings.config or StudyConfig(title=settings.title)
     c: dict = {}
     c["token"] = gr.BrowserState(
         None, storage_key=settings.storage_key, secret=hashlib.sha256(settings.storage_key.encode()).hexdigest()
@@ -233,6 +240,7 @@ def _layout(settings: RaterAppSettings) -> _Page:
                 elem_id="humans-preference",
                 elem_classes="humans-choices",
             )
+            aspects = quality.aspect_radios(rating, t) if pairwise else ()
             with gr.Row():
                 question = rating.likert_question
                 c["likert_left"] = gr.Radio(
@@ -259,6 +267,8 @@ def _layout(settings: RaterAppSettings) -> _Page:
             c["submit"] = gr.Button(t("submit"), variant="primary", elem_id="humans-submit")
     with gr.Column(visible=False, elem_classes="humans-stage") as c["done_page"]:
         c["done"] = gr.HTML("", js_on_load=None, elem_id="humans-done-page")
+    with gr.Column():
+        c["quality"] = quality.build_quality_pages(config, aspects, t)
     return _Page(**c)
 
 
@@ -270,6 +280,9 @@ def _wire(app: gr.Blocks, page: _Page, service: RaterService, settings: RaterApp
         """Updates of every output for the rater's stage (the id form when ``rater`` is None)."""
         stage = rater.stage if rater else "id"
         trial = service.current_trial(rater.rater_token) if stage in _TRIAL_STAGES else None
+        if stage in _TRIAL_STAGES and trial is None:  # the rating stage may have ended just now
+            rater = service.rater(rater.rater_token)
+            stage = rater.stage
         if stage in _TRIAL_STAGES and trial is None:
             message = message or texts("notice_no_trial")
         done = stage in _DONE_STAGES
@@ -288,6 +301,7 @@ def _wire(app: gr.Blocks, page: _Page, service: RaterService, settings: RaterApp
             page.likert_right: None,
             page.reason: "",
             page.done: done_html(rater, redirect_delay_s=settings.redirect_delay_s, texts=texts) if done else "",
+            **quality.quality_updates(page.quality, service, rater, settings.audio_prefix, texts),
         }
 
     def polite(fn: Callable[..., dict]) -> Callable[..., dict]:
@@ -337,7 +351,8 @@ def _wire(app: gr.Blocks, page: _Page, service: RaterService, settings: RaterApp
         return show(service.finish_instructions(tok))
 
     @polite
-    def on_submit(tok, trial_tok, pref, like_l, like_r, why, events_json, tz) -> dict:
+    def on_submit(tok, trial_tok, pref, like_l, like_r, why, *rest) -> dict:
+        *aspects, events_json, tz = rest
         answer = answer_from_form(
             settings.rating,
             preference=pref,
@@ -347,7 +362,7 @@ def _wire(app: gr.Blocks, page: _Page, service: RaterService, settings: RaterApp
             events_json=events_json,
             tz_offset=tz,
         )
-        receipt = service.submit(tok, trial_tok, answer)
+        receipt = service.submit(tok, trial_tok, quality.with_aspects(answer, settings.rating, aspects))
         return show(receipt.rater, _receipt_message(receipt, texts))
 
     # Rater events run concurrently: each service step is one database transaction (RaterService, Store.atomic).
@@ -369,6 +384,7 @@ def _wire(app: gr.Blocks, page: _Page, service: RaterService, settings: RaterApp
             page.likert_left,
             page.likert_right,
             page.reason,
+            *page.quality.aspects,
             page.events,
             page.tz_offset,
         ],
@@ -376,6 +392,7 @@ def _wire(app: gr.Blocks, page: _Page, service: RaterService, settings: RaterApp
         api_name="submit",
         **shared,
     )
+    quality.wire_quality(page.quality, service, page.token, show, polite, shared)
 
 
 def _client(request: gr.Request | None) -> str | None:

@@ -23,6 +23,7 @@ from starlette.routing import Mount
 from analysis.errors import HumansError
 from annotation_app.rater_service import RaterService
 from annotation_app.ui.audio_files import AudioFiles
+from annotation_app.ui.quality_pages import QUALITY_CSS
 from annotation_app.ui.rater_app import RATER_CSS, rater_head, rater_theme
 from annotation_app.ui.request_guard import GradioRequestGuard
 
@@ -71,7 +72,7 @@ def http_app(service: RaterService, rater_blocks: gr.Blocks) -> fastapi.FastAPI:
         app,
         rater_blocks,
         path="/",
-        css_paths=[RATER_CSS],
+        css_paths=[RATER_CSS, QUALITY_CSS],
         head=rater_head(),
         theme=rater_theme(),
         footer_links=[],

@@ -210,7 +210,7 @@ def test_practice_fail_gets_extra_attempts_then_the_rule_applies():
         "stage": "trials",
     }
     screened = outcome(config(rule="screen"), stage="practice", kind="practice", passed=False, practice=2)
-    assert screened == {"practice_passed": 0, "stage": "screened_out", "finished_at": NOW}
+    assert screened == {"practice_passed": 0, "stage": "screened_out", "finished_at": NOW, "screen_reason": "practice"}
     # the gold items run out before the extra attempts do
     assert outcome(c, stage="practice", kind="practice", passed=False, practice=1, gold=2)["stage"] == "trials"
 
@@ -223,6 +223,7 @@ def test_attention_fail_flags_or_screens():
     assert outcome(config(rule="screen"), stage="trials", kind="attention", passed=False, main=3) == {
         "stage": "screened_out",
         "finished_at": NOW,
+        "screen_reason": "attention",
     }
     assert outcome(config(), stage="trials", kind="attention", passed=True) == {}
 

@@ -18,7 +18,16 @@ from annotation_app.simulate import simulate
 from annotation_app.study.demo import init_study
 from tests.conftest import shared_path
 
-ALL_SECTIONS = ["leaderboard", "win-rates", "likert", "quality", "agreement", "human-vs-benchmark", "selection"]
+ALL_SECTIONS = [
+    "leaderboard",
+    "win-rates",
+    "controlled",
+    "likert",
+    "quality",
+    "agreement",
+    "human-vs-benchmark",
+    "selection",
+]
 
 
 def run(*args: str):
@@ -59,7 +68,7 @@ def full_report(demo_db, nlu_selection, tmp_path_factory) -> Path:
     result = run("report", "--votes", demo_db, "--benchmark", items, "--models", "_best$", "--human", human,
                  "--select-results", sel, "--bootstrap", "200", "--out", out)  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert result.output.startswith(f"wrote {out} (7 sections")
+    assert result.output.startswith(f"wrote {out} (8 sections")
     return out
 
 
@@ -93,7 +102,7 @@ def test_votes_only_report_from_an_exported_csv(demo_db, tmp_path):
     out = tmp_path / "r.html"
     result = run("report", "--votes", csv, "--bootstrap", "0", "--out", out)
     assert result.exit_code == 0, result.output
-    assert re.findall(r'<section id="([\w-]+)">', out.read_text()) == ALL_SECTIONS[:5]
+    assert re.findall(r'<section id="([\w-]+)">', out.read_text()) == ALL_SECTIONS[:6]
     assert "Wald" in out.read_text()
 
 

@@ -47,8 +47,9 @@ def test_every_file_format_has_one_row_per_vote(simulated_dbs, tmp_path, fmt, in
     db = simulated_dbs("pairwise")
     assert n_votes(db, flagged=True) > n_votes(db, flagged=False) > 50  # careless raters were flagged
     result = export(db, fmt, tmp_path / f"votes.{fmt}", include_flagged=include_flagged)
-    votes, pairs = result.paths
+    votes, pairs, raters = result.paths
     assert pairs.name == f"votes-preference-pairs.{fmt}"
+    assert raters.name == f"votes-raters.{fmt}" and len(read_any(raters, fmt)) == result.rows["raters"]
     table = read_any(votes, fmt)
     assert len(table) == result.rows["votes"] == n_votes(db, flagged=include_flagged)
     assert table["vote_id"].is_monotonic_increasing and table["vote_id"].is_unique
@@ -80,7 +81,7 @@ def test_hf_folder_loads_with_datasets_and_has_a_card(simulated_dbs, tmp_path):
 
 def test_winner_agrees_with_the_raw_choice_and_the_left_side(simulated_dbs, tmp_path):
     db = simulated_dbs("pairwise")
-    (votes, _) = export(db, "csv", tmp_path / "votes.csv", include_flagged=True).paths
+    (votes, _, _) = export(db, "csv", tmp_path / "votes.csv", include_flagged=True).paths
     table = pd.read_csv(votes, keep_default_na=False).set_index("vote_id")
     raw = oracle(
         db,
@@ -146,7 +147,7 @@ def test_pairwise_likert_values_follow_their_conversation(simulated_dbs):
 def test_likert_only_study_exports_one_row_per_rating(simulated_dbs, tmp_path):
     db = simulated_dbs("likert")
     result = export(db, "csv", tmp_path / "ratings.csv", include_flagged=True)
-    assert len(result.paths) == 1  # no preference pairs without comparisons
+    assert len(result.paths) == 2  # no preference pairs without comparisons; the raters table
     table = pd.read_csv(result.paths[0], keep_default_na=False)
     ratings = oracle(
         db,
@@ -194,7 +195,7 @@ def n_votes_of(db, rater):
 def test_raters_appear_only_as_salted_pseudonyms(db_copy, tmp_path):
     db = db_copy("pairwise")
     external = [r["external_id"] for r in oracle(db, "SELECT external_id FROM raters")]
-    (votes, pairs) = export(db, "csv", tmp_path / "v.csv", include_flagged=True).paths
+    (votes, pairs, _) = export(db, "csv", tmp_path / "v.csv", include_flagged=True).paths
     salt = oracle(db, "SELECT value FROM study_secrets WHERE name = 'pseudonym_salt'")[0]["value"]
     assert len(salt) == 32
     text = votes.read_text() + pairs.read_text()
@@ -229,7 +230,7 @@ def test_votes_frame_feeds_the_analysis_package(simulated_dbs):
 
 
 def test_jsonl_rows_are_objects_with_nulls(simulated_dbs, tmp_path):
-    (votes, _) = export(simulated_dbs("pairwise"), "jsonl", tmp_path / "v.jsonl").paths
+    (votes, _, _) = export(simulated_dbs("pairwise"), "jsonl", tmp_path / "v.jsonl").paths
     first = json.loads(votes.read_text().splitlines()[0])
     assert first["likert_a"] is None and isinstance(first["rater_flagged"], bool)
 
@@ -262,5 +263,9 @@ def test_hf_export_replaces_its_own_previous_export(simulated_dbs, tmp_path):
     export(db, "hf", tmp_path / "ds")
     (tmp_path / "ds" / "data" / "stale.parquet").write_bytes(b"old")
     export(db, "hf", tmp_path / "ds", include_flagged=True)
-    assert sorted(p.name for p in (tmp_path / "ds" / "data").iterdir()) == ["preference_pairs.parquet", "votes.parquet"]
+    assert sorted(p.name for p in (tmp_path / "ds" / "data").iterdir()) == [
+        "preference_pairs.parquet",
+        "raters.parquet",
+        "votes.parquet",
+    ]
     assert "Votes of flagged raters are included" in (tmp_path / "ds" / "README.md").read_text()

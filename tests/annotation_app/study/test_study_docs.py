@@ -33,6 +33,8 @@ def _shown(default: object) -> str:
         return "*(none)*"
     if default == "":
         return '""'
+    if default == ():
+        return "[]"
     if isinstance(default, float) and default.is_integer():
         return str(int(default))
     return str(default)

@@ -149,7 +149,11 @@ def test_export_button_downloads_only_behind_the_secret(admin_server, tmp_path):
     server, base, admin = admin_server
     links = Client(admin, verbose=False).predict("csv", False, api_name="/export")
     hrefs = re.findall(r'href="([^"]+)"', links)
-    assert sorted(h.rsplit("/", 1)[-1] for h in hrefs) == ["votes-preference-pairs.csv", "votes.csv"]
+    assert sorted(h.rsplit("/", 1)[-1] for h in hrefs) == [
+        "votes-preference-pairs.csv",
+        "votes-raters.csv",
+        "votes.csv",
+    ]
     votes = next(h for h in hrefs if h.endswith("/votes.csv"))
     assert votes.startswith("download/")
     code, headers, body = get(admin + votes)
