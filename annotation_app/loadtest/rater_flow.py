@@ -26,7 +26,8 @@ from annotation_app.loadtest.stats import Recorder
 __all__ = ["RaterPage", "RaterPlan", "run_noop_visitor", "run_rater"]
 
 _DUPLICATE = "already been recorded"
-_AUDIO = re.compile(r"<audio\b[^>]*>")
+_AUDIO = re.compile(r"<audio\b([^>]*)>(.*?)</audio>", re.S)
+_SOURCE_SRC = re.compile(r'<source\b[^>]*\bsrc="([^"]*)"')
 _ATTR = re.compile(r'\b(src|data-side|data-turn|data-duration)="([^"]*)"')
 _MIN_PLAYED = re.compile(r'\bdata-min-played="([0-9.]+)"')
 #: Seconds added to the listening floor so a vote never lands on the boundary.
@@ -116,10 +117,17 @@ def _play_log(players: list[tuple[str, str, int, float]], listened_s: float) -> 
 
 
 def _players(players_html: str) -> tuple[list[tuple[str, str, int, float]], float]:
-    """(src, side, turn, duration) of every player of a trial, and its listening floor in seconds."""
+    """(src, side, turn, duration) of every player of a trial, and its listening floor in seconds.
+
+    ``src`` is the ``<audio>`` element's own, else its first ``<source>`` (the rendition a browser that plays it
+    fetches: Ogg/Opus comes first).
+    """
     out = []
-    for tag in _AUDIO.findall(players_html):
+    for tag, inner in _AUDIO.findall(players_html):
         attrs = dict(_ATTR.findall(tag))
+        first_source = _SOURCE_SRC.search(inner)
+        if "src" not in attrs and first_source is not None:
+            attrs["src"] = first_source.group(1)
         if "src" in attrs and attrs.get("data-side") in ("left", "right"):
             src = html_lib.unescape(attrs["src"])
             out.append((src, attrs["data-side"], int(attrs.get("data-turn", 0)), float(attrs.get("data-duration", 0))))

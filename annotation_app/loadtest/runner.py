@@ -10,6 +10,7 @@ times ``think`` (seeded), and a vote never comes before the study's listening fl
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import secrets
 import sys
@@ -115,7 +116,22 @@ def loadtest(
         timeout_s,
         secrets.token_hex(3),
     )
-    return asyncio.run(_run(settings, progress))
+    return _run_to_end(settings, progress)
+
+
+def _run_to_end(s: _Settings, progress: Callable[[str], None] | None) -> LoadReport:
+    """Run :func:`_run` on a new event loop: this thread's, or a fresh thread's when one is already running here.
+
+    A running loop in the caller's thread (Jupyter, an ``async`` caller, Playwright's sync API) makes
+    ``asyncio.run`` refuse; the simulation then gets a worker thread of its own, and its result or error is passed
+    back unchanged.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(_run(s, progress))
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="humans-loadtest") as pool:
+        return pool.submit(lambda: asyncio.run(_run(s, progress))).result()
 
 
 def _plans(s: _Settings) -> list[RaterPlan]:

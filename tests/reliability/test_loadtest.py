@@ -8,13 +8,16 @@ benchmarks/loadtest_targets.py, not here.)
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
 
+import pytest
 from click.testing import CliRunner
 from reliability_db import db_rows, vote_rows
 
+from analysis.errors import HumansError
 from annotation_app.cli import cli
 from annotation_app.loadtest import loadtest
 
@@ -83,3 +86,20 @@ def test_loadtest_names_a_url_that_does_not_answer(tmp_path):
     result = CliRunner().invoke(cli, ["loadtest", "http://127.0.0.1:9/", "--raters", "1"])
     assert result.exit_code == 1
     assert "does not answer like a Gradio page" in result.output and "Traceback" not in result.output
+
+
+def test_loadtest_runs_when_an_event_loop_is_already_running_in_the_caller(served):
+    # Jupyter, an async caller or Playwright's sync API keep a loop running in the thread; asyncio.run would refuse.
+    server = served(trials_per_rater=2, attention_checks=0, min_listen_fraction=FLOOR)
+
+    async def caller():
+        asyncio.get_running_loop()
+        with pytest.raises(HumansError, match="does not answer like a Gradio page"):
+            loadtest("http://127.0.0.1:9/", raters=1)
+        return loadtest(server.url, raters=2, arrival_minutes=0, think=0.2, trials=10)
+
+    report = asyncio.run(caller())
+    assert report.raters_finished == 2 and not report.errors, report.format()
+    acked = sorted(a["trial"] for a in report.acknowledged)
+    assert sorted(v["token"] for v in vote_rows(server.db_path)) == acked and len(acked) == 4
+    server.stop()
