@@ -4,7 +4,9 @@ Every trial makes the browser fetch its four clips (``Range: bytes=0-``). Served
 each request took a worker thread for the route, and more for ``stat``, ``open``, each ``read`` and ``close``;
 measured at 5–7 ms of server CPU per clip on a shared 2-core machine, mostly thread hand-offs, two thirds of a
 vote's whole cost. Cache files never change (content-hash names), so a clip is read once and answered from memory
-on the event loop. Memory is bounded (``max_bytes``, least recently used first out); larger files and what does
+on the event loop; each answer from memory still costs one ``stat`` (microseconds, on the loop), so a clip whose
+file was removed from the cache folder answers 404 as it would from disk (the page reports it), and a file replaced
+in place is read again. Memory is bounded (``max_bytes``, least recently used first out); larger files and what does
 not fit are streamed by ``FileResponse`` as before. Ranges: one ``bytes=a-b``, ``bytes=a-`` or ``bytes=-n`` range
 gets 206 with ``Content-Range``; an unsatisfiable one 416; several ranges or a malformed header the whole file
 (RFC 9110 §14.2 lets a server ignore ``Range``).
@@ -12,6 +14,7 @@ gets 206 with ``Content-Range``; an unsatisfiable one 416; several ranges or a m
 
 from __future__ import annotations
 
+import os
 import re
 from collections import OrderedDict
 from collections.abc import Callable
@@ -48,33 +51,58 @@ class AudioFiles:
         self.resolve = resolve
         self.max_bytes = max_bytes
         self.max_file_bytes = max_file_bytes
-        self._clips: OrderedDict[str, bytes] = OrderedDict()
+        self._clips: OrderedDict[str, tuple[Path, tuple[int, int, int], bytes]] = OrderedDict()
         self._size = 0
 
     def response(self, name: str, range_header: str | None) -> Response:
         """The response to ``GET /audio/<name>`` with the request's ``Range`` header (or None)."""
-        body = self._clips.get(name)
+        body = self._remembered(name)
         if body is None:
             try:
                 path = self.resolve(name)
-            except HumansError:
+                stat = path.stat()
+                media_type = AUDIO_TYPES.get(path.suffix.lower())
+                if stat.st_size > min(self.max_file_bytes, self.max_bytes):
+                    return FileResponse(path, media_type=media_type, headers=_HEADERS)
+                body = path.read_bytes()
+            except (HumansError, FileNotFoundError):
                 return PlainTextResponse("not found", status_code=404)
-            media_type = AUDIO_TYPES.get(path.suffix.lower())
-            if path.stat().st_size > min(self.max_file_bytes, self.max_bytes):
-                return FileResponse(path, media_type=media_type, headers=_HEADERS)
-            body = path.read_bytes()
-            self._remember(name, body)
-        else:
-            self._clips.move_to_end(name)
+            self._remember(name, path, _signature(stat), body)
         media_type = AUDIO_TYPES.get(name[name.rfind(".") :].lower())
         return _ranged(body, range_header, media_type)
 
-    def _remember(self, name: str, body: bytes) -> None:
-        self._clips[name] = body
+    def _remembered(self, name: str) -> bytes | None:
+        """The clip from memory while its file is still the one read (same inode, size and mtime), else None."""
+        entry = self._clips.get(name)
+        if entry is None:
+            return None
+        path, signature, body = entry
+        try:
+            same = _signature(os.stat(path)) == signature
+        except OSError:
+            same = False
+        if not same:
+            self._forget(name)
+            return None
+        self._clips.move_to_end(name)
+        return body
+
+    def _remember(self, name: str, path: Path, signature: tuple[int, int, int], body: bytes) -> None:
+        self._forget(name)
+        self._clips[name] = (path, signature, body)
         self._size += len(body)
         while self._size > self.max_bytes and self._clips:
-            _, old = self._clips.popitem(last=False)
+            _, (_, _, old) = self._clips.popitem(last=False)
             self._size -= len(old)
+
+    def _forget(self, name: str) -> None:
+        entry = self._clips.pop(name, None)
+        if entry is not None:
+            self._size -= len(entry[2])
+
+
+def _signature(stat: os.stat_result) -> tuple[int, int, int]:
+    return stat.st_ino, stat.st_size, stat.st_mtime_ns
 
 
 def _ranged(body: bytes, range_header: str | None, media_type: str | None) -> Response:

@@ -63,3 +63,13 @@ def test_memory_is_bounded_and_large_files_stream_from_disk(clip):
     files = files_for(clip, max_bytes=1000)
     response = files.response(NAME, "bytes=0-")
     assert type(response).__name__ == "FileResponse" and files._size == 0
+
+
+def test_a_clip_removed_from_the_cache_folder_answers_404_and_a_replaced_one_its_new_bytes(clip):
+    files = files_for(clip)
+    assert files.response(NAME, None).status_code == 200  # now in memory
+    clip.unlink()
+    assert files.response(NAME, None).status_code == 404 and files._size == 0
+    clip.write_bytes(b"new bytes")
+    assert files.response(NAME, None).body == b"new bytes"
+    assert files.response(NAME, "bytes=0-2").body == b"new" and files._size == len(b"new bytes")
