@@ -53,7 +53,10 @@ class RaterResult:
     statuses: dict[str, int] = field(default_factory=dict)
     notices: list[str] = field(default_factory=list)
     outages: int = 0
-    resumes: list[tuple[int, int]] = field(default_factory=list)  # (position shown after resume, votes acked)
+    #: (position shown after a resume, position of the last acknowledged vote; 0 before any) per resume. Not the
+    #: number of acknowledged votes: a vote stored but not acknowledged in an earlier outage is in no count.
+    resumes: list[tuple[int, int]] = field(default_factory=list)
+    last_acked_position: int = 0
     done: bool = False
     completion_seen: bool = False
     error: str | None = None
@@ -132,7 +135,8 @@ class _Rater:
                     out = self.enter()
                     players = _value(out[OUT["players"]]) or ""
                     shown = _POSITION.search(players)
-                    self.result.resumes.append((int(shown.group(1)) if shown else -1, len(self.result.acked)))
+                    position = int(shown.group(1)) if shown else -1
+                    self.result.resumes.append((position, self.result.last_acked_position))
                     step = "stage"
                     continue
                 notice = _value(out[OUT["notice"]]) or ""
@@ -165,6 +169,8 @@ class _Rater:
                     self.result.notices.append(new_notice)
                     raise RuntimeError(f"vote refused: {new_notice!r}")
                 self.result.acked.append(trial_token)
+                voted = _POSITION.search(players)
+                self.result.last_acked_position = int(voted.group(1)) if voted else self.result.last_acked_position
                 self.write({"ack": trial_token, "choice": choice, "duplicate": bool(new_notice)})
                 votes += 1
                 out = new
