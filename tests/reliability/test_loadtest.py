@@ -9,6 +9,7 @@ benchmarks/loadtest_targets.py, not here.)
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import threading
 import time
@@ -98,7 +99,9 @@ def test_loadtest_runs_when_an_event_loop_is_already_running_in_the_caller(serve
             loadtest("http://127.0.0.1:9/", raters=1)
         return loadtest(server.url, raters=2, arrival_minutes=0, think=0.2, trials=10)
 
-    report = asyncio.run(caller())
+    # The caller's loop gets a thread of its own: this test's thread may already run one (the session's Playwright).
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        report = pool.submit(asyncio.run, caller()).result()
     assert report.raters_finished == 2 and not report.errors, report.format()
     acked = sorted(a["trial"] for a in report.acknowledged)
     assert sorted(v["token"] for v in vote_rows(server.db_path)) == acked and len(acked) == 4
