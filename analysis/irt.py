@@ -6,6 +6,8 @@ and intercept :math:`d_j` (difficulty :math:`b_j = -d_j / a_j`):
 .. math:: P(s_{mj} = 1) = p_{mj} = \\sigma(a_j \\theta_m + d_j), \\qquad \\sigma(x) = 1 / (1 + e^{-x}).
 
 Scores in [0, 1] that are not 0/1 enter the Bernoulli log-likelihood as fractional outcomes (cross-entropy).
+Missing scores (NaN: a model not run on an item) are left out of the likelihood: every sum below runs over the
+observed cells only (weight :math:`o_{mj} = 1` where observed, 0 where missing).
 
 Fit. Joint maximum a posteriori with Gaussian priors :math:`\\theta_m \\sim N(0, 1)`, :math:`a_j \\sim N(1,
 \\sigma_a^2)`, :math:`d_j \\sim N(0, \\sigma_d^2)`; the priors keep items that every model answers right (or
@@ -99,13 +101,21 @@ class IRT2PL:
         c = np.ones(y.shape[1]) if item_counts is None else np.asarray(item_counts, dtype=np.float64)
         if y.ndim != 2 or y.shape[0] < 2:
             raise HumansError(f"IRT needs a (models × items) matrix with at least 2 models; got shape {y.shape}.")
-        if not ((y >= 0) & (y <= 1)).all():
+        observed = ~np.isnan(y)
+        if not ((y[observed] >= 0) & (y[observed] <= 1)).all():
             raise HumansError("IRT scores must lie in [0, 1]; rescale them first.")
+        o = None if observed.all() else observed.astype(np.float64)  # None: the fast path without a mask
+        if o is not None:
+            y = np.where(observed, y, 0.0)
         la, ld = 1.0 / self.prior_a_sd**2, 1.0 / self.prior_d_sd**2
-        # start: ability = standardised mean score, intercept = logit of item mean
-        row = y @ c / c.sum()
+        # start: ability = standardised mean score, intercept = logit of item mean (over observed cells)
+        if o is None:
+            row, col = y @ c / c.sum(), y.mean(axis=0)
+        else:
+            row = (y @ c) / np.maximum(o @ c, 1e-12)
+            col = y.sum(axis=0) / np.maximum(o.sum(axis=0), 1.0)
         theta = (row - row.mean()) / (row.std() + 1e-9)
-        col = np.clip(y.mean(axis=0), 0.02, 0.98)
+        col = np.clip(col, 0.02, 0.98)
         d = np.log(col / (1 - col))
         a = np.ones(y.shape[1])
         n_iter = 0
@@ -115,6 +125,9 @@ class IRT2PL:
             p = expit(np.outer(theta, a) + d)
             r = y - p
             w = p * (1 - p)
+            if o is not None:
+                r *= o
+                w *= o
             ga = theta @ r - (a - 1) * la
             gd = r.sum(axis=0) - d * ld
             haa = (theta**2) @ w + la
@@ -127,8 +140,12 @@ class IRT2PL:
             d = d + step_d
             # abilities given items
             p = expit(np.outer(theta, a) + d)
-            g = (y - p) @ (c * a) - theta
-            h = (p * (1 - p)) @ (c * a**2) + 1.0
+            r, w = y - p, p * (1 - p)
+            if o is not None:
+                r *= o
+                w *= o
+            g = r @ (c * a) - theta
+            h = w @ (c * a**2) + 1.0
             step_t = np.clip(g / h, -_STEP, _STEP)
             theta = theta + step_t
             mu, sd = theta.mean(), theta.std() + 1e-12
@@ -160,7 +177,7 @@ def estimate_ability(
     Parameters
     ----------
     scores : ndarray of shape (n_models, k)
-        Scores in [0, 1] on the k items.
+        Scores in [0, 1] on the k items (NaN = not observed, left out).
     a, d : ndarray of shape (k,)
         Item discriminations and intercepts.
     prior_sd : float, default 1.0
@@ -173,12 +190,14 @@ def estimate_ability(
     ndarray of shape (n_models,)
     """
     y = np.atleast_2d(np.asarray(scores, dtype=np.float64))
+    o = ~np.isnan(y)
+    y = np.where(o, y, 0.0)
     theta = np.zeros(y.shape[0])
     lam = 1.0 / prior_sd**2
     for _ in range(n_steps):
         p = expit(np.outer(theta, a) + d)
-        g = (y - p) @ a - lam * theta
-        h = (p * (1 - p)) @ (a**2) + lam
+        g = np.where(o, y - p, 0.0) @ a - lam * theta
+        h = np.where(o, p * (1 - p), 0.0) @ (a**2) + lam
         step = np.clip(g / h, -_STEP, _STEP)
         theta = theta + step
         if np.abs(step).max() < 1e-6:

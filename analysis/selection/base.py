@@ -7,10 +7,22 @@ estimator that turns a new model's scores on those items into an estimate of its
 * ``mean``: the weighted mean :math:`\\hat S = \\sum_{j \\in S} w_j s_j`;
 * ``calibrated``: :math:`\\hat S = \\alpha + \\beta \\sum_{j \\in S} w_j s_j`, with :math:`(\\alpha, \\beta)` fitted by
   least squares on the training models' full scores;
-* ``pirt`` (IRT methods only; Maia Polo et al. 2024): estimate the model's ability :math:`\\hat\\theta` from the
-  subset (MAP under the 2PL fitted on the training models), then
+* ``pirt`` (IRT methods only; Maia Polo et al. 2024): estimate the model's abilities :math:`\\hat\\theta` from the
+  subset (MAP under the task-wise 2PL with correlated abilities fitted on the training models,
+  :class:`analysis.task_irt.TaskIRT`), then
   :math:`\\hat S = \\sum_{j \\in S} v_j s_j + \\sum_{j \\notin S} v_j\\, p_j(\\hat\\theta)` — observed where seen,
-  predicted elsewhere, with the full-score weights :math:`v_j`.
+  predicted elsewhere, with the full-score weights :math:`v_j`;
+* ``gpirt`` (IRT methods only; Maia Polo et al. 2024): :math:`\\hat S = \\lambda \\hat S_{\\text{mean}} +
+  (1 - \\lambda) \\hat S_{\\text{p-IRT}}`, the p-IRT estimate combined with the subset's weighted mean (the
+  anchor-weighted "IRT" estimate of tinyBenchmarks when the weights are cluster masses). The mean is unbiased but
+  noisy, p-IRT steady but biased where the 2PL misfits; :math:`\\lambda \\in [0, 1]` is the least-squares
+  mixing weight on the training models (closed form, clipped to [0, 1]).
+
+Missing scores (NaN: a model not run on an item). A training set keeps the mask; ``scores`` holds the item's mean
+over the training models that have it (what the score-based methods cluster and rank), the IRT fits skip the
+missing cells, and the target is the full score over each model's observed items
+(:func:`analysis.missing.observed_full_score`). At prediction time a missing subset score is left out of the
+weighted mean (the remaining weights renormalised) and predicted by the 2PL under p-IRT.
 """
 
 from __future__ import annotations
@@ -20,15 +32,18 @@ from functools import cached_property
 from typing import Any, ClassVar
 
 import numpy as np
-from scipy.special import expit
 
 from analysis.errors import HumansError
-from analysis.irt import IRT2PL, estimate_ability
+from analysis.irt import IRT2PL
+from analysis.missing import impute_item_means, observed_full_score, weighted_mean_observed
+from analysis.task_irt import TaskIRT
 
-__all__ = ["ESTIMATORS", "Patterns", "SubsetSelector", "TrainingSet"]
+__all__ = ["ESTIMATORS", "IRT_ESTIMATORS", "Patterns", "SubsetSelector", "TaskPatterns", "TrainingSet"]
 
 #: Names of the estimators of the full score from a subset.
-ESTIMATORS = ("mean", "calibrated", "pirt")
+ESTIMATORS = ("mean", "calibrated", "pirt", "gpirt")
+#: Estimators that need the 2PL (IRT methods only).
+IRT_ESTIMATORS = ("pirt", "gpirt")
 
 
 @dataclass(frozen=True)
@@ -48,6 +63,17 @@ class Patterns:
     starts: np.ndarray  #: (n_patterns,) position in ``order`` of each pattern's first item
 
 
+@dataclass(frozen=True)
+class TaskPatterns:
+    """Distinct (response pattern, task) pairs: the columns the task-wise 2PL is fitted on."""
+
+    matrix: np.ndarray  #: (n_models, n_columns) the columns, NaN where missing
+    tasks: np.ndarray  #: (n_columns,) task of each column
+    counts: np.ndarray  #: (n_columns,) items per column
+    inverse: np.ndarray  #: (n_items,) column of each item
+    weights: np.ndarray  #: (n_columns, 2) summed v_j and v_j**2 of each column's items
+
+
 @dataclass
 class TrainingSet:
     """What a selector may see: the training models' item scores, item tasks, full-score weights, the target.
@@ -55,7 +81,7 @@ class TrainingSet:
     Parameters
     ----------
     scores : ndarray of shape (n_models, n_items)
-        Training models' item scores in [0, 1].
+        Training models' item scores in [0, 1]; NaN = missing (replaced by the item's mean, mask in ``observed``).
     tasks : ndarray of shape (n_items,), int, optional
         Task code of each item (all 0 when omitted).
     item_weights : ndarray of shape (n_items,), optional
@@ -75,14 +101,21 @@ class TrainingSet:
     cache: dict[Any, Any] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
-        self.scores = np.asarray(self.scores, dtype=np.float64)
-        n_items = self.scores.shape[1]
+        raw = np.asarray(self.scores, dtype=np.float64)
+        n_items = raw.shape[1]
         if self.tasks is None:
             self.tasks = np.zeros(n_items, dtype=np.intp)
         if self.item_weights is None:
             self.item_weights = np.full(n_items, 1.0 / n_items)
+        missing = np.isnan(raw)
+        #: NaN-holding scores (the 2PL fits skip those cells); the same array as ``scores`` when nothing is missing
+        self.raw_scores = raw
+        self.has_missing = bool(missing.any())
+        self.scores = impute_item_means(raw) if self.has_missing else raw
         if self.target is None:
-            self.target = self.scores @ self.item_weights
+            self.target = observed_full_score(raw, self.item_weights, self.tasks) if self.has_missing else None
+            if self.target is None:
+                self.target = raw @ self.item_weights
         self.target = np.asarray(self.target, dtype=np.float64)
 
     @classmethod
@@ -102,11 +135,13 @@ class TrainingSet:
     @property
     def full_score(self) -> np.ndarray:
         """The training models' full-benchmark scores (not the target when the target is a human score)."""
+        if self.has_missing:
+            return observed_full_score(self.raw_scores, self.item_weights, self.tasks)
         return self.scores @ self.item_weights
 
     @cached_property
     def patterns(self) -> Patterns:
-        cols = np.ascontiguousarray(self.scores.T)
+        cols = np.ascontiguousarray(self.raw_scores.T)  # missing cells take part: equal NaN bytes, equal columns
         view = cols.view(np.dtype((np.void, cols.dtype.itemsize * cols.shape[1]))).ravel()
         _, first, inverse, counts = np.unique(view, return_index=True, return_inverse=True, return_counts=True)
         inverse = inverse.ravel()
@@ -116,10 +151,32 @@ class TrainingSet:
         return Patterns(self.scores[:, first], inverse, first, counts, weight, order, starts)
 
     @cached_property
+    def task_patterns(self) -> TaskPatterns:
+        """Distinct (pattern, task) pairs, so the task-wise 2PL fits each response pattern of a task once."""
+        pat = self.patterns
+        key = pat.inverse.astype(np.int64) * (int(self.tasks.max()) + 1) + self.tasks
+        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+        inverse = inverse.ravel()
+        counts = np.bincount(inverse, minlength=len(first)).astype(np.float64)
+        w1 = np.bincount(inverse, weights=self.item_weights, minlength=len(first))
+        w2 = np.bincount(inverse, weights=self.item_weights**2, minlength=len(first))
+        matrix = self.raw_scores[:, first]
+        return TaskPatterns(matrix, np.asarray(self.tasks)[first], counts, inverse, np.column_stack([w1, w2]))
+
+    @cached_property
+    def task_irt(self) -> TaskIRT:
+        """Task-wise 2PL with correlated abilities (:class:`analysis.task_irt.TaskIRT`) on the (pattern, task) columns.
+
+        Its item parameters are indexed by column of :attr:`task_patterns`; ``task_patterns.inverse`` maps items.
+        """
+        tp = self.task_patterns
+        return TaskIRT(max_iter=self.irt_max_iter).fit(tp.matrix, tp.tasks, tp.counts)
+
+    @cached_property
     def irt(self) -> IRT2PL:
         """2PL IRT fitted on the distinct patterns (identical columns have identical item parameters)."""
         pat = self.patterns
-        fitted = IRT2PL(max_iter=self.irt_max_iter).fit(pat.matrix, pat.counts)
+        fitted = IRT2PL(max_iter=self.irt_max_iter).fit(self.raw_scores[:, pat.first], pat.counts)
         item = IRT2PL()
         item.theta_, item.n_iter_ = fitted.theta_, fitted.n_iter_
         item.a_, item.d_ = fitted.a_[pat.inverse], fitted.d_[pat.inverse]
@@ -133,7 +190,7 @@ class SubsetSelector:
     ----------
     size : int, default 50
         Number of items to select.
-    estimator : {"mean", "calibrated", "pirt"}, optional
+    estimator : {"mean", "calibrated", "pirt", "gpirt"}, optional
         How :meth:`predict` turns subset scores into a full-score estimate; the method's default when None.
     random_state : int or numpy.random.Generator, optional
         Seed of stochastic methods.
@@ -146,6 +203,8 @@ class SubsetSelector:
         Non-negative weights summing to 1 (the weighted mean estimates the full score).
     intercept_, slope_ : float
         Linear calibration :math:`\\alpha, \\beta` fitted on the training models.
+    lambda_ : float
+        gp-IRT mixing weight of the weighted mean (``gpirt`` only).
     """
 
     #: Short name used in results tables and the command line.
@@ -178,7 +237,7 @@ class SubsetSelector:
         """
         if not isinstance(train, TrainingSet):
             matrix = np.asarray(train, dtype=np.float64)
-            if matrix.ndim != 2 or not ((matrix >= 0) & (matrix <= 1)).all():
+            if matrix.ndim != 2 or not ((matrix >= 0) & (matrix <= 1) | np.isnan(matrix)).all():
                 raise HumansError(
                     f"training scores must be a (models × items) matrix of numbers in [0, 1]; got shape {matrix.shape} "
                     "or values outside [0, 1]."
@@ -187,9 +246,9 @@ class SubsetSelector:
         estimator = self.estimator or self.default_estimator
         if estimator not in ESTIMATORS:
             raise HumansError(f"estimator {estimator!r} is not one of {', '.join(ESTIMATORS)}.")
-        if estimator == "pirt" and not self.name.startswith("irt"):
+        if estimator in IRT_ESTIMATORS and not self.name.startswith("irt"):
             raise HumansError(
-                f"estimator 'pirt' needs an IRT method; {self.name!r} is not one (use mean or calibrated)."
+                f"estimator {estimator!r} needs an IRT method; {self.name!r} is not one (use mean or calibrated)."
             )
         if not isinstance(self.size, int | np.integer) or not 1 <= self.size <= train.n_items:
             raise HumansError(f"subset size {self.size!r} must be an integer between 1 and {train.n_items} items.")
@@ -202,11 +261,15 @@ class SubsetSelector:
         weights = weights / weights.sum() if weights.sum() > 0 else np.full(len(items), 1.0 / len(items))
         self.items_, self.weights_, self.estimator_ = items, weights, estimator
         self._item_weights = train.item_weights
-        if estimator == "pirt":
-            self.irt_ = train.irt
-            pat = train.patterns  # p-IRT sums v_j p_j(theta) over distinct patterns (same a, d within a pattern)
-            self._pattern_params = (self.irt_.a_[pat.first], self.irt_.d_[pat.first], pat.weight)
-        est = self._raw(train.scores[:, items], estimator)
+        x_train = train.raw_scores[:, items]
+        if estimator in IRT_ESTIMATORS:
+            self.irt_ = train.task_irt
+            tp = train.task_patterns
+            self._irt_columns, self._column_weights = tp.inverse[items], tp.weights
+        self.lambda_ = 0.0
+        if estimator == "gpirt":
+            self.lambda_ = _mixing_weight(self._mean(x_train), self._pirt(x_train), train.target)
+        est = self._raw(x_train, estimator)
         self.slope_, self.intercept_ = _linear_fit(est, train.target)
         return self
 
@@ -225,7 +288,7 @@ class SubsetSelector:
         if not hasattr(self, "items_"):
             raise HumansError(f"this {type(self).__name__} is not fitted yet; call fit(train) first.")
         x = np.atleast_2d(np.asarray(subset_scores, dtype=np.float64))
-        if x.shape[1] != len(self.items_):
+        if x.ndim != 2 or x.shape[1] != len(self.items_):
             raise HumansError(f"predict needs scores on the {len(self.items_)} selected items; got {x.shape[1]}.")
         raw = self._raw(x, self.estimator_)
         if self.estimator_ == "calibrated":
@@ -233,17 +296,28 @@ class SubsetSelector:
         return raw
 
     def _raw(self, x: np.ndarray, estimator: str) -> np.ndarray:
-        if estimator != "pirt":
-            return x @ self.weights_
-        irt, v = self.irt_, self._item_weights
-        a_pat, d_pat, w_pat = self._pattern_params
-        theta = estimate_ability(x, irt.a_[self.items_], irt.d_[self.items_])
-        # sum over all items of v_j p_j(theta), then swap the seen items' predictions for their observed scores
-        pred_all = np.empty(len(theta))
-        for start in range(0, len(theta), 64):
-            pred_all[start : start + 64] = expit(np.outer(theta[start : start + 64], a_pat) + d_pat) @ w_pat
-        seen = irt.probabilities(theta, self.items_)
-        return pred_all + (x - seen) @ v[self.items_]
+        if estimator == "pirt":
+            return self._pirt(x)
+        if estimator == "gpirt":
+            return self.lambda_ * self._mean(x) + (1.0 - self.lambda_) * self._pirt(x)
+        return self._mean(x)
+
+    def _mean(self, x: np.ndarray) -> np.ndarray:
+        return weighted_mean_observed(x, self.weights_)
+
+    def _pirt(self, x: np.ndarray) -> np.ndarray:
+        return self.irt_.full_score(
+            x, self._irt_columns, self._item_weights[self.items_], column_weights=self._column_weights
+        )
+
+
+def _mixing_weight(mean: np.ndarray, pirt: np.ndarray, target: np.ndarray) -> float:
+    """Least-squares :math:`\\lambda \\in [0, 1]` of ``target ≈ λ mean + (1-λ) pirt``."""
+    diff = mean - pirt
+    denom = diff @ diff
+    if denom <= 1e-15:
+        return 0.0
+    return float(np.clip(diff @ (target - pirt) / denom, 0.0, 1.0))
 
 
 def _linear_fit(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
