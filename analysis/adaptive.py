@@ -7,7 +7,9 @@ Model. The task-wise 2PL with correlated abilities fitted on the training models
 (:class:`analysis.task_irt.TaskIRT`): :math:`P(s_j = 1) = \\sigma(a_j \\theta_{t(j)} + d_j)`,
 :math:`\\theta \\sim N(0, \\Sigma)`. After each answer the ability is re-estimated by MAP (Newton, warm-started) with
 the Laplace posterior covariance :math:`C`; the full score is estimated by p-IRT (observed where seen, predicted
-elsewhere) with the variance of :meth:`analysis.task_irt.TaskIRT.full_score`.
+elsewhere) with the variance of :meth:`analysis.task_irt.TaskIRT.full_score` plus the 2PL's misfit: the mean squared
+error of its full score at the training models' own abilities, times the squared share of the weight not yet
+answered (without it the 90 % intervals covered 76 % of held-out models on open-llm-tiny).
 
 Item choice (maximum information about the full score). Linearise the full score in the abilities,
 :math:`S \\approx c^\\top \\theta` with :math:`c_t = \\sum_{j \\notin S, t(j) = t} v_j a_j p_j(1 - p_j)`. Answering item
@@ -131,6 +133,7 @@ class AdaptiveTest:
         self.item_columns_ = tp.inverse
         self.column_weights_ = tp.weights
         self._counts = tp.counts
+        self.misfit_var_ = _misfit_variance(self.irt_, tp.matrix, tp.weights[:, 0])
         self._column_items = _column_items(tp.inverse, len(tp.counts))
         self._onehot = np.zeros((len(tp.counts), self.irt_.n_tasks))
         self._onehot[np.arange(len(tp.counts)), self.irt_.tasks_] = 1.0
@@ -337,7 +340,23 @@ class _State:
         est = (p * w1).sum(axis=1) + (np.where(obs, x, np.where(answered, p_ans, 0.0)) * v).sum(axis=1)
         sens = (pq * w1 * irt.a_) @ test._onehot
         var = np.einsum("nt,nts,ns->n", sens, self.cov[rows], sens) + (pq * w2).sum(axis=1)
+        var += test.misfit_var_ * (w1.sum(axis=1) / test.column_weights_[:, 0].sum()) ** 2
         return est, np.sqrt(np.maximum(var, 0.0))
+
+
+def _misfit_variance(irt, matrix: np.ndarray, weights: np.ndarray) -> float:
+    """Mean squared error of the 2PL's full score at the training models' own abilities (the model misfit).
+
+    :math:`\\frac1n \\sum_m (\\sum_j v_j (s_{mj} - p_j(\\theta_m)))^2`, over observed cells; the part of the error no
+    ability estimate removes, scaled in the variance by the squared share of the weight not yet answered.
+    """
+    total = 0.0
+    for start in range(0, len(matrix), 256):
+        y = matrix[start : start + 256]
+        p = irt.probabilities(irt.theta_[start : start + 256])
+        resid = np.where(np.isnan(y), 0.0, y - p)
+        total += float(((resid @ weights) ** 2).sum())
+    return total / len(matrix)
 
 
 def _column_items(inverse: np.ndarray, n_cols: int) -> list[np.ndarray]:
