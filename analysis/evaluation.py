@@ -10,6 +10,10 @@ the *human score* as target (methods that ignore the target select the same subs
 score on the subset's item scores is fitted on the training models (ridge by default, its penalty chosen by exact
 leave-one-out error, :class:`analysis.regression.RidgeLOO`), and the held-out models' human scores are predicted.
 
+Missing item scores (NaN) are allowed: the methods see the training models' item means in their place, the
+estimators use the observed items (p-IRT predicts the rest), the truth is the full score over each model's observed
+items (:mod:`analysis.missing`), and the human regression fills gaps with the training item means.
+
 Folds run in parallel processes (joblib/loky, ``n_jobs``), with a progress bar over folds.
 """
 
@@ -25,6 +29,7 @@ from tqdm.auto import tqdm
 
 from analysis.benchmark_data import BenchmarkData
 from analysis.errors import HumansError
+from analysis.missing import fill_missing
 from analysis.regression import REGRESSORS, fit_regressor
 from analysis.selection import ESTIMATORS, METHODS, TrainingSet
 
@@ -120,8 +125,9 @@ def _run_fold(
                     items = sel.items_
                     if cls.uses_target:
                         items = cls(size=size, estimator=estimator, random_state=[seed, fold]).fit(human_train).items_
-                    reg = fit_regressor(scores[np.ix_(train_rows, items)], human[train_rows], regressor)
-                    hum = reg.predict(scores[np.ix_(test, items)])
+                    # missing scores enter the regression as the item's training mean
+                    reg = fit_regressor(train.scores[:, items], human[train_rows], regressor)
+                    hum = reg.predict(fill_missing(scores[np.ix_(test, items)], train.scores[:, items].mean(axis=0)))
                 rows.extend(
                     (name, size, seed, sel.estimator_, int(m), float(e), float(h))
                     for m, e, h in zip(test, est, hum, strict=True)

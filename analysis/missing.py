@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["impute_item_means", "observed_full_score", "weighted_mean_observed"]
+__all__ = ["fill_missing", "impute_item_means", "observed_full_score", "weighted_mean_observed"]
 
 
 def observed_full_score(scores: np.ndarray, item_weights: np.ndarray, tasks: np.ndarray) -> np.ndarray:
@@ -80,3 +80,9 @@ def weighted_mean_observed(x: np.ndarray, weights: np.ndarray) -> np.ndarray:
     mass = observed @ weights
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(mass > 0, np.where(observed, x, 0.0) @ weights / mass, np.nan)
+
+
+def fill_missing(x: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``x`` (n, k) with each NaN in column j replaced by ``values[j]`` (``x`` itself when nothing is missing)."""
+    missing = np.isnan(x)
+    return np.where(missing, values, x) if missing.any() else x
