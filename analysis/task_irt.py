@@ -8,9 +8,12 @@ ability vector :math:`\\theta_m \\in \\mathbb{R}^T` with a correlated Gaussian p
 
 Fit (two steps). (i) A unidimensional 2PL per task (:class:`analysis.irt.IRT2PL`, penalised joint likelihood,
 missing cells skipped) gives :math:`a_j, d_j` and standardised abilities :math:`\\theta_{m,t}`; (ii)
-:math:`\\Sigma` is their correlation matrix across the training models, shrunk toward the identity
-(:math:`\\Sigma = (1-\\gamma) R + \\gamma I`, :math:`\\gamma = \\min(1, T / n)`) so it stays invertible with few
-models or many tasks.
+:math:`\\Sigma` is their correlation matrix :math:`R` across the training models, shrunk toward the
+constant-correlation matrix :math:`F = (1-\\bar\\rho) I + \\bar\\rho\\,\\mathbf{1}\\mathbf{1}^\\top`
+(:math:`\\bar\\rho` the mean off-diagonal correlation; Ledoit & Wolf 2004): :math:`\\Sigma = (1-\\gamma) R +
+\\gamma F`, :math:`\\gamma = \\min(1, T / n)`, so it stays invertible with few models or many tasks and keeps
+the general factor that links them (shrinking toward the identity instead cut the tasks apart: on nlu-test-sets,
+29 tasks and 72 training models, p-IRT lost to random at 10 items).
 
 Ability of a new model (:meth:`TaskIRT.ability`). MAP of :math:`\\theta` given its scores on any items, by Newton's
 method on
@@ -35,6 +38,7 @@ variance :math:`\\sum_{j \\notin S} v_j^2 p_j (1-p_j)` of the unseen items.
 
 References
 ----------
+Ledoit, O., Wolf, M. (2004). Honey, I shrunk the sample covariance matrix. J. Portfolio Management 30, 110–119.
 Reckase, M. D. (2009). *Multidimensional Item Response Theory*. Springer (between-item multidimensionality).
 Maia Polo, F., Weber, L., Choshen, L., Sun, Y., Xu, G., Yurochkin, M. (2024). tinyBenchmarks: evaluating LLMs
 with fewer examples. ICML.
@@ -114,7 +118,10 @@ class TaskIRT:
         corr = np.nan_to_num(np.atleast_2d(corr), nan=0.0)
         np.fill_diagonal(corr, 1.0)
         gamma = min(1.0, n_tasks / n)
-        self.sigma_ = (1 - gamma) * corr + gamma * np.eye(n_tasks)
+        off = corr[~np.eye(n_tasks, dtype=bool)]
+        rho = float(np.clip(off.mean(), 0.0, 0.99)) if len(off) else 0.0
+        target = (1 - rho) * np.eye(n_tasks) + rho  # constant correlation: keeps the general factor
+        self.sigma_ = (1 - gamma) * corr + gamma * target
         self._sigma_inv = np.linalg.inv(self.sigma_)
         self.a_, self.d_, self.tasks_, self.theta_ = a, d, tasks, theta
         return self

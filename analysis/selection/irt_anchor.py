@@ -20,6 +20,7 @@ import numpy as np
 
 from analysis.selection._clustering import fill_to_size, weighted_kmeans_anchors
 from analysis.selection.base import SubsetSelector, TrainingSet
+from analysis.selection.irt_fisher import population_information
 from analysis.selection.stratified import allocate
 
 __all__ = ["IRTAnchorSelector"]
@@ -39,6 +40,10 @@ class IRTAnchorSelector(SubsetSelector):
         share = np.bincount(tasks, weights=train.item_weights, minlength=n_tasks)
         capacity = np.bincount(tasks, minlength=n_tasks)
         alloc = allocate(self.size, share, capacity, rng)
+        key = ("irt_fisher", "information")
+        if key not in train.cache:
+            train.cache[key] = population_information(irt.theta_, irt.a_, irt.d_, irt.tasks_)
+        info = train.cache[key]
         items, weights = [], []
         for t in np.flatnonzero(alloc):
             members = np.flatnonzero(tasks == t)
@@ -51,6 +56,7 @@ class IRTAnchorSelector(SubsetSelector):
                 rng,
                 train.cache,
                 (self.name, int(t), repr(self.random_state)),
+                prefer=info[cols],
             )
             items.append(members[anchors])
             weights.append(weight)
