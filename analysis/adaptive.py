@@ -119,12 +119,7 @@ class AdaptiveTest:
         """Fit the 2PL on the training models (a :class:`TrainingSet` or a models × items matrix); returns self."""
         if not isinstance(train, TrainingSet):
             train = TrainingSet(np.asarray(train, dtype=np.float64))
-        if not isinstance(self.budget, int | np.integer) or not 1 <= self.budget <= train.n_items:
-            raise HumansError(f"budget {self.budget!r} must be an integer between 1 and the {train.n_items} items.")
-        if self.target_se is not None and not self.target_se > 0:
-            raise HumansError(f"target_se {self.target_se!r} must be a positive number (e.g. 0.02) or None.")
-        if not 0 < self.level < 1:
-            raise HumansError(f"level {self.level!r} must lie strictly between 0 and 1 (e.g. 0.9).")
+        self._check_options(train.n_items)
         if train.n_models < 3:
             raise HumansError(f"an adaptive test needs at least 3 training models; got {train.n_models}.")
         tp = train.task_patterns
@@ -138,6 +133,14 @@ class AdaptiveTest:
         self._onehot = np.zeros((len(tp.counts), self.irt_.n_tasks))
         self._onehot[np.arange(len(tp.counts)), self.irt_.tasks_] = 1.0
         return self
+
+    def _check_options(self, n_items: int) -> None:
+        if not isinstance(self.budget, int | np.integer) or not 1 <= self.budget <= n_items:
+            raise HumansError(f"budget {self.budget!r} must be an integer between 1 and the {n_items} items.")
+        if self.target_se is not None and not self.target_se > 0:
+            raise HumansError(f"target_se {self.target_se!r} must be a positive number (e.g. 0.02) or None.")
+        if not 0 < self.level < 1:
+            raise HumansError(f"level {self.level!r} must lie strictly between 0 and 1 (e.g. 0.9).")
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "irt_"):
@@ -424,6 +427,7 @@ def evaluate_adaptive(
         raise HumansError(f"budget(s) {list(budgets)} must be between 1 and the {data.n_items} items of the benchmark.")
     if data.n_models < 4:
         raise HumansError(f"evaluation over models needs at least 4 models; the data has {data.n_models}.")
+    AdaptiveTest(budget=budgets[-1], target_se=target_se, level=level)._check_options(data.n_items)
     folds = model_folds(data.n_models, cv, n_folds)
     jobs = (delayed(_run_fold)(data, average, test, budgets, target_se, level) for test in folds)
     runner = Parallel(n_jobs=n_jobs, return_as="generator_unordered")

@@ -13,7 +13,7 @@ from analysis.human_targets import align_human_scores, read_human_scores
 from analysis.humans_subset import apply_subset as apply_subset_table
 from analysis.humans_subset import fit_humans_subsets, read_subset
 from analysis.regression import human_baselines
-from analysis.selection import METHODS
+from analysis.selection import METHODS, UNTRUSTED
 from analysis.selection_plot import plot_selection
 
 __all__ = ["COMMANDS"]
@@ -51,7 +51,14 @@ def _parse_methods(text: str) -> list[str]:
     default=None,
     help="CSV of human scores per model (model + human_score, as `humans scores` writes).",
 )
-@click.option("--methods", default="all", show_default=True, help="Comma-separated selection methods, or all.")
+@click.option(
+    "--methods",
+    default="all",
+    show_default=True,
+    help="Comma-separated selection methods, or all (which includes the untrusted ones: "
+    + "; ".join(f"{name} {evidence}" for name, evidence in UNTRUSTED.items())
+    + ").",
+)
 @click.option("--sizes", default=_SIZES, show_default=True, help="Comma-separated subset sizes.")
 @click.option(
     "--cv",
@@ -161,6 +168,9 @@ def select(items, human, methods, sizes, cv, folds, seeds, models, average, esti
         hp = summary.pivot(index="method", columns="size", values="human_pearson").reindex(method_names)
         click.echo("subset regressions:\n" + hp.round(3).to_string())
     click.echo(f"best: {best['method']} at {int(best['size'])} items, Pearson {best['pearson']:.3f}; wrote {out}")
+    for name in method_names:
+        if name in UNTRUSTED:
+            click.echo(f"note: {name} is not trusted; it {UNTRUSTED[name]}.")
 
 
 @click.command()
