@@ -101,19 +101,21 @@ class IRT2PL:
         c = np.ones(y.shape[1]) if item_counts is None else np.asarray(item_counts, dtype=np.float64)
         if y.ndim != 2 or y.shape[0] < 2:
             raise HumansError(f"IRT needs a (models × items) matrix with at least 2 models; got shape {y.shape}.")
-        observed = ~np.isnan(y)
-        if not ((y[observed] >= 0) & (y[observed] <= 1)).all():
+        lo, hi = np.nanmin(y) if y.size else 0.0, np.nanmax(y) if y.size else 1.0
+        if lo < 0 or hi > 1:
             raise HumansError("IRT scores must lie in [0, 1]; rescale them first.")
-        o = None if observed.all() else observed.astype(np.float64)  # None: the fast path without a mask
-        if o is not None:
-            y = np.where(observed, y, 0.0)
         la, ld = 1.0 / self.prior_a_sd**2, 1.0 / self.prior_d_sd**2
+        blocks = _column_blocks(y.shape)
         # start: ability = standardised mean score, intercept = logit of item mean (over observed cells)
-        if o is None:
-            row, col = y @ c / c.sum(), y.mean(axis=0)
-        else:
-            row = (y @ c) / np.maximum(o @ c, 1e-12)
-            col = y.sum(axis=0) / np.maximum(o.sum(axis=0), 1.0)
+        row_sum, row_mass = np.zeros(y.shape[0]), np.zeros(y.shape[0])
+        col = np.empty(y.shape[1])
+        for cols in blocks:
+            yb, ob = _block(y, cols)
+            ob = np.broadcast_to(ob, yb.shape)
+            row_sum += yb @ c[cols]
+            row_mass += ob @ c[cols]
+            col[cols] = yb.sum(axis=0) / np.maximum(ob.sum(axis=0), 1.0)
+        row = row_sum / np.maximum(row_mass, 1e-12)
         theta = (row - row.mean()) / (row.std() + 1e-9)
         col = np.clip(col, 0.02, 0.98)
         d = np.log(col / (1 - col))
@@ -121,31 +123,29 @@ class IRT2PL:
         n_iter = 0
         for n_iter in range(1, self.max_iter + 1):  # noqa: B007 - n_iter is reported
             before = theta, a, d
-            # items given abilities
-            p = expit(np.outer(theta, a) + d)
-            r = y - p
-            w = p * (1 - p)
-            if o is not None:
-                r *= o
-                w *= o
-            ga = theta @ r - (a - 1) * la
-            gd = r.sum(axis=0) - d * ld
-            haa = (theta**2) @ w + la
-            had = theta @ w
-            hdd = w.sum(axis=0) + ld
-            det = haa * hdd - had**2
-            step_a = np.clip((hdd * ga - had * gd) / det, -_STEP, _STEP)
-            step_d = np.clip((haa * gd - had * ga) / det, -_STEP, _STEP)
+            # items given abilities (column blocks bound the memory: no full models × items temporaries)
+            step_a, step_d = np.empty_like(a), np.empty_like(d)
+            for cols in blocks:
+                yb, ob = _block(y, cols)
+                p = expit(np.outer(theta, a[cols]) + d[cols])
+                r, w = (yb - p) * ob, p * (1 - p) * ob
+                ga = theta @ r - (a[cols] - 1) * la
+                gd = r.sum(axis=0) - d[cols] * ld
+                haa = (theta**2) @ w + la
+                had = theta @ w
+                hdd = w.sum(axis=0) + ld
+                det = haa * hdd - had**2
+                step_a[cols] = np.clip((hdd * ga - had * gd) / det, -_STEP, _STEP)
+                step_d[cols] = np.clip((haa * gd - had * ga) / det, -_STEP, _STEP)
             a = a + step_a
             d = d + step_d
             # abilities given items
-            p = expit(np.outer(theta, a) + d)
-            r, w = y - p, p * (1 - p)
-            if o is not None:
-                r *= o
-                w *= o
-            g = r @ (c * a) - theta
-            h = w @ (c * a**2) + 1.0
+            g, h = -theta.copy(), np.ones_like(theta)
+            for cols in blocks:
+                yb, ob = _block(y, cols)
+                p = expit(np.outer(theta, a[cols]) + d[cols])
+                g += ((yb - p) * ob) @ (c[cols] * a[cols])
+                h += (p * (1 - p) * ob) @ (c[cols] * a[cols] ** 2)
             step_t = np.clip(g / h, -_STEP, _STEP)
             theta = theta + step_t
             mu, sd = theta.mean(), theta.std() + 1e-12
@@ -167,6 +167,24 @@ class IRT2PL:
         self._check_fitted()
         a, d = (self.a_, self.d_) if items is None else (self.a_[items], self.d_[items])
         return expit(np.outer(np.atleast_1d(theta), a) + d)
+
+
+#: Cells per column block of the fit (bounds the temporaries to a few times 8 MB x this / 1e6).
+_BLOCK_CELLS = 4_000_000
+
+
+def _column_blocks(shape: tuple[int, int]) -> list[slice]:
+    width = max(1, _BLOCK_CELLS // max(shape[0], 1))
+    return [slice(start, start + width) for start in range(0, shape[1], width)]
+
+
+def _block(y: np.ndarray, cols: slice) -> tuple[np.ndarray, np.ndarray | float]:
+    """Scores of a column block with gaps set to 0, and the observed mask (1.0 when nothing is missing)."""
+    yb = y[:, cols]
+    missing = np.isnan(yb)
+    if not missing.any():
+        return yb, 1.0
+    return np.where(missing, 0.0, yb), (~missing).astype(np.float64)
 
 
 def estimate_ability(

@@ -198,7 +198,5 @@ def selection_size_section(selection: SelectionResults) -> Section:
         body.append(f"<p>{html.escape(label)}, mean over seeds:</p>")
         body.append(table_html(wide, {c: ".3f" for c in wide.columns if c != "method"}))
     shown = [m for m in summary["method"].unique() if m in UNTRUSTED]
-    body.extend(
-        f'<p class="note">{html.escape(m)} is not trusted: it {html.escape(UNTRUSTED[m])}.</p>' for m in shown
-    )
+    body.extend(f'<p class="note">{html.escape(m)} is not trusted: it {html.escape(UNTRUSTED[m])}.</p>' for m in shown)
     return Section("selection", "Correlation vs subset size", "\n".join(body))

@@ -152,10 +152,11 @@ class TrainingSet:
 
     @cached_property
     def patterns(self) -> Patterns:
-        cols = np.ascontiguousarray(self.raw_scores.T)  # missing cells take part: equal NaN bytes, equal columns
-        view = cols.view(np.dtype((np.void, cols.dtype.itemsize * cols.shape[1]))).ravel()
-        _, first, inverse, counts = np.unique(view, return_index=True, return_inverse=True, return_counts=True)
-        inverse = inverse.ravel()
+        first, inverse, counts = _distinct_columns(self.raw_scores)
+        n_items = self.n_items
+        if len(first) == n_items:  # every column distinct: identity, and no copy of the matrix
+            ident = np.arange(n_items)
+            return Patterns(self.scores, ident, ident, np.ones(n_items, np.intp), self.item_weights, ident, ident)
         weight = np.bincount(inverse, weights=self.item_weights, minlength=len(first))
         order = np.argsort(inverse, kind="stable")
         starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
@@ -171,7 +172,8 @@ class TrainingSet:
         counts = np.bincount(inverse, minlength=len(first)).astype(np.float64)
         w1 = np.bincount(inverse, weights=self.item_weights, minlength=len(first))
         w2 = np.bincount(inverse, weights=self.item_weights**2, minlength=len(first))
-        matrix = self.raw_scores[:, first]
+        identity = len(first) == self.n_items and (first == np.arange(self.n_items)).all()
+        matrix = self.raw_scores if identity else self.raw_scores[:, first]
         return TaskPatterns(matrix, np.asarray(self.tasks)[first], counts, inverse, np.column_stack([w1, w2]))
 
     @cached_property
@@ -204,6 +206,26 @@ class TrainingSet:
         item.theta_, item.n_iter_ = fitted.theta_, fitted.n_iter_
         item.a_, item.d_ = fitted.a_[pat.inverse], fitted.d_[pat.inverse]
         return item
+
+
+def _distinct_columns(scores: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """First column of each distinct column, the distinct column of every column, and counts (NaN equals NaN).
+
+    Columns are compared by their bytes in blocks of rows: each block's distinct rows of the transposed block
+    refine the grouping of the previous blocks, so no transposed copy of the whole matrix is made.
+    """
+    n_rows, n_cols = scores.shape
+    group = np.zeros(n_cols, dtype=np.int64)
+    step = max(1, 2_000_000 // max(n_cols, 1))
+    for start in range(0, n_rows, step):
+        block = np.ascontiguousarray(scores[start : start + step].T)
+        block = np.where(np.isnan(block), -1.0, block)  # one byte pattern for every gap
+        keyed = np.column_stack([group.astype(np.float64), block])
+        view = keyed.view(np.dtype((np.void, keyed.dtype.itemsize * keyed.shape[1]))).ravel()
+        _, group = np.unique(view, return_inverse=True)
+        group = group.ravel().astype(np.int64)
+    _, first, inverse, counts = np.unique(group, return_index=True, return_inverse=True, return_counts=True)
+    return first, inverse.ravel(), counts
 
 
 class SubsetSelector:
