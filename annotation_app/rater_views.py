@@ -20,6 +20,7 @@ __all__ = [
     "PlayEvent",
     "RaterView",
     "Receipt",
+    "ServiceUnavailable",
     "TooManyNewRaters",
     "TooSoon",
     "TrialView",
@@ -28,12 +29,21 @@ __all__ = [
     "WrongStage",
 ]
 
-#: Stages of a rater, in order (``screened_out`` replaces the rest when a screening check fails).
-STAGES: tuple[str, ...] = ("consent", "instructions", "practice", "trials", "done", "screened_out")
+#: Stages of a rater, in order (``screened_out`` replaces the rest when a screening check fails, ``declined`` when
+#: the rater does not consent).
+STAGES: tuple[str, ...] = ("consent", "instructions", "practice", "trials", "done", "screened_out", "declined")
 
 
 class RaterError(HumansError):
-    """Base of the errors a rater (or a misbehaving client) can cause; messages are fit to show the rater."""
+    """Base of the errors a rater (or a misbehaving client) can cause; messages are fit to show the rater.
+
+    ``params`` holds the details of the message (e.g. ``wait_s`` of :class:`TooSoon`) so the page can say the
+    same in the study's language (:mod:`annotation_app.study.ui_text`).
+    """
+
+    def __init__(self, message: str = "", **params) -> None:
+        super().__init__(message)
+        self.params = params
 
 
 class InvalidRaterId(RaterError):
@@ -58,6 +68,19 @@ class TooManyNewRaters(RaterError):
 
 class TooSoon(RaterError):
     """A vote arrived sooner than the audio of the trial could have been heard."""
+
+
+class ServiceUnavailable(HumansError):
+    """The study's database cannot be written right now (disk full, read-only, I/O error, busy too long).
+
+    ``str(exc)`` is for the researcher (the server log: names the file and what to do); :attr:`rater_message` is
+    what a rater may be shown (nothing about the server).
+    """
+
+    rater_message = (
+        "Sorry, your answer could not be saved just now because of a problem on our side. Please wait a minute "
+        "and submit again; your earlier answers are safe."
+    )
 
 
 class InvalidAnswer(RaterError):

@@ -20,15 +20,16 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 from gradio_client import Client
-from ui_study_folder import MODELS, write_study
+from helpers.ui_study import MODELS, write_study
 
 from analysis.errors import HumansError
+from annotation_app.app import ServeConfig, build_server
 from annotation_app.cli import cli
 from annotation_app.cli.scores import format_leaderboard
 from annotation_app.dashboard_data import LeaderboardSettings, snapshot
 from annotation_app.simulate import simulate
 from annotation_app.ui.admin_server import AdminGuard, admin_secret, check_secret, install_admin
-from annotation_app.ui.server import ServeConfig, build_server, running
+from annotation_app.ui.server import running
 
 SECRET = "test-admin-secret-0123456789"
 
@@ -107,7 +108,7 @@ def test_dashboard_shows_the_leaderboard_and_humans_scores_on_the_export_reprodu
     summary, board, reproduce, *_ = client.predict(api_name="/refresh")
     shown = pd.DataFrame(board["data"], columns=board["headers"])
     assert sorted(shown["model"]) == sorted(MODELS)
-    assert "Votes" in summary and "humans scores votes.csv" in reproduce
+    assert "Trial votes" in summary and "humans scores votes.csv" in reproduce
 
     csv = tmp_path / "votes.csv"
     settings = LeaderboardSettings()
