@@ -9,6 +9,12 @@ largest remainders, as in :mod:`analysis.selection.stratified`) and takes its :m
 :math:`\\bar I_j`; weights are :math:`V_t / k_t` (the stratified mean, used by ``mean`` and inside ``gpirt``).
 The default estimator is p-IRT (see :mod:`analysis.selection.base`).
 
+With one pooled ability (fewer than 50 training models per task, :data:`analysis.selection.base.
+MODELS_PER_TASK_ABILITY`) the items are instead the most informative at 25 quantiles (5-95 %) of the training
+abilities, taken in turn, which spreads the information over the whole ability range (the rule this method used
+before the task-wise model; with 17 training models of nlu-test-sets, leave-one-model-out at 50 items, Pearson
+0.938 and MAE 0.026, against 0.933 and 0.028 for the A-optimal design).
+
 Why not the informative items at a grid of abilities over all tasks pooled (what this method did before): with one
 ability pooled over gsm8k, TruthfulQA and WinoGrande the most informative items all came from the task that
 tracks the pooled ability best, the other tasks went unmeasured, and on open-llm-tiny (2,656 models) the subset was
@@ -59,6 +65,36 @@ def population_information(theta: np.ndarray, a: np.ndarray, d: np.ndarray, task
         p = expit(theta[start : start + _CHUNK][:, tasks] * a + d)
         total += (p * (1 - p)).sum(axis=0)
     return a**2 * total / len(theta)
+
+
+def _grid_round_robin(theta: np.ndarray, a: np.ndarray, d: np.ndarray, counts: np.ndarray, k: int) -> np.ndarray:
+    """Columns by information at a grid of ability quantiles (5-95 %), taking turns across the grid points."""
+    grid = np.quantile(theta, np.linspace(0.05, 0.95, min(k, 25)))
+    info = a**2 * (lambda p: p * (1 - p))(expit(np.outer(grid, a) + d))  # (G, C)
+    n_top = min(k + 1, info.shape[1])
+    part = np.argpartition(-info, n_top - 1, axis=1)[:, :n_top]
+    top = np.take_along_axis(part, np.argsort(-np.take_along_axis(info, part, axis=1), axis=1), axis=1)
+    remaining = counts.astype(np.intp).copy()
+    chosen: list[int] = []
+    pointers = np.zeros(len(grid), dtype=np.intp)
+    while len(chosen) < k:
+        progressed = False
+        for g in range(len(grid)):
+            while pointers[g] < top.shape[1] and remaining[top[g, pointers[g]]] == 0:
+                pointers[g] += 1
+            if pointers[g] >= top.shape[1]:
+                continue
+            col = top[g, pointers[g]]
+            remaining[col] -= 1
+            chosen.append(int(col))
+            progressed = True
+            if len(chosen) == k:
+                break
+        if not progressed:  # every grid point's list ran out: take the most informative columns left
+            left = np.flatnonzero(remaining > 0)
+            best = left[np.argsort(-info.max(axis=0)[left])]
+            chosen.extend(np.repeat(best, remaining[best])[: k - len(chosen)].tolist())
+    return np.asarray(chosen, dtype=np.intp)
 
 
 def greedy_design(
@@ -113,6 +149,10 @@ class IRTFisherSelector(SubsetSelector):
 
     def _select(self, train: TrainingSet, rng: np.random.Generator):
         tp, irt = train.task_patterns, train.task_irt
+        if irt.n_tasks == 1:  # one pooled ability (few models per task): informative items across its range
+            columns = _grid_round_robin(irt.theta_[:, 0], irt.a_, irt.d_, tp.counts, self.size)
+            items = pattern_copies_to_items(columns, _ColumnIndex.of(tp))
+            return items, train.item_weights[items]
         key = ("irt_fisher", max(self.size, DESIGN_STEPS))
         if key not in train.cache:
             sample = irt.theta_
