@@ -150,8 +150,10 @@ class IRTFisherSelector(SubsetSelector):
     def _select(self, train: TrainingSet, rng: np.random.Generator):
         tp, irt = train.task_patterns, train.task_irt
         if irt.n_tasks == 1:  # one pooled ability (few models per task): informative items across its range
-            columns = _grid_round_robin(irt.theta_[:, 0], irt.a_, irt.d_, tp.counts, self.size)
-            items = pattern_copies_to_items(columns, _ColumnIndex.of(tp))
+            pat = train.patterns  # one ability: a response pattern has one (a, d) whatever its items' tasks
+            col = tp.inverse[pat.first]
+            chosen = _grid_round_robin(irt.theta_[:, 0], irt.a_[col], irt.d_[col], pat.counts, self.size)
+            items = pattern_copies_to_items(chosen, pat)
             return items, train.item_weights[items]
         key = ("irt_fisher", max(self.size, DESIGN_STEPS))
         if key not in train.cache:
