@@ -8,6 +8,10 @@ and take the item nearest each centroid as anchor with weight :math:`w_c = \\sum
 weighting: the cluster's mass). The default estimator is gp-IRT, the anchor-weighted mean combined with p-IRT
 (see :mod:`analysis.selection.base`).
 
+With one pooled ability (fewer than 50 training models per task) the clustering runs over all response patterns at
+once with nearest-to-centroid anchors, as before the task-wise model: per-task allocation of 10 anchors over 29
+tasks lost to random on nlu-test-sets (MAE 0.045 vs 0.039 at 30 items, 72 training models).
+
 References
 ----------
 Maia Polo, F., Weber, L., Choshen, L., Sun, Y., Xu, G., Yurochkin, M. (2024). tinyBenchmarks: evaluating LLMs
@@ -18,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from analysis.selection._clustering import fill_to_size, weighted_kmeans_anchors
+from analysis.selection._clustering import fill_to_size, patterns_to_items, weighted_kmeans_anchors
 from analysis.selection.base import SubsetSelector, TrainingSet
 from analysis.selection.irt_fisher import population_information
 from analysis.selection.stratified import allocate
@@ -35,6 +39,15 @@ class IRTAnchorSelector(SubsetSelector):
 
     def _select(self, train: TrainingSet, rng: np.random.Generator):
         tp, irt = train.task_patterns, train.task_irt
+        if irt.n_tasks == 1:  # one pooled ability (few models per task): cluster all response patterns at once
+            pat = train.patterns
+            col = tp.inverse[pat.first]
+            points = np.column_stack([irt.a_[col], irt.d_[col]])
+            anchors, weight = weighted_kmeans_anchors(
+                points, pat.weight, self.size, rng, train.cache, (self.name, repr(self.random_state))
+            )
+            items = patterns_to_items(anchors, pat, rng)
+            return fill_to_size(items, weight, self.size, train.n_items, rng)
         tasks = train.tasks
         n_tasks = int(tasks.max()) + 1
         share = np.bincount(tasks, weights=train.item_weights, minlength=n_tasks)
