@@ -420,7 +420,8 @@ def evaluate_adaptive(
         ``results`` rows have method ``adaptive``, size = budget, estimator ``pirt``; ``predictions`` add
         ``estimate_low, estimate_high, items_used``.
     """
-    from analysis.evaluation import SelectionEvaluation, agreement, model_folds
+    from analysis.evaluation import SelectionEvaluation, model_folds
+    from analysis.score_agreement import score_agreement as agreement
 
     budgets = tuple(sorted({int(b) for b in budgets}))
     if not budgets or budgets[0] < 1 or budgets[-1] > data.n_items:

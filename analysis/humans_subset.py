@@ -23,6 +23,7 @@ import pandas as pd
 from analysis.benchmark_data import BenchmarkData
 from analysis.errors import HumansError
 from analysis.missing import weighted_mean_observed
+from analysis.table_files import read_table
 
 __all__ = ["SUBSET_COLUMNS", "apply_subset", "fit_humans_subsets", "make_subset_table", "read_subset"]
 
@@ -106,8 +107,7 @@ def fit_humans_subsets(
     hum_train = None
     if human is not None:
         human = np.asarray(human, float)
-        hum_train = TrainingSet.from_benchmark(data, average=average, target=human)
-        hum_train.__dict__["patterns"] = train.patterns
+        hum_train = train.with_target(human)
     out = {}
     for method in methods:
         cls = METHODS[method]
@@ -128,12 +128,7 @@ def fit_humans_subsets(
 def read_subset(path: str | Path) -> pd.DataFrame:
     """Read and check a HUMANS subset file (CSV); raises :class:`HumansError` naming the file and problem."""
     path = Path(path)
-    try:
-        table = pd.read_csv(path, dtype={"item": str})
-    except FileNotFoundError as exc:
-        raise HumansError(f"{path}: subset file not found; check the path.") from exc
-    except Exception as exc:
-        raise HumansError(f"{path}: cannot be read as CSV ({type(exc).__name__}: {exc}).") from exc
+    table = read_table(path, dtype={"item": str})
     missing = [c for c in SUBSET_COLUMNS if c not in table.columns]
     if missing:
         raise HumansError(

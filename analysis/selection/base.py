@@ -29,13 +29,11 @@ weighted mean (the remaining weights renormalised) and predicted by the 2PL unde
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any, ClassVar
 
 import numpy as np
 
 from analysis.errors import HumansError
-from analysis.irt import IRT2PL
 from analysis.missing import impute_item_means, observed_full_score, weighted_mean_observed
 from analysis.task_irt import TaskIRT
 
@@ -44,6 +42,7 @@ __all__ = [
     "IRT_ESTIMATORS",
     "MODELS_PER_TASK_ABILITY",
     "Patterns",
+    "ScoreDerived",
     "SubsetSelector",
     "TaskPatterns",
     "TrainingSet",
@@ -86,6 +85,16 @@ class TaskPatterns:
 
 
 @dataclass
+class ScoreDerived:
+    """What depends on the score matrix alone (not on the target): computed on first use, shared by the training
+    sets of one matrix (:meth:`TrainingSet.with_target`)."""
+
+    patterns: Patterns | None = None
+    task_patterns: TaskPatterns | None = None
+    task_irt: TaskIRT | None = None
+
+
+@dataclass
 class TrainingSet:
     """What a selector may see: the training models' item scores, item tasks, full-score weights, the target.
 
@@ -100,8 +109,13 @@ class TrainingSet:
     target : ndarray of shape (n_models,), optional
         What the subset must predict (by default the full score ``scores @ item_weights``; a human score for
         human-aligned subsets).
+    irt_max_iter : int, default 40
+        Sweeps of the 2PL fit.
+    derived : ScoreDerived, optional
+        Distinct patterns and 2PL fit of ``scores`` already computed (:meth:`with_target` passes its own).
 
-    Derived quantities (distinct patterns, the 2PL fit) are computed once and shared by all methods and sizes.
+    Derived quantities (distinct patterns, the 2PL fit) are computed once and shared by all methods and sizes;
+    ``cache`` holds what selectors compute from the target (greedy paths, cluster anchors) and is not shared.
     """
 
     scores: np.ndarray
@@ -109,6 +123,7 @@ class TrainingSet:
     item_weights: np.ndarray | None = None
     target: np.ndarray | None = None
     irt_max_iter: int = 40
+    derived: ScoreDerived = field(default_factory=ScoreDerived, repr=False)
     cache: dict[Any, Any] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -135,6 +150,10 @@ class TrainingSet:
         sub = data if rows is None else data.take_models(np.asarray(rows))
         return cls(sub.scores, sub.task_codes, data.item_weights(average), target)
 
+    def with_target(self, target: np.ndarray) -> TrainingSet:
+        """The same models and items with another target (e.g. human scores), sharing patterns and the 2PL fit."""
+        return TrainingSet(self.raw_scores, self.tasks, self.item_weights, target, self.irt_max_iter, self.derived)
+
     @property
     def n_models(self) -> int:
         return self.scores.shape[0]
@@ -150,8 +169,14 @@ class TrainingSet:
             return observed_full_score(self.raw_scores, self.item_weights, self.tasks)
         return self.scores @ self.item_weights
 
-    @cached_property
+    @property
     def patterns(self) -> Patterns:
+        """The distinct item columns (computed on first use, shared with :meth:`with_target`)."""
+        if self.derived.patterns is None:
+            self.derived.patterns = self._distinct_patterns()
+        return self.derived.patterns
+
+    def _distinct_patterns(self) -> Patterns:
         first, inverse, counts = _distinct_columns(self.raw_scores)
         n_items = self.n_items
         if len(first) == n_items:  # every column distinct: identity, and no copy of the matrix
@@ -162,9 +187,14 @@ class TrainingSet:
         starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
         return Patterns(self.scores[:, first], inverse, first, counts, weight, order, starts)
 
-    @cached_property
+    @property
     def task_patterns(self) -> TaskPatterns:
         """Distinct (pattern, task) pairs, so the task-wise 2PL fits each response pattern of a task once."""
+        if self.derived.task_patterns is None:
+            self.derived.task_patterns = self._task_patterns()
+        return self.derived.task_patterns
+
+    def _task_patterns(self) -> TaskPatterns:
         pat = self.patterns
         key = pat.inverse.astype(np.int64) * (int(self.tasks.max()) + 1) + self.tasks
         _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
@@ -176,15 +206,17 @@ class TrainingSet:
         matrix = self.raw_scores if identity else self.raw_scores[:, first]
         return TaskPatterns(matrix, np.asarray(self.tasks)[first], counts, inverse, np.column_stack([w1, w2]))
 
-    @cached_property
+    @property
     def task_irt(self) -> TaskIRT:
         """Task-wise 2PL with correlated abilities (:class:`analysis.task_irt.TaskIRT`) on the (pattern, task) columns.
 
         Its item parameters are indexed by column of :attr:`task_patterns`; ``task_patterns.inverse`` maps items.
         """
-        tp = self.task_patterns
-        dims = tp.tasks if self.task_abilities else np.zeros_like(tp.tasks)
-        return TaskIRT(max_iter=self.irt_max_iter).fit(tp.matrix, dims, tp.counts)
+        if self.derived.task_irt is None:
+            tp = self.task_patterns
+            dims = tp.tasks if self.task_abilities else np.zeros_like(tp.tasks)
+            self.derived.task_irt = TaskIRT(max_iter=self.irt_max_iter).fit(tp.matrix, dims, tp.counts)
+        return self.derived.task_irt
 
     @property
     def task_abilities(self) -> bool:
@@ -196,16 +228,6 @@ class TrainingSet:
         """
         n_tasks = len(np.unique(self.tasks))
         return n_tasks > 1 and self.n_models >= MODELS_PER_TASK_ABILITY * n_tasks
-
-    @cached_property
-    def irt(self) -> IRT2PL:
-        """2PL IRT fitted on the distinct patterns (identical columns have identical item parameters)."""
-        pat = self.patterns
-        fitted = IRT2PL(max_iter=self.irt_max_iter).fit(self.raw_scores[:, pat.first], pat.counts)
-        item = IRT2PL()
-        item.theta_, item.n_iter_ = fitted.theta_, fitted.n_iter_
-        item.a_, item.d_ = fitted.a_[pat.inverse], fitted.d_[pat.inverse]
-        return item
 
 
 def _distinct_columns(scores: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -260,6 +282,8 @@ class SubsetSelector:
     uses_target: ClassVar[bool] = False
     #: Estimator used when none is given.
     default_estimator: ClassVar[str] = "calibrated"
+    #: Estimators this method supports (p-IRT needs a method that fits the 2PL model).
+    estimators: ClassVar[tuple[str, ...]] = ("mean", "calibrated")
     #: Whether the method at least matches random subsets on the real reference data (``--methods all`` keeps the
     #: others, but help, docs and the report flag them).
     trusted: ClassVar[bool] = True
@@ -296,9 +320,9 @@ class SubsetSelector:
         estimator = self.estimator or self.default_estimator
         if estimator not in ESTIMATORS:
             raise HumansError(f"estimator {estimator!r} is not one of {', '.join(ESTIMATORS)}.")
-        if estimator in IRT_ESTIMATORS and not self.name.startswith("irt"):
+        if estimator not in self.estimators:
             raise HumansError(
-                f"estimator {estimator!r} needs an IRT method; {self.name!r} is not one (use mean or calibrated)."
+                f"estimator {estimator!r} needs an IRT method; {self.name!r} supports {', '.join(self.estimators)}."
             )
         if not isinstance(self.size, int | np.integer) or not 1 <= self.size <= train.n_items:
             raise HumansError(f"subset size {self.size!r} must be an integer between 1 and {train.n_items} items.")

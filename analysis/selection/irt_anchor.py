@@ -36,6 +36,7 @@ class IRTAnchorSelector(SubsetSelector):
     name = "irt_anchor"
     stochastic = True
     default_estimator = "gpirt"
+    estimators = ("mean", "calibrated", "pirt", "gpirt")
 
     def _select(self, train: TrainingSet, rng: np.random.Generator):
         tp, irt = train.task_patterns, train.task_irt

@@ -146,6 +146,7 @@ class IRTFisherSelector(SubsetSelector):
 
     name = "irt_fisher"
     default_estimator = "pirt"
+    estimators = ("mean", "calibrated", "pirt", "gpirt")
 
     def _select(self, train: TrainingSet, rng: np.random.Generator):
         tp, irt = train.task_patterns, train.task_irt

@@ -32,6 +32,7 @@ COMMAND_MODULES: dict[str, str] = {
     "adapt": "adapt",
     "simulate-benchmark": "benchmark",
     "report": "report",
+    "loadtest": "loadtest",
 }
 
 
