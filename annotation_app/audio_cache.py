@@ -1,30 +1,53 @@
-"""The blind audio cache: study audio copied under content-hash names, plus generated silence.
+"""The blind audio cache: every study clip as tag-free, loudness-matched web renditions under content-hash names.
 
-Clients only ever see names like ``3fa9…c2.ogg`` (the SHA-256 of the file's bytes and its extension); study
-paths, model names and conversation ids stay on the server. :meth:`AudioCache.resolve` is the only way from a
-requested name to a file, and it accepts nothing but such names of files inside the cache.
+Clients only ever see names like ``3fa9…c2.ogg`` and ``3fa9…c2.mp3``: the stem is
+:func:`~annotation_app.audio.web.web_key`, the SHA-256 of the source file's SHA-256 and the serving recipe
+(:class:`~annotation_app.audio.web.WebRecipe`: rate, channels, loudness target). Study paths, model names,
+conversation ids and whatever the source files' tags said stay on the server: the served bytes are re-encoded from
+decoded samples and carry no metadata. :meth:`AudioCache.resolve` is the only way from a requested name to a file,
+and it accepts nothing but such names of files inside the cache.
+
+The source loudness of each clip (ITU-R BS.1770 integrated loudness, measured while encoding) is kept in
+``loudness.json`` in the cache, so a restart does not decode the study again; the rater service copies it into the
+store.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
-import shutil
 import tempfile
-import wave
+from collections.abc import Mapping
 from pathlib import Path
 
-from analysis.errors import HumansError
-from annotation_app.study.model import Study, Turn
+import numpy as np
 
-__all__ = ["AUDIO_NAME", "AudioCache", "AudioNotFound", "default_cache_dir"]
+from analysis.errors import HumansError
+from annotation_app.audio.codec import Clip, decode
+from annotation_app.audio.web import WEB_FORMATS, WEB_RATE, WebRecipe, web_key, write_web
+from annotation_app.study.model import AudioConfig, Study, Turn
+
+__all__ = [
+    "AUDIO_NAME",
+    "LOUDNESS_FILE",
+    "AudioCache",
+    "AudioNotFound",
+    "default_cache_dir",
+    "recipe_of",
+    "served_name",
+]
 
 #: What a cache file name looks like: lower-case hex SHA-256 and a known audio extension.
 AUDIO_NAME = re.compile(r"^[0-9a-f]{64}\.(ogg|opus|mp3|wav|flac)$")
 
-#: Sample rate of generated silence (Hz); 16-bit mono.
-SILENCE_RATE = 8000
+#: Level of the noise that stands in for silence in generated turns (dBFS RMS): inaudible, below the BS.1770
+#: absolute gate (so never normalised up), yet encoded at a bitrate like speech, so file sizes do not give it away.
+SILENCE_NOISE_DBFS = -75.0
+
+#: The index of source loudness values in the cache folder (never served: not a content-hash name).
+LOUDNESS_FILE = "loudness.json"
 
 
 def default_cache_dir(db_path: str | Path) -> Path:
@@ -33,86 +56,105 @@ def default_cache_dir(db_path: str | Path) -> Path:
     return db_path.parent / f"{db_path.stem}-audio"
 
 
+def recipe_of(audio: AudioConfig) -> WebRecipe:
+    """The serving recipe of a study's ``audio:`` settings."""
+    return WebRecipe(normalize=audio.normalize, target_lufs=audio.loudness_target_lufs)
+
+
+def served_name(sha256: str, audio: AudioConfig) -> str:
+    """The name a client gets for a clip whose source bytes hash to ``sha256`` (the Ogg/Opus rendition)."""
+    return f"{web_key(sha256, recipe_of(audio))}.ogg"
+
+
 class AudioNotFound(HumansError):
     """A requested audio name is malformed or not in the cache."""
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 class AudioCache:
-    """A folder of audio files named ``<sha256>.<ext>``.
+    """A folder of served renditions named ``<key>.ogg`` / ``<key>.mp3``.
 
     Parameters
     ----------
     root : Path
         The cache folder (created when absent).
+    audio : AudioConfig, optional
+        The study's audio settings (loudness normalisation); defaults to :class:`AudioConfig`'s.
     """
 
-    def __init__(self, root: str | Path) -> None:
+    def __init__(self, root: str | Path, audio: AudioConfig | None = None) -> None:
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
+        self.audio = audio or AudioConfig()
+        self.recipe = recipe_of(self.audio)
+        self._loudness: dict[str, float | None] = self._read_loudness()
 
-    @staticmethod
-    def name_of(turn: Turn) -> str:
-        """The cache name of a turn's audio."""
-        return f"{turn.sha256}{turn.audio.suffix.lower()}"
+    def name_of(self, turn: Turn) -> str:
+        """The served name of a turn's audio (its Ogg/Opus rendition; the MP3 has the same stem)."""
+        return served_name(turn.sha256, self.audio)
+
+    @property
+    def loudness(self) -> Mapping[str, float | None]:
+        """Source SHA-256 -> integrated loudness of the source clip in LUFS (None when too short or silent)."""
+        return dict(self._loudness)
 
     def add_study(self, study: Study) -> int:
-        """Copy every turn's audio into the cache (files already there are kept); returns how many were copied.
+        """Encode every turn's audio into the cache (clips already there are kept); returns how many were encoded.
 
         Raises
         ------
         HumansError
-            When a turn's audio is neither in the cache nor at its study path.
+            When a turn's audio is neither in the cache nor at its study path, or cannot be decoded.
         """
-        copied = 0
+        made = 0
         for conv in study.conversations:
             for turn in conv.turns:
-                target = self.root / self.name_of(turn)
-                if target.exists():
+                key = web_key(turn.sha256, self.recipe)
+                done = all((self.root / f"{key}{s}").exists() for s in WEB_FORMATS) and turn.sha256 in self._loudness
+                if done:
                     continue
                 if not turn.audio.is_file():
                     raise HumansError(
                         f"audio file {turn.audio} of a study turn is missing and not in the cache {self.root}; "
                         "restore the study folder or serve the study from its folder."
                     )
-                self._write_atomic(target, lambda tmp, src=turn.audio: shutil.copyfile(src, tmp))
-                copied += 1
-        return copied
+                result = write_web(decode(turn.audio), self.recipe, self.root, key)
+                self._loudness[turn.sha256] = result.source_lufs
+                made += 1
+        if made:
+            self._write_loudness()
+        return made
 
     def silence(self, duration_s: float) -> Turn:
-        """A silent WAV of ``duration_s`` seconds in the cache, as an assistant :class:`Turn` (for attention checks)."""
-        frames = max(1, round(duration_s * SILENCE_RATE))
-        fd, tmp_name = tempfile.mkstemp(suffix=".wav", dir=self.root)
-        os.close(fd)
-        tmp = Path(tmp_name)
-        try:
-            with wave.open(str(tmp), "wb") as w:
-                w.setnchannels(1)
-                w.setsampwidth(2)
-                w.setframerate(SILENCE_RATE)
-                w.writeframes(b"\x00\x00" * frames)
-            sha = _sha256(tmp)
-            target = self.root / f"{sha}.wav"
-            os.replace(tmp, target)
-        finally:
-            tmp.unlink(missing_ok=True)
-        return Turn("assistant", target, frames / SILENCE_RATE, sha)
+        """A silent assistant :class:`Turn` of ``duration_s`` seconds in the cache (for attention checks).
 
-    def _write_atomic(self, target: Path, write) -> None:
-        fd, tmp_name = tempfile.mkstemp(suffix=target.suffix, dir=self.root)
-        os.close(fd)
+        It is encoded like every other clip (same codec, container, sample rate and bitrate mode); the "silence"
+        is noise at :data:`SILENCE_NOISE_DBFS`, inaudible but coded at a speech-like bitrate.
+        """
+        frames = max(1, round(duration_s * WEB_RATE))
+        sha = hashlib.sha256(f"humans-generated-silence|{frames}".encode()).hexdigest()
+        key = web_key(sha, self.recipe)
+        rng = np.random.default_rng(int(sha[:16], 16))
+        noise = (10 ** (SILENCE_NOISE_DBFS / 20) * rng.standard_normal(frames)).astype(np.float32)
+        result = write_web(Clip(noise[:, None], WEB_RATE), WebRecipe(normalize=False), self.root, key)
+        return Turn("assistant", result.paths[0], frames / WEB_RATE, sha)
+
+    def _read_loudness(self) -> dict[str, float | None]:
         try:
-            write(tmp_name)
-            os.replace(tmp_name, target)
+            data = json.loads((self.root / LOUDNESS_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        if not isinstance(data, dict):
+            return {}
+        return {str(k): (float(v) if v is not None else None) for k, v in data.items()}
+
+    def _write_loudness(self) -> None:
+        fd, tmp = tempfile.mkstemp(suffix=".json", dir=self.root)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(self._loudness, fh, sort_keys=True)
+            os.replace(tmp, self.root / LOUDNESS_FILE)
         finally:
-            Path(tmp_name).unlink(missing_ok=True)
+            Path(tmp).unlink(missing_ok=True)
 
     def resolve(self, name: str) -> Path:
         """The path of a cache file, given its name (``<sha256>.<ext>``).

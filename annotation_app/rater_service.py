@@ -168,13 +168,14 @@ class RaterService:
         self.config = study.config
         self.store = store
         self.new_rater_limit = new_rater_limit.on(store) if new_rater_limit is not None else None
-        self.cache = AudioCache(cache_dir)
+        self.cache = AudioCache(cache_dir, study.config.audio)
         self.clock = clock
         self.rng = rng if rng is not None else np.random.default_rng()
         self._rng_lock = threading.Lock()  # numpy generators are not thread-safe; server threads share this one
         self.cache.add_study(study)
         gold = gold_items(study, self.cache)
         store.import_study(study, gold, now=clock())
+        store.record_loudness(dict(self.cache.loudness))
         rating = self.config.rating
         self.likert_only = rating.likert_only
         self.scheduler = Scheduler(

@@ -20,6 +20,7 @@ from analysis.errors import HumansError
 COMMAND_MODULES: dict[str, str] = {
     "init": "study",
     "validate": "study",
+    "import": "study",
     "serve": "serve",
     "demo": "serve",
     "simulate": "simulate",

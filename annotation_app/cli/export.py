@@ -35,24 +35,44 @@ __all__ = ["COMMANDS"]
     default=False,
     help="Also export attention-check and practice answers (marked in the 'kind' column).",
 )
-def export(db: Path, format: str, out: Path | None, include_flagged: bool, include_checks: bool) -> None:
+@click.option(
+    "--with-audio",
+    is_flag=True,
+    default=False,
+    help="Add both conversations' audio (one Ogg/Opus file each, as heard), turn start times and transcripts; "
+    "embedded in hf, an audio/ folder beside the file otherwise.",
+)
+def export(
+    db: Path, format: str, out: Path | None, include_flagged: bool, include_checks: bool, with_audio: bool
+) -> None:
     """Export a study's votes as a preference dataset (one row per vote, plus chosen/rejected pairs).
 
     Rows are ordered by vote id and values formatted stably, so the same database always gives the same CSV.
 
     \b
     Example:
-        humans export my-study/humans.sqlite --format hf --out my-study-dataset
+        humans export my-study/humans.sqlite --format hf --with-audio --out my-study-dataset
     """
-    result = run_export(db, format=format, out=out, include_flagged=include_flagged, include_checks=include_checks)
+    result = run_export(
+        db,
+        format=format,
+        out=out,
+        include_flagged=include_flagged,
+        include_checks=include_checks,
+        with_audio=with_audio,
+    )
     counts = ", ".join(f"{n} {name.replace('_', ' ')}" for name, n in result.rows.items())
     raters = (
         "all raters (flagged ones marked)" if include_flagged else "unflagged raters (--include-flagged adds the rest)"
     )
     kinds = "trials, attention checks and practice" if include_checks else "trials only (--include-checks adds checks)"
     click.echo(f"exported {counts}: answers of {raters}, {kinds}")
+    audio = [p for p in result.paths if p.suffix == ".ogg"]
     for path in result.paths:
-        click.echo(f"wrote {path}")
+        if path.suffix != ".ogg":
+            click.echo(f"wrote {path}")
+    if audio:
+        click.echo(f"wrote {len(audio)} audio files to {audio[0].parent}")
 
 
 COMMANDS = [export]

@@ -1,7 +1,9 @@
 """The columns of the exported tables: name, type and meaning (one definition for every format and the card).
 
-Types are the dataset card's ``dtype`` names: ``string``, ``int64``, ``float64`` and ``bool``; every column may be
-empty (null) unless said otherwise. Seconds are rounded to milliseconds and times are ISO 8601 in UTC, so every
+Types are the dataset card's ``dtype`` names: ``string``, ``int64``, ``float64`` and ``bool``, and with
+``--with-audio`` ``audio`` (the Hugging Face Audio feature in the ``hf`` format; a relative file path in the others)
+and ``list<float64>`` (a list; space-separated in CSV); every column may be empty (null) unless said
+otherwise. Seconds are rounded to milliseconds and times are ISO 8601 in UTC, so every
 format carries the same values.
 """
 
@@ -9,7 +11,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["PAIR_COLUMNS", "PREFERENCE_COLUMNS", "RATING_COLUMNS", "Column"]
+__all__ = [
+    "PAIR_AUDIO_COLUMNS",
+    "PAIR_COLUMNS",
+    "PREFERENCE_AUDIO_COLUMNS",
+    "PREFERENCE_COLUMNS",
+    "RATING_AUDIO_COLUMNS",
+    "RATING_COLUMNS",
+    "Column",
+]
 
 
 @dataclass(frozen=True)
@@ -56,6 +66,13 @@ PAIR_COLUMNS: tuple[Column, ...] = (
     Column("conversation_b", "string", "Id of model_b's conversation."),
     Column("audio_a", "string", "SHA-256 of each audio file of conversation_a, in turn order, separated by spaces."),
     Column("audio_b", "string", "SHA-256 of each audio file of conversation_b, in turn order."),
+    Column(
+        "loudness_a_lufs",
+        "string",
+        "Original loudness of each audio file of conversation_a (ITU-R BS.1770 integrated, LUFS, before any "
+        "normalisation), in turn order, separated by spaces; 'nan' for a clip too short (< 0.4 s) or silent.",
+    ),
+    Column("loudness_b_lufs", "string", "Original loudness of each audio file of conversation_b, as loudness_a_lufs."),
     Column("left", "string", "Which model was shown on the left: model_a or model_b."),
     Column("winner", "string", "model_a, model_b, tie or both_bad."),
     Column("strength", "int64", "0 for a tie, 1 for 'better', 2 for 'much better' (5-point scale)."),
@@ -82,6 +99,12 @@ RATING_COLUMNS: tuple[Column, ...] = (
     Column("model", "string", "The model that produced the conversation."),
     Column("conversation", "string", "Id of the conversation (from conversations.jsonl)."),
     Column("audio", "string", "SHA-256 of each audio file of the conversation, in turn order, separated by spaces."),
+    Column(
+        "loudness_lufs",
+        "string",
+        "Original loudness of each audio file (ITU-R BS.1770 integrated, LUFS, before any normalisation), in turn "
+        "order, separated by spaces; 'nan' for a clip too short (< 0.4 s) or silent.",
+    ),
     Column("rating", "int64", "The Likert rating, 1..likert_points."),
     Column("likert_points", "int64", "Points of the Likert scale."),
     Column("reason", "string", "The rater's free-text reason."),
@@ -107,4 +130,31 @@ PREFERENCE_COLUMNS: tuple[Column, ...] = (
     Column("chosen_audio", "string", "SHA-256 of each audio file of the preferred conversation, in turn order."),
     Column("rejected_audio", "string", "SHA-256 of each audio file of the other conversation, in turn order."),
     Column("strength", "int64", "1 for 'better', 2 for 'much better' (5-point scale)."),
+)
+
+
+def _audio(prefix: str, whose: str) -> tuple[Column, ...]:
+    return (
+        Column(
+            f"{prefix}_audio",
+            "audio",
+            f"{whose}: the whole conversation as heard (each turn as served: mono, 24 kHz, loudness-normalised), "
+            "turns one after another with 0.4 s of silence between them; Ogg/Opus.",
+        ),
+        Column(f"{prefix}_turn_starts_s", "list<float64>", f"{whose}: start of each turn in that audio (seconds)."),
+        Column(f"{prefix}_transcript", "string", f"{whose}: every turn as 'role: text', one per line."),
+    )
+
+
+#: Extra columns of the votes table with ``--with-audio``.
+PAIR_AUDIO_COLUMNS: tuple[Column, ...] = (
+    *_audio("conversation_a", "conversation_a"),
+    *_audio("conversation_b", "conversation_b"),
+)
+#: Extra columns of the ratings table with ``--with-audio``.
+RATING_AUDIO_COLUMNS: tuple[Column, ...] = _audio("conversation", "The conversation")
+#: Extra columns of the preference pairs with ``--with-audio``.
+PREFERENCE_AUDIO_COLUMNS: tuple[Column, ...] = (
+    *_audio("chosen_conversation", "The preferred conversation")[:2],
+    *_audio("rejected_conversation", "The other conversation")[:2],
 )

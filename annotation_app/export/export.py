@@ -10,7 +10,7 @@ import pandas as pd
 from analysis.errors import HumansError
 from annotation_app.export.hf import write_hf
 from annotation_app.export.tables import StudyExport, read_export
-from annotation_app.export.writers import FILE_FORMATS, write_table
+from annotation_app.export.writers import FILE_FORMATS, write_audio_files, write_table
 from annotation_app.store import Store
 
 __all__ = ["FORMATS", "ExportResult", "default_out", "export", "votes_frame"]
@@ -46,6 +46,7 @@ def export(
     out: str | Path | None = None,
     include_flagged: bool = False,
     include_checks: bool = False,
+    with_audio: bool = False,
 ) -> ExportResult:
     """Export a study database as a preference dataset.
 
@@ -62,6 +63,10 @@ def export(
         Keep the votes of flagged raters (marked in ``rater_flagged``).
     include_checks : bool, default False
         Also export attention-check and practice answers (marked in ``kind``).
+    with_audio : bool, default False
+        Add each conversation's audio (one Ogg/Opus file per conversation, as heard), its turn start times and its
+        transcript (:mod:`annotation_app.export.audio`). In ``hf`` the audio is embedded (the Audio feature); in
+        the other formats the files go to an ``audio/`` folder beside ``out`` and the columns hold relative paths.
 
     Returns
     -------
@@ -75,7 +80,7 @@ def export(
     if format not in FORMATS:
         raise HumansError(f"format is {format!r}; use one of {', '.join(FORMATS)}.")
     with Store.open_existing(db) as store:
-        data = read_export(store, include_flagged=include_flagged, include_checks=include_checks)
+        data = read_export(store, include_flagged=include_flagged, include_checks=include_checks, with_audio=with_audio)
     target = Path(out) if out is not None else default_out(db, format)
     if format == "hf":
         paths = write_hf(data, target)
@@ -85,6 +90,9 @@ def export(
         paths = [write_table(data.main, target, format)]
         if data.preferences is not None:
             paths.append(write_table(data.preferences, _pairs_path(target), format))
+        if with_audio:
+            for table in data.tables:
+                paths += [p for p in write_audio_files(table, target.parent) if p not in paths]
     return ExportResult(paths, {t.name: len(t) for t in data.tables}, data)
 
 

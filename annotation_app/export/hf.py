@@ -8,6 +8,7 @@ each column means and what was left out. ``datasets.load_dataset(folder)`` reads
 
 from __future__ import annotations
 
+import json
 import secrets
 import shutil
 from collections import Counter
@@ -16,10 +17,11 @@ from pathlib import Path
 import yaml
 
 from analysis.errors import HumansError
+from annotation_app.export.columns import Column
 from annotation_app.export.tables import ExportTable, StudyExport
 from annotation_app.export.writers import write_parquet
 
-__all__ = ["CARD_MARKER", "dataset_card", "write_hf"]
+__all__ = ["CARD_MARKER", "dataset_card", "features_metadata", "write_hf"]
 
 #: A line every card written here contains; an existing folder is replaced only when its README has it.
 CARD_MARKER = "<!-- written by `humans export` -->"
@@ -29,6 +31,32 @@ _SIZES = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000
 
 def _size_category(n: int) -> str:
     return next((label for limit, label in _SIZES if n < limit), "1M<n<10M")
+
+
+def _card_feature(column: Column) -> dict:
+    """A column as the card's ``dataset_info.features`` entry (``dtype: audio``, ``sequence: float64``, …)."""
+    if column.dtype == "list<float64>":
+        return {"name": column.name, "sequence": "float64"}
+    return {"name": column.name, "dtype": column.dtype}
+
+
+def _arrow_feature(column: Column) -> dict:
+    """A column as a ``datasets`` feature in JSON (what ``Features.to_dict`` writes)."""
+    if column.dtype == "audio":
+        return {"_type": "Audio"}
+    if column.dtype == "list<float64>":
+        return {"feature": {"dtype": "float64", "_type": "Value"}, "_type": "Sequence"}
+    return {"dtype": column.dtype, "_type": "Value"}
+
+
+def features_metadata(table: ExportTable) -> dict[bytes, bytes]:
+    """The Arrow schema metadata that tells ``datasets`` each column's feature (the Audio feature included).
+
+    ``datasets`` writes the same key when it saves Parquet itself; writing it with pyarrow keeps torch and
+    torchcodec (which ``datasets`` needs to *encode* audio) out of the project's dependencies.
+    """
+    features = {c.name: _arrow_feature(c) for c in table.columns}
+    return {b"huggingface": json.dumps({"info": {"features": features}}).encode()}
 
 
 def _header(export: StudyExport) -> dict:
@@ -41,8 +69,14 @@ def _header(export: StudyExport) -> dict:
         infos.append(
             {
                 "config_name": table.name,
-                "features": [{"name": c.name, "dtype": c.dtype} for c in table.columns],
-                "splits": [{"name": "train", "num_bytes": int(table.to_arrow().nbytes), "num_examples": len(table)}],
+                "features": [_card_feature(c) for c in table.columns],
+                "splits": [
+                    {
+                        "name": "train",
+                        "num_bytes": int(table.to_arrow(embed_audio=True).nbytes),
+                        "num_examples": len(table),
+                    }
+                ],
             }
         )
     return {
@@ -169,12 +203,57 @@ def dataset_card(export: StudyExport) -> str:
         ),
         "```",
         "",
+        *_audio_section(export),
+        "## Publish on the Hugging Face Hub",
+        "",
+        "Choose a license (replace `license: other` and `license_name` in the header, and the section below), check "
+        "that the consent raters gave covers publication, then upload the folder as it is:",
+        "",
+        "```bash",
+        "huggingface-cli login",
+        "huggingface-cli upload YOUR-ORG/DATASET-NAME PATH . --repo-type dataset",
+        "```",
+        "",
+        '(or `load_dataset(PATH).push_to_hub("YOUR-ORG/DATASET-NAME")` in Python). The Hub reads the configs, '
+        "features and counts from this card's header.",
+        "",
         "## License",
         "",
         "To be decided by the study's authors before publishing (the header says `license: other`).",
         "",
     ]
     return f"---\n{header}---\n\n" + "\n".join(body)
+
+
+def _audio_section(export: StudyExport) -> list[str]:
+    if not export.with_audio:
+        return [
+            "The audio is not included (exported without `--with-audio`); `audio_*` columns name each clip by the "
+            "SHA-256 of the study's file.",
+            "",
+        ]
+    column = next(c.name for c in export.main.columns if c.dtype == "audio")
+    return [
+        "## Audio",
+        "",
+        "Each row carries both conversations' audio as heard by the raters: **one Ogg/Opus file per conversation** "
+        "(mono, 24 kHz), its turns one after another with 0.4 s of silence between them, each turn as it was "
+        "served (loudness-normalised when the study normalised; the original loudness of every clip is in "
+        "`loudness_*lufs`). `*_turn_starts_s` gives where each turn starts, `*_transcript` what was said. Files "
+        "carry no metadata and are named by a hash of the audio.",
+        "",
+        "The columns use the `datasets` Audio feature. To read the samples without torch/torchcodec (which "
+        "`datasets` needs to decode audio itself), read the bytes and decode them with soundfile:",
+        "",
+        "```python",
+        "import io, soundfile",
+        "from datasets import Audio, load_dataset",
+        'votes = load_dataset(PATH, split="train")',
+        f'votes = votes.cast_column("{column}", Audio(decode=False))',
+        f'samples, rate = soundfile.read(io.BytesIO(votes[0]["{column}"]["bytes"]))',
+        "```",
+        "",
+    ]
 
 
 def write_hf(export: StudyExport, folder: Path) -> list[Path]:
@@ -200,7 +279,9 @@ def write_hf(export: StudyExport, folder: Path) -> list[Path]:
         raise HumansError(f"{folder}: cannot write here ({exc.strerror}); choose another --out.") from exc
     try:
         for table in export.tables:
-            write_parquet(table, staging / "data" / f"{table.name}.parquet")
+            write_parquet(
+                table, staging / "data" / f"{table.name}.parquet", embed_audio=True, metadata=features_metadata(table)
+            )
         (staging / "README.md").write_text(dataset_card(export), encoding="utf-8")
         if folder.exists():
             shutil.rmtree(folder)

@@ -16,13 +16,37 @@ from datetime import UTC, datetime
 import pandas as pd
 import pyarrow as pa
 
-from annotation_app.export.columns import PAIR_COLUMNS, PREFERENCE_COLUMNS, RATING_COLUMNS, Column
+from annotation_app.export.audio import ConversationAudio, conversation_audio
+from annotation_app.export.columns import (
+    PAIR_AUDIO_COLUMNS,
+    PAIR_COLUMNS,
+    PREFERENCE_AUDIO_COLUMNS,
+    PREFERENCE_COLUMNS,
+    RATING_AUDIO_COLUMNS,
+    RATING_COLUMNS,
+    Column,
+)
 from annotation_app.store import Store
 from annotation_app.study.model import StudyConfig
 
 __all__ = ["ExportTable", "StudyExport", "pseudonym", "read_export", "study_slug"]
 
-_ARROW_TYPES = {"string": pa.string(), "int64": pa.int64(), "float64": pa.float64(), "bool": pa.bool_()}
+_ARROW_TYPES = {
+    "string": pa.string(),
+    "int64": pa.int64(),
+    "float64": pa.float64(),
+    "bool": pa.bool_(),
+    "list<float64>": pa.list_(pa.float64()),
+    "audio": pa.string(),  # a relative path; embedded as AUDIO_STRUCT in the hf format
+}
+#: How the Hugging Face Audio feature is stored in Parquet: the file's bytes and its name.
+AUDIO_STRUCT = pa.struct([pa.field("bytes", pa.binary()), pa.field("path", pa.string())])
+
+
+def _cell(value, dtype: str, embed_audio: bool):
+    if dtype != "audio" or value is None:
+        return value
+    return {"bytes": value.data, "path": value.name} if embed_audio else value.path
 
 
 @dataclass(frozen=True)
@@ -36,10 +60,22 @@ class ExportTable:
     def __len__(self) -> int:
         return len(self.rows)
 
-    def to_arrow(self) -> pa.Table:
-        """The table as a pyarrow Table with the declared types."""
-        schema = pa.schema([pa.field(c.name, _ARROW_TYPES[c.dtype]) for c in self.columns])
-        return pa.Table.from_pydict({c.name: [r[c.name] for r in self.rows] for c in self.columns}, schema=schema)
+    def to_arrow(self, embed_audio: bool = False) -> pa.Table:
+        """The table as a pyarrow Table with the declared types (audio as bytes + name when ``embed_audio``)."""
+        schema = pa.schema(
+            [
+                pa.field(c.name, AUDIO_STRUCT if embed_audio and c.dtype == "audio" else _ARROW_TYPES[c.dtype])
+                for c in self.columns
+            ]
+        )
+        data = {c.name: [_cell(r[c.name], c.dtype, embed_audio) for r in self.rows] for c in self.columns}
+        return pa.Table.from_pydict(data, schema=schema)
+
+    def audio_files(self) -> dict[str, bytes]:
+        """Every audio file the table's rows name (relative path -> bytes), for exports that write them beside."""
+        return {
+            r[c.name].path: r[c.name].data for r in self.rows for c in self.columns if c.dtype == "audio" and r[c.name]
+        }
 
     def to_frame(self) -> pd.DataFrame:
         """The table as a pandas DataFrame (nullable dtypes)."""
@@ -62,6 +98,7 @@ class StudyExport:
     config: StudyConfig
     excluded_flagged: int
     excluded_checks: int
+    with_audio: bool = False
 
     @property
     def tables(self) -> list[ExportTable]:
@@ -121,7 +158,20 @@ def _common(row: dict, study: dict, salt: str, attention: dict) -> dict:
     }
 
 
-def _pair_row(row: dict, common: dict, audio: dict[int, str]) -> dict:
+def _media(prefix: str, media: dict[int, ConversationAudio] | None, cid: int) -> dict:
+    if media is None:
+        return {}
+    clip = media[cid]
+    return {
+        f"{prefix}_audio": clip,
+        f"{prefix}_turn_starts_s": list(clip.turn_starts_s),
+        f"{prefix}_transcript": clip.transcript,
+    }
+
+
+def _pair_row(
+    row: dict, common: dict, audio: dict[int, str], loud: dict[int, str], media: dict[int, ConversationAudio] | None
+) -> dict:
     """One vote in canonical order (model_a < model_b by name)."""
     left_first = row["left_model"] <= row["right_model"]
     a, b = ("left", "right") if left_first else ("right", "left")
@@ -138,6 +188,10 @@ def _pair_row(row: dict, common: dict, audio: dict[int, str]) -> dict:
         "conversation_b": row[f"{b}_conversation"],
         "audio_a": audio[row[f"{a}_conversation_id"]],
         "audio_b": audio[row[f"{b}_conversation_id"]],
+        "loudness_a_lufs": loud[row[f"{a}_conversation_id"]],
+        "loudness_b_lufs": loud[row[f"{b}_conversation_id"]],
+        **_media("conversation_a", media, row[f"{a}_conversation_id"]),
+        **_media("conversation_b", media, row[f"{b}_conversation_id"]),
         "left": "model_a" if left_first else "model_b",
         "winner": winner,
         "strength": row["strength"],
@@ -153,13 +207,17 @@ def _pair_row(row: dict, common: dict, audio: dict[int, str]) -> dict:
     }
 
 
-def _rating_row(row: dict, common: dict, audio: dict[int, str]) -> dict:
+def _rating_row(
+    row: dict, common: dict, audio: dict[int, str], loud: dict[int, str], media: dict[int, ConversationAudio] | None
+) -> dict:
     return {
         **common,
         "rating_id": row["vote_id"],
         "model": row["left_model"],
         "conversation": row["left_conversation"],
         "audio": audio[row["left_conversation_id"]],
+        "loudness_lufs": loud[row["left_conversation_id"]],
+        **_media("conversation", media, row["left_conversation_id"]),
         "rating": row["likert_left"],
         "likert_points": row["likert_points"],
         "plays": row["plays_left"],
@@ -167,11 +225,17 @@ def _rating_row(row: dict, common: dict, audio: dict[int, str]) -> dict:
     }
 
 
+def _lufs(value: float | None) -> str:
+    return "nan" if value is None else f"{value:.2f}"
+
+
 def _transcript(turns: Sequence[dict], role: str) -> str:
     return "\n".join((t["text"] or "").strip() for t in turns if t["role"] == role)
 
 
-def _preference_rows(votes: list[dict], raw: dict[int, dict], turns: dict[int, list[dict]]) -> list[dict]:
+def _preference_rows(
+    votes: list[dict], raw: dict[int, dict], turns: dict[int, list[dict]], media: dict[int, ConversationAudio] | None
+) -> list[dict]:
     out = []
     for row in votes:
         if row["winner"] not in ("model_a", "model_b") or row["kind"] != "trial":
@@ -198,13 +262,20 @@ def _preference_rows(votes: list[dict], raw: dict[int, dict], turns: dict[int, l
                 "chosen_audio": row[f"audio_{w}"],
                 "rejected_audio": row[f"audio_{lo}"],
                 "strength": row["strength"],
+                **{k: v for k, v in _media("chosen_conversation", media, chosen).items() if "transcript" not in k},
+                **{k: v for k, v in _media("rejected_conversation", media, rejected).items() if "transcript" not in k},
             }
         )
     return out
 
 
 def read_export(
-    store: Store, *, include_flagged: bool = False, include_checks: bool = False, with_preferences: bool = True
+    store: Store,
+    *,
+    include_flagged: bool = False,
+    include_checks: bool = False,
+    with_preferences: bool = True,
+    with_audio: bool = False,
 ) -> StudyExport:
     """Read the tables to export from an open study database.
 
@@ -218,6 +289,8 @@ def read_export(
         Also export attention-check and practice answers (marked in ``kind``; never in the preference pairs).
     with_preferences : bool, default True
         Build the preference-pairs table (pairwise studies); False leaves it empty (faster, for the dashboard).
+    with_audio : bool, default False
+        Add each conversation's audio, turn start times and transcript (:mod:`annotation_app.export.audio`).
 
     Returns
     -------
@@ -237,19 +310,28 @@ def read_export(
     excluded_flagged = 0 if include_flagged else sum(r["kind"] == "trial" and r["rater_flagged"] for r in all_rows)
     turns = store.conversation_turns()
     audio = {cid: " ".join(t["sha256"] for t in ts) for cid, ts in turns.items()}
+    loud = {cid: " ".join(_lufs(t["loudness_lufs"]) for t in ts) for cid, ts in turns.items()}
+    media = None
+    if with_audio:
+        used = {r[f"{side}_conversation_id"] for r in raw_rows for side in ("left", "right")} - {None}
+        media = conversation_audio(store, used)
     attention = store.attention_by_rater()
     rows = []
     for row in raw_rows:
         common = _common(row, ident, salt, attention)
-        rows.append(_rating_row(row, common, audio) if likert_only else _pair_row(row, common, audio))
+        if likert_only:
+            rows.append(_rating_row(row, common, audio, loud, media))
+        else:
+            rows.append(_pair_row(row, common, audio, loud, media))
     if likert_only:
-        main = ExportTable("ratings", RATING_COLUMNS, rows)
+        main = ExportTable("ratings", RATING_COLUMNS + (RATING_AUDIO_COLUMNS if with_audio else ()), rows)
         preferences = None
     else:
-        main = ExportTable("votes", PAIR_COLUMNS, rows)
+        main = ExportTable("votes", PAIR_COLUMNS + (PAIR_AUDIO_COLUMNS if with_audio else ()), rows)
         raw = {r["vote_id"]: r for r in raw_rows}
-        pairs = _preference_rows(rows, raw, turns) if with_preferences else []
-        preferences = ExportTable("preference_pairs", PREFERENCE_COLUMNS, pairs)
+        pairs = _preference_rows(rows, raw, turns, media) if with_preferences else []
+        pair_columns = PREFERENCE_COLUMNS + (PREFERENCE_AUDIO_COLUMNS if with_audio else ())
+        preferences = ExportTable("preference_pairs", pair_columns, pairs)
     return StudyExport(
         study_id=ident["study_id"],
         title=study_row["title"],
@@ -263,4 +345,5 @@ def read_export(
         config=study.config,
         excluded_flagged=excluded_flagged,
         excluded_checks=excluded_checks,
+        with_audio=with_audio,
     )

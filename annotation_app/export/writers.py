@@ -21,7 +21,16 @@ import pyarrow.parquet as pq
 from analysis.errors import HumansError
 from annotation_app.export.tables import ExportTable
 
-__all__ = ["FILE_FORMATS", "atomic_path", "format_cell", "write_csv", "write_jsonl", "write_parquet", "write_table"]
+__all__ = [
+    "FILE_FORMATS",
+    "atomic_path",
+    "format_cell",
+    "write_audio_files",
+    "write_csv",
+    "write_jsonl",
+    "write_parquet",
+    "write_table",
+]
 
 
 def format_cell(value: object, dtype: str) -> str:
@@ -34,6 +43,10 @@ def format_cell(value: object, dtype: str) -> str:
     """
     if value is None:
         return ""
+    if dtype == "audio":
+        return value.path
+    if dtype == "list<float64>":
+        return " ".join(f"{v:.3f}" for v in value)
     if dtype == "bool":
         return "true" if value else "false"
     if dtype == "float64":
@@ -76,19 +89,42 @@ def write_csv(table: ExportTable, path: Path) -> Path:
 
 def write_jsonl(table: ExportTable, path: Path) -> Path:
     """Write ``table`` as JSON Lines (UTF-8, keys in column order)."""
-    names = [c.name for c in table.columns]
     with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as fh:
         for row in table.rows:
-            fh.write(json.dumps({n: row[n] for n in names}, ensure_ascii=False, allow_nan=False))
+            record = {
+                c.name: row[c.name].path if c.dtype == "audio" and row[c.name] else row[c.name] for c in table.columns
+            }
+            fh.write(json.dumps(record, ensure_ascii=False, allow_nan=False))
             fh.write("\n")
     return Path(path)
 
 
-def write_parquet(table: ExportTable, path: Path) -> Path:
-    """Write ``table`` as Parquet with the declared column types."""
+def write_parquet(
+    table: ExportTable, path: Path, *, embed_audio: bool = False, metadata: dict[bytes, bytes] | None = None
+) -> Path:
+    """Write ``table`` as Parquet with the declared column types.
+
+    ``embed_audio`` stores audio columns as ``{bytes, path}`` structs (the Hugging Face Audio layout) instead of
+    relative paths; ``metadata`` is added to the Arrow schema (the ``huggingface`` features of the hf format).
+    """
+    arrow = table.to_arrow(embed_audio=embed_audio)
+    if metadata:
+        arrow = arrow.replace_schema_metadata({**(arrow.schema.metadata or {}), **metadata})
     with atomic_path(path) as tmp:
-        pq.write_table(table.to_arrow(), tmp, compression="zstd")
+        pq.write_table(arrow, tmp, compression="zstd")
     return Path(path)
+
+
+def write_audio_files(table: ExportTable, folder: Path) -> list[Path]:
+    """Write the audio files ``table`` names into ``folder`` (their paths are relative to it); returns them."""
+    written = []
+    for rel, data in sorted(table.audio_files().items()):
+        target = Path(folder) / rel
+        if not (target.is_file() and target.read_bytes() == data):
+            with atomic_path(target) as tmp:
+                tmp.write_bytes(data)
+        written.append(target)
+    return written
 
 
 #: File format -> (writer, file extension).

@@ -3,7 +3,9 @@
 The study may bring its own bad conversations (``gold_bad: true``); each is paired with every good conversation
 of its scenario. Otherwise, when the study asks for attention checks or practice trials, one conversation per
 scenario (models taken in turn) gets a silenced copy: the same user turns, every assistant turn replaced by
-silence of the same length (a WAV written into the audio cache).
+silence of the same length, written into the audio cache by the same encoders as every served clip (same codec,
+container, sample rate and bitrate mode: Ogg/Opus and MP3 at 24 kHz mono; see
+:meth:`~annotation_app.audio_cache.AudioCache.silence`), so nothing in its URL, headers or size tells it apart.
 """
 
 from __future__ import annotations

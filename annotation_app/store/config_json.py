@@ -6,6 +6,7 @@ import dataclasses
 import json
 
 from annotation_app.study.model import (
+    AudioConfig,
     CompletionConfig,
     QualityConfig,
     RatingConfig,
@@ -20,6 +21,7 @@ _SECTIONS = {
     "targets": TargetsConfig,
     "quality": QualityConfig,
     "completion": CompletionConfig,
+    "audio": AudioConfig,
 }
 
 

@@ -81,10 +81,11 @@ class ResearchQueries:
         return self._rows(sql, params)
 
     def conversation_turns(self) -> dict[int, list[dict]]:
-        """Conversation row id -> its turns in order (``role``, ``sha256``, ``text``, ``duration_s``)."""
+        """Conversation row id -> its turns in order (``role``, ``sha256``, ``text``, ``duration_s``, loudness)."""
         out: dict[int, list[dict]] = {}
         for t in self._rows(
-            "SELECT conversation_id, role, sha256, text, duration_s FROM turns ORDER BY conversation_id, idx"
+            "SELECT conversation_id, role, sha256, text, duration_s, loudness_lufs FROM turns "
+            "ORDER BY conversation_id, idx"
         ):
             out.setdefault(t.pop("conversation_id"), []).append(t)
         return out

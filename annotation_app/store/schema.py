@@ -175,8 +175,14 @@ CREATE TABLE new_raters (
 CREATE INDEX new_raters_client ON new_raters (client, created_at);
 """
 
+# Version 4 (audio): the ITU-R BS.1770 integrated loudness of each turn's source clip (LUFS; NULL when the clip
+# is shorter than 0.4 s, silent, or not measured yet), kept beside the normalised clip that is served.
+_V4 = """
+ALTER TABLE turns ADD COLUMN loudness_lufs REAL;
+"""
+
 #: Ordered migrations: ``MIGRATIONS[i]`` brings the schema from version ``i`` to ``i + 1``.
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4)
 
 #: The schema version this code writes.
 SCHEMA_VERSION: int = len(MIGRATIONS)

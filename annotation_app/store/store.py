@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 
 import sqlite_utils
 
+from annotation_app.audio_cache import served_name
 from annotation_app.store.config_json import config_from_json, config_to_json
 from annotation_app.store.errors import StoreError, StoreUnavailable, StudyChanged
 from annotation_app.store.research import ResearchQueries
@@ -345,7 +346,7 @@ class Store(ResearchQueries):
                         "conversation_id": cid,
                         "idx": i,
                         "role": t.role,
-                        "audio_name": audio_name(t),
+                        "audio_name": served_name(t.sha256, study.config.audio),
                         "sha256": t.sha256,
                         "source_path": str(t.audio),
                         "duration_s": t.duration_s,
@@ -405,6 +406,16 @@ class Store(ResearchQueries):
     def turns(self, conversation_id: int) -> list[dict]:
         """Turn rows of one conversation, in order."""
         return self._rows("SELECT * FROM turns WHERE conversation_id = ? ORDER BY idx", [conversation_id])
+
+    def record_loudness(self, loudness: dict[str, float | None]) -> int:
+        """Store the source loudness (LUFS) of clips by their source SHA-256; returns how many turns were updated."""
+        with self._write() as db:
+            before = db.conn.total_changes
+            db.conn.executemany(
+                "UPDATE turns SET loudness_lufs = ? WHERE sha256 = ? AND loudness_lufs IS NOT ?",
+                [(v, k, v) for k, v in loudness.items()],
+            )
+            return db.conn.total_changes - before
 
     def audio_names(self) -> set[str]:
         """Every cache file name the study's turns use."""
@@ -786,8 +797,3 @@ def _write_failure(exc: sqlite3.OperationalError) -> bool:
     """Whether an error means the database cannot be written now (full, read-only, I/O), not a bug in a query."""
     text = str(exc).lower()
     return any(key in text for key in ("full", "readonly", "read-only", "disk i/o", "unable to open", "locked"))
-
-
-def audio_name(turn: Turn) -> str:
-    """The cache file name of a turn's audio: ``<sha256>.<ext>`` (extension lower-cased)."""
-    return f"{turn.sha256}{turn.audio.suffix.lower()}"

@@ -4,6 +4,7 @@ from annotation_app.study.audio import SUPPORTED_AUDIO, AudioInfo, probe_audio
 from annotation_app.study.demo import demo_study_path, init_study
 from annotation_app.study.loader import content_hash, load_study, validate_study
 from annotation_app.study.model import (
+    AudioConfig,
     CompletionConfig,
     Conversation,
     Pair,
@@ -18,6 +19,7 @@ from annotation_app.study.problems import Problem, StudyValidationError
 
 __all__ = [
     "SUPPORTED_AUDIO",
+    "AudioConfig",
     "AudioInfo",
     "CompletionConfig",
     "Conversation",

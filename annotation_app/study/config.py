@@ -36,6 +36,10 @@ _RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "quality.practice_trials": (lambda v: v >= 0, "must be 0 or more"),
     "quality.assignment_timeout_minutes": (lambda v: v > 0, "must be more than 0 minutes"),
     "completion.code": (lambda v: bool(v.strip()), "must not be empty; use the code raters should submit"),
+    "audio.loudness_target_lufs": (
+        lambda v: -70.0 <= v <= -5.0,
+        "must be a loudness in LUFS between -70 and -5 (-23 is the EBU R 128 broadcast level, -16 podcasts)",
+    ),
     "completion.redirect_url": (
         lambda v: v is None or v.startswith(("https://", "http://")),
         "must be a web address starting with https:// (or empty for none)",

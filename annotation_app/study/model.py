@@ -95,6 +95,18 @@ class CompletionConfig:
 
 
 @dataclass(frozen=True)
+class AudioConfig:
+    """How clips are served: loudness-normalised (ITU-R BS.1770 integrated loudness) to a target, or as they are.
+
+    Every clip is served as mono 24 kHz Ogg/Opus with an MP3 copy, without metadata; with ``normalize`` each is
+    brought to ``loudness_target_lufs`` so no model wins by being louder (see :mod:`annotation_app.audio`).
+    """
+
+    normalize: bool = True
+    loudness_target_lufs: float = -23.0
+
+
+@dataclass(frozen=True)
 class StudyConfig:
     """The settings of ``study.yaml``."""
 
@@ -105,6 +117,7 @@ class StudyConfig:
     targets: TargetsConfig = field(default_factory=TargetsConfig)
     quality: QualityConfig = field(default_factory=QualityConfig)
     completion: CompletionConfig = field(default_factory=CompletionConfig)
+    audio: AudioConfig = field(default_factory=AudioConfig)
     #: The rater page's texts: ``language`` (a bundled translation) and entries of
     #: :data:`annotation_app.study.ui_text.UI_TEXT` that replace the English defaults.
     ui_text: dict[str, str] = field(default_factory=dict)

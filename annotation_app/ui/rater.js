@@ -86,7 +86,8 @@
         const side = status.dataset.statusFor;
         const list = players().filter((audio) => audio.dataset.side === side);
         const heard = list.filter((audio) => state.heard.has(keyOf(audio))).length;
-        if (list.some((audio) => audio.error)) continue; // keeps the "could not be loaded" message
+        // keeps the "could not be loaded" message (a failed src, or every <source> failed)
+        if (list.some((audio) => audio.error || audio.networkState === HTMLMediaElement.NETWORK_NO_SOURCE)) continue;
         const some = (root.dataset.textSome || "{heard} / {total}")
           .replace("{heard}", String(heard))
           .replace("{total}", String(list.length));
@@ -203,7 +204,11 @@
   }
 
   function onMedia(event) {
-    const audio = event.target;
+    let audio = event.target;
+    // with <source> children the error fires on each failed <source>; the last one failing means no clip at all
+    if (event.type === "error" && audio instanceof HTMLSourceElement && !audio.nextElementSibling) {
+      audio = audio.parentElement;
+    }
     if (!(audio instanceof HTMLAudioElement) || !audio.dataset.side) return;
     const root = trialRoot();
     if (!root || !root.contains(audio)) return;

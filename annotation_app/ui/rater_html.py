@@ -13,6 +13,7 @@ from __future__ import annotations
 from html import escape
 from urllib.parse import urlsplit
 
+from annotation_app.audio.web import web_sources
 from annotation_app.rater_views import ConversationView, RaterView, TrialView
 from annotation_app.study.ui_text import UiText
 
@@ -129,8 +130,8 @@ def _conversation_html(
             f'<li class="humans-turn humans-role-{escape(turn.role)}">'
             f'<div class="humans-turn-head"><span class="humans-speaker" dir="auto">{speaker}</span>'
             f'<span class="humans-duration" dir="auto">{length}</span></div>'
-            f'<audio controls preload="auto" src="{escape(audio_prefix + turn.audio_name)}" '
-            f'data-side="{side}" data-turn="{index}" data-duration="{turn.duration_s:.3f}"></audio>'
+            f'<audio controls preload="auto" data-side="{side}" data-turn="{index}" '
+            f'data-duration="{turn.duration_s:.3f}">{_sources(audio_prefix, turn.audio_name)}</audio>'
             f"{transcript}</li>"
         )
     return (
@@ -140,6 +141,13 @@ def _conversation_html(
         f'<ol class="humans-turns">{"".join(turns)}</ol>'
         f'<p class="humans-side-status" data-status-for="{side}" dir="auto">{escape(texts("status_not_heard"))}</p>'
         "</section>"
+    )
+
+
+def _sources(audio_prefix: str, audio_name: str) -> str:
+    """``<source>`` elements of a clip's renditions: Ogg/Opus first, then MP3 (Safari, iOS)."""
+    return "".join(
+        f'<source src="{escape(audio_prefix + name)}" type="{escape(mime)}">' for name, mime in web_sources(audio_name)
     )
 
 

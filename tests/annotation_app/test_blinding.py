@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from analysis.errors import HumansError
-from annotation_app.audio_cache import AUDIO_NAME
+from annotation_app.audio_cache import AUDIO_NAME, LOUDNESS_FILE
 from annotation_app.rater_service import Answer, PlayEvent, RaterService
 from annotation_app.store import Store
 
@@ -59,8 +59,10 @@ def test_no_model_name_or_conversation_id_reaches_a_rater(tmp_path, study_factor
         produced.append(service.submit(token, trial.token, Answer(preference=pref, reason="ok", **likert)))
     produced.append(service.rater(token))
     assert len(errors) > 10
-    cache_names = [p.name for p in service.cache.root.iterdir()]
+    cache_names = [p.name for p in service.cache.root.iterdir() if p.name != LOUDNESS_FILE]
     assert all(AUDIO_NAME.match(n) for n in cache_names)
+    with pytest.raises(HumansError):
+        service.audio_file(LOUDNESS_FILE)  # the cache's index is never served
     text = "\n".join(
         [repr(p) for p in produced]
         + [repr(dataclasses.asdict(p)) for p in produced if dataclasses.is_dataclass(p)]

@@ -6,4 +6,6 @@
 - :mod:`helpers.study_files`: the pieces of a study folder one by one, to break on purpose (loader tests).
 - :mod:`helpers.ui_study` and :mod:`helpers.reliability_study`: the study folders of the UI and reliability
   suites, built with :func:`~helpers.studies.write_study_folder`.
+- :mod:`helpers.tagged_clips`: real model outputs (espeak-ng speech in six formats via ffmpeg, every file tagged
+  with its model's name) for the import, blinding and audio-export tests.
 """

@@ -67,7 +67,7 @@ def test_nothing_a_rater_receives_reveals_a_model(server):
             break
         players = value(out[OUT["players"]])
         names = re.findall(r'src="audio/([^"]+)"', players)
-        assert names and all(re.fullmatch(r"[0-9a-f]{64}\.wav", n) for n in names), names
+        assert names and all(re.fullmatch(r"[0-9a-f]{64}\.(ogg|mp3)", n) for n in names), names
         audio_names.update(names)
         time.sleep(trial_floor_s(players, FLOOR) + 0.05)
         trial = value(out[OUT["trial_token"]])

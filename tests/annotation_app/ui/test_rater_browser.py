@@ -170,8 +170,9 @@ def test_missing_clip_is_reported_and_keeps_the_lock(browser, serve_study):
     page.locator("#humans-agree").click(timeout=20000)
     page.locator("#humans-begin").click()
     page.wait_for_selector("#humans-trial", timeout=20000)
-    name = page.get_attribute('#humans-trial audio[data-side="right"][data-turn="1"]', "src").rsplit("/", 1)[1]
-    (server.config.cache_dir / name).unlink()
+    name = page.get_attribute('#humans-trial audio[data-side="right"][data-turn="1"] source', "src").rsplit("/", 1)[1]
+    for rendition in server.config.cache_dir.glob(name.split(".")[0] + ".*"):  # the Opus and the MP3 copy
+        rendition.unlink()
     page.close()
     page = browser.new_page()  # a fresh browser cache (clips are served as immutable), same rater by the link's id
     page.goto(urls["rater"] + "?PROLIFIC_PID=unlucky")

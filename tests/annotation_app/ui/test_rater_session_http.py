@@ -102,7 +102,7 @@ def test_whole_pairwise_session_lands_in_sqlite(serve_study):
         trial_token = value(out["trial_token"])
         players = value(out["players"])
         positions.append(re.search(r"Trial (\d+) of (\d+)", players).groups())
-        names = re.findall(r'src="audio/([0-9a-f]{64}\.wav)"', players)
+        names = re.findall(r'src="audio/([0-9a-f]{64}\.ogg)"', players)
         assert len(names) == 4, players
         time.sleep(floor_s(2) + 0.05)
         choice = answers[len(expected) % len(answers)]
@@ -158,7 +158,7 @@ def test_page_config_and_audio_route_are_blind(serve_study):
     rater.call("/enter", None, QUERY)
     rater.call("/consent", rater.token)
     out = rater.call("/instructions", rater.token)
-    name = re.search(r'src="audio/([0-9a-f]{64}\.wav)"', value(out["players"])).group(1)
+    name = re.search(r'src="audio/([0-9a-f]{64}\.ogg)"', value(out["players"])).group(1)
 
     base = urls["rater"]
     page = urllib.request.urlopen(base).read().decode()
@@ -167,9 +167,11 @@ def test_page_config_and_audio_route_are_blind(serve_study):
     assert str(server.config.study_dir) not in config
 
     with urllib.request.urlopen(f"{base}audio/{name}") as response:
-        assert response.headers["Content-Type"] == "audio/wav"
-        assert response.read(4) == b"RIFF"
-    for bad in ("..%2Fstudy.yaml", "study.yaml", name.upper(), "0" * 64 + ".wav"):
+        assert response.headers["Content-Type"] == "audio/ogg"
+        assert response.read(4) == b"OggS"
+    with urllib.request.urlopen(f"{base}audio/{name[:-4]}.mp3") as response:
+        assert response.headers["Content-Type"] == "audio/mpeg"
+    for bad in ("..%2Fstudy.yaml", "study.yaml", name.upper(), "0" * 64 + ".ogg", name[:-4] + ".wav"):
         with pytest.raises(urllib.error.HTTPError) as err:
             urllib.request.urlopen(f"{base}audio/{bad}")
         assert err.value.code == 404
