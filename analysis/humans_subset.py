@@ -22,6 +22,7 @@ import pandas as pd
 
 from analysis.benchmark_data import BenchmarkData
 from analysis.errors import HumansError
+from analysis.missing import weighted_mean_observed
 from analysis.table_files import read_table
 
 __all__ = ["SUBSET_COLUMNS", "apply_subset", "fit_humans_subsets", "make_subset_table", "read_subset"]
@@ -119,7 +120,7 @@ def fit_humans_subsets(
             if cls.uses_target:
                 items = cls(size=size, random_state=random_state).fit(hum_train).items_
                 v = np.full(len(items), 1.0 / len(items))
-            reg = fit_regressor(data.scores[:, items], human, regressor)
+            reg = fit_regressor(train.scores[:, items], human, regressor)  # missing scores: item means
             out[method, size] = make_subset_table(data, items, v, reg.coef_, float(reg.intercept_))
     return out
 
@@ -155,7 +156,8 @@ def apply_subset(subset: pd.DataFrame, data: BenchmarkData) -> pd.DataFrame:
     -------
     DataFrame
         ``model, human_score, benchmark_score`` with human score = clip(b + Σ wᵢ sᵢ, 0, 1) and benchmark score =
-        Σ vᵢ sᵢ.
+        Σ vᵢ sᵢ. A model missing some of the subset's scores (NaN) gets the benchmark score over the items it has
+        (weights renormalised) and no human score (NaN): the regression needs every item.
 
     Raises
     ------
@@ -172,5 +174,5 @@ def apply_subset(subset: pd.DataFrame, data: BenchmarkData) -> pd.DataFrame:
     x = data.scores[:, position]
     bias = float(subset["human_regression_bias"].iloc[0]) if len(subset) else 0.0
     human = np.clip(bias + x @ subset["human_preference_weight"].to_numpy(float), 0.0, 1.0)
-    bench = x @ subset["full_benchmark_weight"].to_numpy(float)
+    bench = weighted_mean_observed(x, subset["full_benchmark_weight"].to_numpy(float))
     return pd.DataFrame({"model": data.models, "human_score": human, "benchmark_score": bench})

@@ -30,6 +30,7 @@ COMMAND_MODULES: dict[str, str] = {
     "correlate": "scores",
     "select": "select",
     "apply-subset": "select",
+    "adapt": "adapt",
     "simulate-benchmark": "benchmark",
     "report": "report",
     "loadtest": "loadtest",

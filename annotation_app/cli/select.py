@@ -14,7 +14,7 @@ from analysis.human_targets import align_human_scores, read_human_scores
 from analysis.humans_subset import apply_subset as apply_subset_table
 from analysis.humans_subset import read_subset
 from analysis.regression import REGRESSORS, human_baselines
-from analysis.selection import METHODS
+from analysis.selection import METHODS, UNTRUSTED
 from analysis.selection_results import write_selection_results
 from analysis.subset_files import fit_selection_subsets
 from analysis.subset_intervals import with_intervals
@@ -54,7 +54,8 @@ def _parse_methods(text: str) -> list[str]:
     "--methods",
     default="all",
     show_default=True,
-    help="Comma-separated selection methods, all, or auto (nested cross-validation picks method and estimator).",
+    help="Comma-separated selection methods, all, or auto (nested cross-validation picks method and estimator); "
+    "all includes the untrusted ones: " + "; ".join(f"{name} {evidence}" for name, evidence in UNTRUSTED.items()) + ".",
 )
 @click.option("--sizes", default=_SIZES, show_default=True, help="Comma-separated subset sizes.")
 @click.option(
@@ -70,9 +71,9 @@ def _parse_methods(text: str) -> list[str]:
 @average_option()
 @click.option(
     "--estimator",
-    type=click.Choice(["mean", "calibrated", "pirt"]),
+    type=click.Choice(["mean", "calibrated", "pirt", "gpirt"]),
     default=None,
-    help="Full-score estimator for every method (default: each method's own; pirt only for irt_* methods).",
+    help="Full-score estimator for every method (default: each method's own; pirt and gpirt only for irt_* methods).",
 )
 @click.option(
     "--regressor",
@@ -170,6 +171,9 @@ def select(
         click.echo("subset regressions:\n" + hp.round(3).to_string())
     click.echo(_coverage_line(summary, interval_level, human_scores is not None))
     click.echo(_headline(summary, ev.results) + f"; wrote {out}")
+    for name in method_names:
+        if name in UNTRUSTED:
+            click.echo(f"note: {name} is not trusted; it {UNTRUSTED[name]}.")
 
 
 def _coverage_line(summary, level: float, has_human: bool) -> str:
