@@ -10,6 +10,7 @@ import pandas as pd
 
 from analysis.errors import HumansError
 from analysis.evaluation import SelectionEvaluation
+from analysis.humans_format import list_subset_splits, split_size
 from analysis.humans_subset import read_subset
 
 __all__ = ["SelectionResults", "read_selection_results"]
@@ -32,7 +33,8 @@ class SelectionResults:
     baselines : DataFrame or None
         ``human_baselines.csv``: agreement of the raw full score and of a task-mean regression with the human score.
     subsets : dict
-        ``(method, size) -> subset table`` from ``subsets/<method>_<size>.csv``.
+        ``(method, size) -> subset table`` from ``subsets/<method>/n<size>.csv`` (or the older
+        ``subsets/<method>_<size>.csv``).
     source : str
         The folder, for captions.
     """
@@ -65,7 +67,7 @@ def _read_csv(path: Path, required: bool) -> pd.DataFrame | None:
 
 
 def read_selection_results(folder: str | Path) -> SelectionResults:
-    """Read ``results.csv`` (required), ``predictions.csv``, ``human_baselines.csv`` and ``subsets/*.csv``.
+    """Read ``results.csv`` (required), ``predictions.csv``, ``human_baselines.csv`` and the subsets.
 
     Raises
     ------
@@ -83,10 +85,14 @@ def read_selection_results(folder: str | Path) -> SelectionResults:
             "results.csv of `humans select`."
         )
     subsets = {}
-    for path in sorted((folder / "subsets").glob("*.csv")):
+    for path in sorted((folder / "subsets").glob("*.csv")):  # <method>_<size>.csv of earlier versions
         match = _SUBSET_NAME.match(path.stem)
         if match:
             subsets[match["method"], int(match["size"])] = read_subset(path)
+    for method_dir in sorted(p for p in (folder / "subsets").glob("*") if p.is_dir()):  # <method>/n<size>.csv
+        for split in list_subset_splits(method_dir):
+            if split_size(split) is not None:
+                subsets[method_dir.name, split_size(split)] = read_subset(method_dir, split)
     return SelectionResults(
         results=results,
         predictions=_read_csv(folder / "predictions.csv", required=False),

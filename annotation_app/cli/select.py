@@ -10,6 +10,7 @@ from analysis.benchmark_data import load_benchmark
 from analysis.errors import HumansError
 from analysis.evaluation import DEFAULT_SIZES, evaluate_selection
 from analysis.human_targets import align_human_scores, read_human_scores
+from analysis.humans_format import write_subset_splits
 from analysis.humans_subset import apply_subset as apply_subset_table
 from analysis.humans_subset import fit_humans_subsets, read_subset
 from analysis.regression import human_baselines
@@ -96,12 +97,14 @@ def select(items, human, methods, sizes, cv, folds, seeds, models, average, esti
 
     ITEMS is a long or wide CSV/Parquet file, or a folder of wide CSVs (one per task). Writes results.csv (one
     row per method, size and seed: pearson, spearman, kendall, mae of the cross-validated estimate with the
-    full score), summary.csv (mean and sd over seeds), predictions.csv, correlation_vs_size.png and
-    subsets/<method>_<size>.csv fitted on all models. With --human, results.csv also has human_pearson,
-    human_spearman, human_kendall, human_mae: a ridge regression of the human score on the subset's items
-    (subset chosen on the training models with the human score as target), predicted for held-out models; and
-    human_baselines.csv holds the raw full score and a regression on the task means, for comparison (the
-    random method's human_* columns are the random-subset reference).
+    full score), summary.csv (mean and sd over seeds), predictions.csv, correlation_vs_size.png and, fitted on
+    all models, subsets/<method>/: one HUMANS subset per size (n<size>.csv with item_id, task, dataset, metric,
+    human_preference_weight, full_benchmark_weight, human_regression_bias) and a README.md that lets
+    datasets.load_dataset('subsets/<method>', split='n50') load them, as the paper's evaluator does. With
+    --human, results.csv also has human_pearson, human_spearman, human_kendall, human_mae: a ridge regression of
+    the human score on the subset's items (subset chosen on the training models with the human score as
+    target), predicted for held-out models; and human_baselines.csv holds the raw full score and a regression on
+    the task means, for comparison (the random method's human_* columns are the random-subset reference).
 
     Example:
 
@@ -145,8 +148,9 @@ def select(items, human, methods, sizes, cv, folds, seeds, models, average, esti
             metric="human_pearson",
             title="LOO Pearson of the subset regression with the human score",
         )
-    for (method, size), table in subsets.items():
-        table.to_csv(out / "subsets" / f"{method}_{size}.csv", index=False)
+    for method in method_names:  # one dataset per method, one split n<size> per size (the paper's layout)
+        tables = {size: table for (m, size), table in subsets.items() if m == method}
+        write_subset_splits(tables, out / "subsets" / method, title=f"HUMANS subsets chosen by {method}")
     best = summary.sort_values("pearson", ascending=False).iloc[0]
     click.echo(
         f"{data.n_models} models × {data.n_items} items in {len(data.task_names)} tasks; "
@@ -166,18 +170,26 @@ def select(items, human, methods, sizes, cv, folds, seeds, models, average, esti
 @click.command()
 @click.argument("subset", type=click.Path(path_type=Path))
 @click.argument("item_scores", type=click.Path(path_type=Path))
+@click.option(
+    "--split",
+    default=None,
+    help="Split of a SUBSET folder with several sizes, e.g. n50 (or 50); not needed when it holds one.",
+)
 @click.option("--models", default=None, help="Regular expression: score only matching models.")
-def apply_subset(subset, item_scores, models):
-    """Score models with a HUMANS subset file: human score and benchmark score per model (CSV on stdout).
+def apply_subset(subset, item_scores, split, models):
+    """Score models with a HUMANS subset: human score and benchmark score per model (CSV on stdout).
 
-    human_score = clip(bias + Σ wᵢ·sᵢ, 0, 1) and benchmark_score = Σ vᵢ·sᵢ over the subset's items; ITEM_SCORES
-    is item-level results in any layout `humans select` reads (it may hold more items than the subset).
+    human_score = clip(bias + Σ wᵢ·sᵢ, 0, 1) and benchmark_score = Σ vᵢ·sᵢ over the subset's items. SUBSET is a
+    subset file (CSV, JSON Lines, Parquet) or a dataset folder in the paper's released layout (one split per
+    size: `humans select`'s subsets/<method>/, a `save_to_disk` folder, or Parquet data files). ITEM_SCORES is
+    item-level results in any layout `humans select` reads (it may hold more items than the subset), or the
+    paper evaluator's results JSON (a folder of them: one model each).
 
     Example:
 
-        humans apply-subset sel/subsets/irt_fisher_50.csv new_model_items.csv
+        humans apply-subset sel/subsets/irt_fisher --split n50 new_model_items.csv
     """
-    table = read_subset(subset)
+    table = read_subset(subset, split)
     data = load_benchmark(item_scores, models=models, min_models=1)
     scores = apply_subset_table(table, data)
     click.echo(scores.to_csv(index=False, float_format="%.6f"), nl=False)
