@@ -20,6 +20,12 @@ TABLE_SUFFIXES = {".csv": "csv", ".tsv": "tsv", ".parquet": "parquet", ".pq": "p
 def load_table(path: str | Path) -> pd.DataFrame:
     """Read a CSV, TSV or Parquet file, turning every read problem into a :class:`HumansError`."""
     path = Path(path)
+    if path.is_dir():
+        from annotation_app.store import default_db_path
+
+        db = default_db_path(path)
+        what = f"pass its study database {db}" if db.is_file() else f"it has no {db.name}; pass a study database"
+        raise HumansError(f"{path} is a folder; {what} or a votes file from `humans export` (.csv, .tsv or .parquet).")
     if not path.is_file():
         raise HumansError(f"{path}: no such file; check the path.")
     kind = TABLE_SUFFIXES.get(path.suffix.lower())

@@ -44,6 +44,18 @@ def _parse_methods(text: str) -> list[str]:
     return names
 
 
+def _check_items(data, sizes: tuple[int, ...], source: Path) -> None:
+    """Refuse a table with fewer items than the smallest subset: per-model scores passed as ITEMS, usually."""
+    if data.n_items >= min(sizes):
+        return
+    shown = ", ".join(map(str, data.items[:4])) + (", ..." if data.n_items > 4 else "")
+    raise HumansError(
+        f"{source}: {data.n_items} item column(s) ({shown}) for {data.n_models} models, fewer than the smallest "
+        f"subset ({min(sizes)}); ITEMS must be item-level results (a long table model, item, task, score or a wide "
+        "table with one column per item); per-model scores such as human.csv go to --human."
+    )
+
+
 @click.command()
 @click.argument("items", type=click.Path(path_type=Path))
 @click.option(
@@ -113,6 +125,7 @@ def select(items, human, methods, sizes, cv, folds, seeds, models, average, esti
     method_names = _parse_methods(methods)
     size_list = _parse_sizes(sizes)
     data = load_benchmark(items, models=models)
+    _check_items(data, size_list, items)
     human_scores = None
     if human is not None:
         human_scores = align_human_scores(read_human_scores(human), data.models, str(human))

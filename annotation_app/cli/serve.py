@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -91,11 +92,19 @@ def demo(directory: str | None, host: str, port: int) -> None:
 
         humans demo --port 7860
     """
-    target = Path(directory) if directory else Path(tempfile.mkdtemp(prefix="humans-demo-")) / "study"
-    init_study(target)
-    server = build_server(ServeConfig(target, host=host, port=port, admin_secret=admin_secret()))
-    install_admin(server)
-    run_server(server, announce=_announce(server))
+    scratch = None if directory else Path(tempfile.mkdtemp(prefix="humans-demo-"))
+    target = Path(directory) if directory else scratch / "study"
+    served = []
+    try:
+        init_study(target)
+        server = build_server(ServeConfig(target, host=host, port=port, admin_secret=admin_secret()))
+        install_admin(server)
+        announce = _announce(server)
+        run_server(server, announce=lambda urls: (served.append(True), announce(urls)))
+    except BaseException:
+        if scratch is not None and not served:  # a demo that never served leaves no temporary folder behind
+            shutil.rmtree(scratch, ignore_errors=True)
+        raise
     click.echo(f"Stopped; the demo study and its votes stay in {target}")
 
 

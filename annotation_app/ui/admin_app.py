@@ -8,7 +8,6 @@ behind :class:`annotation_app.ui.admin_server.AdminGuard` (``install_admin`` doe
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,7 +29,8 @@ ADMIN_CSS = Path(__file__).with_name("admin.css")
 class AdminSettings:
     """What the dashboard needs besides the store: the database file (for exports), title and options.
 
-    ``export_dir`` holds the files of the export button; they are served by the guarded download route of
+    ``export_dir`` holds the files of the export button (default :attr:`export_folder`: ``<db stem>-exports/``
+    beside the database, created on the first export); they are served by the guarded download route of
     :func:`annotation_app.ui.admin_server.install_admin` (never through Gradio's shared file cache, which every
     Gradio app of the server, including the rater app, would serve).
     """
@@ -39,6 +39,14 @@ class AdminSettings:
     title: str
     leaderboard: LeaderboardSettings = field(default_factory=LeaderboardSettings)
     export_dir: Path | None = None
+
+    @property
+    def export_folder(self) -> Path:
+        """Where the export button writes: ``export_dir``, or ``<db stem>-exports`` beside the database."""
+        if self.export_dir is not None:
+            return Path(self.export_dir)
+        db = Path(self.db_path)
+        return db.parent / f"{db.stem}-exports"
 
 
 def build_admin_app(store: Store, settings: AdminSettings) -> gr.Blocks:
@@ -55,7 +63,7 @@ def build_admin_app(store: Store, settings: AdminSettings) -> gr.Blocks:
     gradio.Blocks
         API endpoints ``/refresh``, ``/flag``, ``/unflag`` and ``/export``.
     """
-    export_dir = settings.export_dir or Path(tempfile.mkdtemp(prefix="humans-admin-export-"))
+    export_dir = settings.export_folder
 
     def refresh():
         return render(snapshot(store, settings.leaderboard))

@@ -17,8 +17,6 @@ from __future__ import annotations
 import os
 import re
 import secrets
-import tempfile
-from dataclasses import replace
 from pathlib import Path
 
 from fastapi.responses import FileResponse, PlainTextResponse
@@ -154,10 +152,8 @@ def install_admin(server: StudyServer, settings: AdminSettings | None = None) ->
     if server.admin_path != f"{ADMIN_PREFIX}/{secret}":
         raise HumansError(f"the server's admin path is not under {ADMIN_PREFIX}/<secret>; cannot guard it.")
     settings = settings or AdminSettings(db_path=server.config.db_path, title=server.study.config.title)
-    if settings.export_dir is None:
-        settings = replace(settings, export_dir=Path(tempfile.mkdtemp(prefix="humans-admin-export-")))
     server.app.add_middleware(AdminGuard, secret=secret, prefix=ADMIN_PREFIX)
-    _add_download_route(server, settings.export_dir)
+    _add_download_route(server, settings.export_folder)
     server.mount_admin(
         build_admin_app(server.store, settings), theme=rater_theme(), css_paths=[ADMIN_CSS], show_error=True
     )
