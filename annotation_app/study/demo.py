@@ -1,8 +1,13 @@
-"""The bundled demo study (``data/demo`` of the source tree) and :func:`init_study`, which copies it."""
+"""The bundled demo study (package data ``annotation_app/demo_study``) and :func:`init_study`, which copies it.
+
+The demo ships inside the ``annotation_app`` package (``[tool.setuptools.package-data]``), so an installed wheel
+has it as well as a source checkout; :func:`demo_study_path` finds it with :mod:`importlib.resources`.
+"""
 
 from __future__ import annotations
 
 import shutil
+from importlib import resources
 from pathlib import Path
 
 from analysis.errors import HumansError
@@ -19,12 +24,14 @@ def demo_study_path() -> Path:
     Raises
     ------
     HumansError
-        When the package was installed without its source tree (the demo ships in ``data/demo``).
+        When the installation lacks the package data (a broken or hand-trimmed install).
     """
-    path = Path(__file__).resolve().parents[2] / "data" / "demo"
+    root = resources.files("annotation_app") / "demo_study"
+    path = Path(str(root))
     if not (path / "study.yaml").is_file():
         raise HumansError(
-            f"the demo study is not at {path}; install the project from its source folder with `pip install -e .`"
+            f"the demo study is not at {path}; the installation lacks its package data, reinstall humans-lab "
+            "(`pip install --force-reinstall humans-lab` or `pip install .` in its source folder)."
         )
     return path
 
