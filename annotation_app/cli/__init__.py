@@ -31,6 +31,7 @@ COMMAND_MODULES: dict[str, str] = {
     "apply-subset": "select",
     "simulate-benchmark": "benchmark",
     "report": "report",
+    "backup": "backup",
 }
 
 
