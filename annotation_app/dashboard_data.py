@@ -26,7 +26,7 @@ from analysis.likert import likert_scores
 from annotation_app.export import export, read_export
 from annotation_app.export.tables import pseudonym
 from annotation_app.store import Store
-from annotation_app.store.research import attention_by_rater, pseudonym_salt, rater_rows, set_rater_flag
+from annotation_app.study.model import RatingConfig
 
 __all__ = ["DashboardSnapshot", "LeaderboardSettings", "export_download", "flag_rater", "snapshot"]
 
@@ -136,10 +136,10 @@ def _likert_long(frame: pd.DataFrame, likert_only: bool) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True).dropna(subset=["rating"])
 
 
-def _leaderboard(frame, scheme, points, settings, notes) -> tuple[pd.DataFrame, BTScores | None]:
+def _leaderboard(frame, rating, points, settings, notes) -> tuple[pd.DataFrame, BTScores | None]:
     bt = None
     board = pd.DataFrame({"model": pd.Series([], dtype=object)})
-    if scheme != "likert" and len(frame):
+    if rating.asks_preference and len(frame):
         try:
             bt = bt_scores(
                 frame,
@@ -154,8 +154,8 @@ def _leaderboard(frame, scheme, points, settings, notes) -> tuple[pd.DataFrame, 
             board = bt.table.drop(columns=["se"]).copy()
         except HumansError as exc:
             notes.append(f"No Bradley–Terry leaderboard yet: {exc}")
-    if scheme != "pairwise" and len(frame):
-        ratings = _likert_long(frame, scheme == "likert")
+    if rating.asks_likert and len(frame):
+        ratings = _likert_long(frame, rating.likert_only)
         if len(ratings):
             lk = likert_scores(ratings, scale=(1, int(points)), level=settings.level, source="study database")
             lk = lk.rename(columns={"score": "likert", "low": "likert_low", "high": "likert_high", "n": "ratings"})
@@ -167,9 +167,9 @@ def _leaderboard(frame, scheme, points, settings, notes) -> tuple[pd.DataFrame, 
     return board.reset_index(drop=True), bt
 
 
-def _quality(store: Store, everyone: pd.DataFrame, scheme: str, notes: list[str]) -> tuple[pd.DataFrame, dict]:
-    salt = pseudonym_salt(store)
-    checks = attention_by_rater(store)
+def _quality(store: Store, everyone: pd.DataFrame, rating: RatingConfig, notes: list[str]) -> tuple[pd.DataFrame, dict]:
+    salt = store.pseudonym_salt()
+    checks = store.attention_by_rater()
     summary = store.rater_summary()
     quality: dict = {
         "attention_pass_rate": (1 - summary["attention_failed"] / summary["attention_checks"])
@@ -181,7 +181,7 @@ def _quality(store: Store, everyone: pd.DataFrame, scheme: str, notes: list[str]
         "alpha_items": None,
     }
     per_rater = pd.DataFrame(columns=["rater", "left_share"])
-    if scheme != "likert" and len(everyone):
+    if rating.asks_preference and len(everyone):
         try:
             bias = position_bias(everyone, source="study database")
             quality["left_share"], quality["left_p"] = bias.left_share, bias.p_value
@@ -196,7 +196,7 @@ def _quality(store: Store, everyone: pd.DataFrame, scheme: str, notes: list[str]
     left = dict(zip(per_rater["rater"], per_rater["left_share"], strict=True))
     medians = everyone.groupby("rater")["time_to_vote_s"].median().to_dict() if len(everyone) else {}
     rows = []
-    for r in rater_rows(store):
+    for r in store.rater_rows():
         alias = pseudonym(salt, r["external_id"])
         c = checks.get(r["id"], {"checks": 0, "failed": 0})
         rows.append(
@@ -240,8 +240,9 @@ def snapshot(store: Store, settings: LeaderboardSettings | None = None) -> Dashb
     # trial votes of unflagged raters, in vote order: the rows `humans export` writes and the leaderboard uses
     frame = everyone[~everyone["rater_flagged"].astype(bool)].reset_index(drop=True) if len(everyone) else everyone
     scheme, config = data.scheme, data.config
+    rating = config.rating
     target = config.targets.raters_per_pair
-    pairs, model_pairs = _progress(store, scheme == "likert", target)
+    pairs, model_pairs = _progress(store, rating.likert_only, target)
     raters = store.rater_summary()
     times = everyone["voted_at"] if len(everyone) else pd.Series([], dtype=str)
     stamps = pd.to_datetime(times, utc=True).astype("int64").to_numpy() / 1e9 if len(times) else np.array([])
@@ -261,14 +262,14 @@ def snapshot(store: Store, settings: LeaderboardSettings | None = None) -> Dashb
         "eta_s": eta,
     }
     points = config.rating.likert_points
-    board, bt = _leaderboard(frame, scheme, points, settings, notes)
+    board, bt = _leaderboard(frame, rating, points, settings, notes)
     win_rates = None
-    if scheme != "likert" and len(frame):
+    if rating.asks_preference and len(frame):
         win_rates = win_rate_matrix(frame, source="study database")
         if bt is not None:  # rows and columns in leaderboard order
             order = bt.table["model"].tolist()
             win_rates = win_rates.reindex(index=order, columns=order)
-    rater_table, quality = _quality(store, everyone, scheme, notes)
+    rater_table, quality = _quality(store, everyone, rating, notes)
     return DashboardSnapshot(summary, pairs, model_pairs, board, bt, win_rates, rater_table, quality, settings, notes)
 
 
@@ -282,7 +283,7 @@ def flag_rater(store: Store, rater_id: int | float | None, flagged: bool, reason
     """
     if rater_id is None or float(rater_id) != int(rater_id):
         raise HumansError(f"rater id {rater_id!r} is not a whole number; copy it from the id column.")
-    if not set_rater_flag(store, int(rater_id), flagged, reason.strip() or None):
+    if not store.set_rater_flag(int(rater_id), flagged, reason.strip() or None):
         raise HumansError(f"no rater has id {int(rater_id)}; copy the id from the raters table.")
     return f"rater {int(rater_id)} {'flagged' if flagged else 'unflagged'}"
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from annotation_app.store import Store
+from annotation_app.study.model import RatingConfig
 
 __all__ = ["StudyProgress", "status"]
 
@@ -27,6 +28,11 @@ class StudyProgress:
     raters: dict
 
     @property
+    def rating(self) -> RatingConfig:
+        """What the scheme asks (from :attr:`scheme`)."""
+        return RatingConfig(scheme=self.scheme)
+
+    @property
     def votes(self) -> int:
         """Trial votes collected (attention checks and practice excluded)."""
         return sum(r["votes"] for r in self.items)
@@ -40,7 +46,7 @@ class StudyProgress:
         """A terminal summary."""
         lo = min((r["votes"] for r in self.items), default=0)
         hi = max((r["votes"] for r in self.items), default=0)
-        unit = "conversation" if self.scheme == "likert" else "pair"
+        unit = self.rating.unit
         r = self.raters
         lines = [
             f"{self.title} ({self.scheme})",
@@ -50,7 +56,7 @@ class StudyProgress:
             f"{r['screened_out']} screened out",
             f"attention checks: {r['attention_checks']} answered, {r['attention_failed']} failed",
             "",
-            f"{'model pair' if self.scheme != 'likert' else 'model':<40} {'votes':>7} {'target':>7}",
+            f"{'model' if self.rating.likert_only else 'model pair':<40} {'votes':>7} {'target':>7}",
         ]
         for name, (votes, target) in sorted(self.by_model_pair.items()):
             lines.append(f"{name:<40} {votes:>7} {target:>7}")
@@ -67,7 +73,7 @@ def status(db: str | Path) -> StudyProgress:
     """
     with Store.open_existing(db) as store:
         study = store.load_study()
-        likert_only = study.config.rating.scheme == "likert"
+        likert_only = study.config.rating.likert_only
         items = store.conversation_progress() if likert_only else store.pair_progress()
         raters = store.rater_summary()
     target = study.config.targets.raters_per_pair

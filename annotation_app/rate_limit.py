@@ -2,18 +2,27 @@
 
 One client minting thousands of rater ids fills the database and drains the pairs' targets; real crowdworkers
 come from their own addresses, and a lab behind one NAT address makes a few dozen an hour at most.
+
+Bound to a :class:`~annotation_app.store.Store` (:meth:`NewRaterLimit.on`, as the rater service does), the counts
+live in the study's database: a restart does not reset them and every server process on the file shares them.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import deque
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from annotation_app.store import Store
 
 __all__ = ["NewRaterLimit"]
 
 
 class NewRaterLimit:
-    """At most ``max_new`` new raters per client within any ``window_s`` seconds (thread-safe, in memory).
+    """At most ``max_new`` new raters per client within any ``window_s`` seconds (thread-safe).
+
+    Counts are kept in memory, or in the study's database once bound with :meth:`on`.
 
     Parameters
     ----------
@@ -31,12 +40,19 @@ class NewRaterLimit:
     ([True, True, False], True)
     """
 
-    def __init__(self, max_new: int, *, window_s: float = 3600.0, max_clients: int = 100_000) -> None:
+    def __init__(
+        self, max_new: int, *, window_s: float = 3600.0, max_clients: int = 100_000, store: Store | None = None
+    ) -> None:
         self.max_new = max_new
         self.window_s = window_s
         self.max_clients = max_clients
+        self.store = store
         self._lock = threading.Lock()
         self._seen: dict[str, deque[float]] = {}
+
+    def on(self, store: Store) -> NewRaterLimit:
+        """The same limit, counted in ``store``'s database (survives restarts, shared by processes)."""
+        return NewRaterLimit(self.max_new, window_s=self.window_s, max_clients=self.max_clients, store=store)
 
     @property
     def enabled(self) -> bool:
@@ -47,6 +63,8 @@ class NewRaterLimit:
         """Count a new rater for ``client`` and say whether it is within the limit (refused ones are not counted)."""
         if not self.enabled or not client:
             return True
+        if self.store is not None:
+            return self.store.count_new_rater(client, now=now, window_s=self.window_s, max_new=self.max_new)
         with self._lock:
             stamps = self._seen.pop(client, None) or deque()
             while stamps and stamps[0] <= now - self.window_s:

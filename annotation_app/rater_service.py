@@ -1,4 +1,9 @@
-"""The facade the rater UI calls: identity, stages, trials, votes and audio files, with every server-side rule.
+"""The facade the rater UI calls: identity, stages, trials, votes and audio files.
+
+Orchestration only: each public method loads what it needs from the :class:`Store`, asks the pure rules of
+:mod:`annotation_app.protocol` (stages, quotas, answers, listening floor, outcomes) and the :class:`Scheduler`,
+and writes the result, all inside one database transaction (:meth:`Store.atomic`), so rater events may run
+concurrently, in one process or several.
 
 No Gradio here. The UI calls only :class:`RaterService` and the view objects of :mod:`annotation_app.rater_views`;
 everything it returns is blind (no model name, no raw conversation id, no study path).
@@ -6,6 +11,7 @@ everything it returns is blind (no model name, no raw conversation id, no study 
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import math
@@ -18,7 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
+from annotation_app import protocol
 from annotation_app.audio_cache import AudioCache
+from annotation_app.protocol import MAX_REASON_CHARS, PRACTICE_EXTRA_ATTEMPTS, clean_reason
 from annotation_app.rate_limit import NewRaterLimit
 from annotation_app.rater_views import (
     Answer,
@@ -29,6 +37,7 @@ from annotation_app.rater_views import (
     PlayEvent,
     RaterView,
     Receipt,
+    ServiceUnavailable,
     TooManyNewRaters,
     TooSoon,
     TrialView,
@@ -38,7 +47,7 @@ from annotation_app.rater_views import (
 )
 from annotation_app.scheduler import Scheduler, gold_items
 from annotation_app.scheduler.active import ScoreFn
-from annotation_app.store import Store
+from annotation_app.store import Store, StoreUnavailable
 from annotation_app.study.model import Study
 
 __all__ = [
@@ -54,6 +63,7 @@ __all__ = [
     "RaterService",
     "RaterView",
     "Receipt",
+    "ServiceUnavailable",
     "TooManyNewRaters",
     "TooSoon",
     "TrialView",
@@ -68,35 +78,10 @@ _log = logging.getLogger(__name__)
 
 #: Longest id we accept (Prolific ids are 24 characters).
 MAX_ID_CHARS = 64
-#: Longest free-text reason, in characters.
-MAX_REASON_CHARS = 2000
-#: Practice trials a rater may fail before the study's ``on_attention_fail`` rule applies.
-PRACTICE_EXTRA_ATTEMPTS = 2
-
-#: Tolerance of the listening floor for rounding (seconds).
-_CLOCK_SLACK_S = 1e-6
 
 _URL_ID = re.compile(r"^[A-Za-z0-9_-]+$")
 _TYPED_ID = re.compile(r"^[A-Za-z0-9._@-]+$")
 _EVENT_KINDS = frozenset({"play", "pause", "ended", "seeked"})
-#: Characters removed from free-text reasons: C0/C1 controls except tab and newline, and bidi overrides/isolates
-#: (they can hide or reorder text in a researcher's terminal, spreadsheet or dashboard).
-_REASON_JUNK = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
-def clean_reason(text: str | None) -> str:
-    """A reason as stored: line ends normalised to ``\\n``, control characters removed, outer blanks stripped.
-
-    Examples
-    --------
-    >>> clean_reason("  A was clearer\\r\\n\\x1b[31mreally\\x00 ")
-    'A was clearer\\n[31mreally'
-    """
-    return _REASON_JUNK.sub("", (text or "").replace("\r\n", "\n").replace("\r", "\n")).strip()
-
-
-def _is_int(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _shown(value: str) -> str:
@@ -123,8 +108,25 @@ def _check_id(value: str, what: str, pattern: re.Pattern, allowed: str, min_len:
     return value
 
 
+def _step(method: Callable) -> Callable:
+    """Run a service step as one database transaction and translate the store's write failure."""
+
+    @functools.wraps(method)
+    def wrapper(self: RaterService, *args, **kwargs):
+        try:
+            return self.store.atomic(lambda: method(self, *args, **kwargs))
+        except StoreUnavailable as exc:
+            raise ServiceUnavailable(str(exc)) from exc
+
+    return wrapper
+
+
 class RaterService:
     """Everything a rater can do, with the server-side rules (blinding, listening floor, idempotent votes).
+
+    Every public method is one step: one database transaction (``BEGIN IMMEDIATE``, retried when the database is
+    busy; see :meth:`Store.atomic`) in which it loads the rater's state, applies :mod:`annotation_app.protocol`
+    and writes the outcome. Steps may run concurrently in threads and in several processes on one database.
 
     Parameters
     ----------
@@ -142,8 +144,13 @@ class RaterService:
     scores : callable, optional
         Score function of the active scheduling mode (see :mod:`annotation_app.scheduler.active`).
     new_rater_limit : NewRaterLimit, optional
-        How many new raters one client (the ``client`` given to :meth:`enter`, an IP address) may create; no
-        limit when omitted.
+        How many new raters one client (the ``client`` given to :meth:`enter`, an IP address) may create; counted
+        in the study's database (a restart does not reset it); no limit when omitted.
+
+    Raises
+    ------
+    ServiceUnavailable
+        From any step, when the database cannot be written (the rater sees its ``rater_message``).
     """
 
     def __init__(
@@ -158,9 +165,9 @@ class RaterService:
         new_rater_limit: NewRaterLimit | None = None,
     ) -> None:
         self.study = study
-        self.new_rater_limit = new_rater_limit
         self.config = study.config
         self.store = store
+        self.new_rater_limit = new_rater_limit.on(store) if new_rater_limit is not None else None
         self.cache = AudioCache(cache_dir)
         self.clock = clock
         self.rng = rng if rng is not None else np.random.default_rng()
@@ -169,7 +176,7 @@ class RaterService:
         gold = gold_items(study, self.cache)
         store.import_study(study, gold, now=clock())
         rating = self.config.rating
-        self.likert_only = rating.scheme == "likert"
+        self.likert_only = rating.likert_only
         self.scheduler = Scheduler(
             target=self.config.targets.raters_per_pair,
             likert_only=self.likert_only,
@@ -178,26 +185,28 @@ class RaterService:
             scores=scores,
         )
         self._views: dict[int, ConversationView] = {}
-        for conv in store.conversations():
+        conversations = store.conversations()
+        for conv in conversations:
             turns = tuple(
                 TurnView(t["role"], t["audio_name"], t["text"] if rating.show_transcripts else None, t["duration_s"])
                 for t in store.turns(conv["id"])
             )
             self._views[conv["id"]] = ConversationView(conv["public_id"], turns)
-        n_trial_items = (
-            sum(1 for c in store.conversations() if not c["gold_bad"] and not c["generated"])
-            if self.likert_only
-            else len(store.pairs("trial"))
-        )
         self._gold_pairs = {p["id"]: p for p in store.pairs("gold")}
-        gold_bad_convs = sum(1 for c in store.conversations() if c["gold_bad"] or c["generated"])
-        self._n_gold = gold_bad_convs if self.likert_only else len(self._gold_pairs)
-        self.trials_quota = min(self.config.targets.trials_per_rater, n_trial_items)
-        self.attention_quota = min(self.config.quality.attention_checks, self._n_gold)
-        self.total = self.trials_quota + self.attention_quota
-        self.practice_quota = min(self.config.quality.practice_trials, self._n_gold)
+        if self.likert_only:
+            n_trial = sum(1 for c in conversations if not c["gold_bad"] and not c["generated"])
+            n_gold = sum(1 for c in conversations if c["gold_bad"] or c["generated"])
+        else:
+            n_trial, n_gold = len(store.pairs("trial")), len(self._gold_pairs)
+        self.quotas = protocol.quotas(self.config, trial_items=n_trial, gold_items=n_gold)
+        self.flow = protocol.stage_flow(self.config, self.quotas)
+        self.trials_quota = self.quotas.trials
+        self.attention_quota = self.quotas.attention
+        self.practice_quota = self.quotas.practice
+        self.total = self.quotas.total
 
     # ------------------------------------------------------------------ identity and stages
+    @_step
     def enter(
         self,
         *,
@@ -245,7 +254,8 @@ class RaterService:
             raise InvalidRaterId("Please type your participant id (the one you were given for this study).")
         row = self.store.rater_by_external_id(record["external_id"])
         if row is None:
-            if self.new_rater_limit is not None and not self.new_rater_limit.allow(client, now=self.clock()):
+            now = self.clock()
+            if self.new_rater_limit is not None and not self.new_rater_limit.allow(client, now=now):
                 _log.warning(
                     "refused a new rater from %s: more than %d new raters from this address within %.0f s "
                     "(raise --max-new-raters-per-ip if many raters share one address)",
@@ -259,36 +269,47 @@ class RaterService:
                 )
             with self._rng_lock:
                 drawn = self.rng.choice(self.total, size=self.attention_quota, replace=False)
-            positions = sorted(int(p) + 1 for p in drawn)
             record |= {
                 "token": secrets.token_urlsafe(24),
-                "stage": "consent" if self.config.consent.strip() else "instructions",
-                "attention_positions": json.dumps(positions),
-                "created_at": self.clock(),
+                "stage": self.flow[0],
+                "attention_positions": json.dumps(sorted(int(p) + 1 for p in drawn)),
+                "created_at": now,
             }
             row = self.store.create_rater(record)
         return self._view(row)
 
+    @_step
     def rater(self, rater_token: str) -> RaterView:
         """The rater's current state."""
         return self._view(self._rater(rater_token))
 
     def accept_consent(self, rater_token: str) -> RaterView:
         """Record consent and move on to the instructions (repeating it changes nothing)."""
-        row = self._rater(rater_token)
-        if row["stage"] == "consent":
-            self.store.update_rater(row["id"], stage="instructions", consent_at=self.clock())
-        return self.rater(rater_token)
+        return self._leave(rater_token, "consent", "consent_at")
 
     def finish_instructions(self, rater_token: str) -> RaterView:
-        """Move from the instructions to the practice trial(s), or to the trials."""
+        """Move from the instructions to the practice trial(s), or to the trials.
+
+        Raises
+        ------
+        WrongStage
+            The rater has not accepted the consent form yet.
+        """
+        return self._leave(rater_token, "instructions", "instructions_at")
+
+    @_step
+    def _leave(self, rater_token: str, stage: str, stamp: str | None = None) -> RaterView:
+        """Move the rater past ``stage`` (a click that ends it), writing ``stamp`` (a time column) when it moves."""
         row = self._rater(rater_token)
-        if row["stage"] == "consent":
-            raise WrongStage("Please read and accept the consent form first.")
-        if row["stage"] == "instructions":
-            stage = "practice" if self.practice_quota > 0 else "trials"
-            self.store.update_rater(row["id"], stage=stage, instructions_at=self.clock())
-        return self.rater(rater_token)
+        target = protocol.leave_stage(self.flow, row["stage"], stage)
+        if target is not None:
+            self._enter_stage(row, target, **({stamp: self.clock()} if stamp else {}))
+            row = self._rater(rater_token)
+        return self._view(row)
+
+    def _enter_stage(self, row: dict, stage: str, **extra) -> None:
+        fields = protocol.enter_stage(stage, now=self.clock(), completion_code=self.config.completion.code)
+        self.store.update_rater(row["id"], **fields, **extra)
 
     def _rater(self, rater_token: str) -> dict:
         row = self.store.rater_by_token(rater_token) if rater_token else None
@@ -309,37 +330,32 @@ class RaterService:
         )
 
     # ------------------------------------------------------------------ trials
+    @_step
     def current_trial(self, rater_token: str) -> TrialView | None:
-        """The rater's open trial, or None outside the practice/trial stages.
+        """The rater's open trial, or None outside the rating stages.
 
         A reload, a second tab or a server restart gets the same open trial (same token); the first call marks it
-        shown, which starts the listening floor. When nothing is left to rate the rater is finished.
+        shown, which starts the listening floor. When nothing is left to rate the rater moves to the next stage.
         """
         row = self._rater(rater_token)
-        if row["stage"] not in ("practice", "trials"):
-            return None
-        phase = "practice" if row["stage"] == "practice" else "main"
-        now = self.clock()
-        assignment = self.store.open_assignment(row["id"], phase)
-        if assignment is None:
-            assignment = self._issue(row, phase, now)
-            if assignment is None:
-                if phase == "practice":
-                    self.store.update_rater(row["id"], stage="trials")
-                else:
-                    self._finish(row["id"], now)
-                return self.current_trial(rater_token)
-        assignment = self.store.touch_assignment(assignment["id"], now)
-        return self._trial_view(assignment)
+        while row["stage"] in protocol.RATING_PHASES:
+            phase = protocol.RATING_PHASES[row["stage"]]
+            now = self.clock()
+            assignment = self.store.open_assignment(row["id"], phase) or self._issue(row, phase, now)
+            if assignment is not None:
+                return self._trial_view(self.store.touch_assignment(assignment["id"], now))
+            self._enter_stage(row, protocol.next_stage(self.flow, row["stage"]))
+            row = self._rater(rater_token)
+        return None
 
     def _issue(self, row: dict, phase: str, now: float) -> dict | None:
         position = 1 + sum(1 for a in self.store.assignments(row["id"]) if a["phase"] == phase)
         if phase == "practice":
             kind = "practice"
         else:
-            if position > self.total:
+            kind = protocol.trial_kind(position, self.quotas, json.loads(row["attention_positions"]))
+            if kind is None:
                 return None
-            kind = "attention" if position in json.loads(row["attention_positions"]) else "trial"
         timeout_s = self.config.quality.assignment_timeout_minutes * 60
         return self.store.issue_assignment(
             row["id"],
@@ -355,18 +371,14 @@ class RaterService:
         with self._rng_lock:
             return self.scheduler.choose(reader, rater_id, kind)
 
-    def _finish(self, rater_id: int, now: float) -> None:
-        self.store.update_rater(rater_id, stage="done", finished_at=now, completion_code=self.config.completion.code)
-
-    def _min_wait(self, assignment: dict) -> float:
-        seconds = self._views[assignment["left_conversation_id"]].duration_s
-        if assignment["right_conversation_id"] is not None:
-            seconds += self._views[assignment["right_conversation_id"]].duration_s
-        return self.config.quality.min_listen_fraction * seconds
+    def _durations(self, assignment: dict) -> list[float]:
+        sides = (assignment["left_conversation_id"], assignment["right_conversation_id"])
+        return [self._views[c].duration_s for c in sides if c is not None]
 
     def _trial_view(self, a: dict) -> TrialView:
         practice = a["phase"] == "practice"
         right = a["right_conversation_id"]
+        wait = protocol.listening_floor_s(self.config.quality, self._durations(a))
         return TrialView(
             token=a["token"],
             position=a["position"],
@@ -374,7 +386,7 @@ class RaterService:
             practice=practice,
             left=self._views[a["left_conversation_id"]],
             right=self._views[right] if right is not None else None,
-            min_wait_s=math.ceil(self._min_wait(a) * 1000) / 1000,
+            min_wait_s=math.ceil(wait * 1000) / 1000,
         )
 
     def _assignment(self, row: dict, trial_token: str) -> dict:
@@ -413,6 +425,7 @@ class RaterService:
             )
         return out
 
+    @_step
     def log_events(self, rater_token: str, trial_token: str, events: tuple[PlayEvent, ...]) -> int:
         """Store client audio events of one of the rater's trials before the vote; returns how many were kept
         (malformed events are dropped)."""
@@ -420,65 +433,7 @@ class RaterService:
         a = self._assignment(row, trial_token)
         return self.store.add_events(self._event_rows(row, a, events, self.clock()))
 
-    def _validate(self, answer: Answer) -> None:
-        rating = self.config.rating
-        pairwise = rating.scheme in ("pairwise", "pairwise+likert")
-        half = rating.preference_points // 2
-        if pairwise:
-            if answer.both_bad:
-                if not rating.allow_both_bad:
-                    raise InvalidAnswer("This study has no 'both bad' answer; choose which conversation you prefer.")
-                if answer.preference not in (None, 0):
-                    raise InvalidAnswer("Choose either 'both bad' or a preference, not both.")
-            elif answer.preference is None:
-                raise InvalidAnswer("Please choose which conversation you prefer.")
-            elif not _is_int(answer.preference) or not -half <= answer.preference <= half:
-                raise InvalidAnswer(
-                    f"The preference {answer.preference!r} is not on this study's {rating.preference_points}-point "
-                    f"scale; choose a value from {-half} to {half}."
-                )
-        elif answer.preference is not None or answer.both_bad:
-            raise InvalidAnswer("This study asks for a rating only, not a preference; give a rating.")
-        wanted = {"likert": ("left",), "pairwise+likert": ("left", "right")}.get(rating.scheme, ())
-        for side in ("left", "right"):
-            value = getattr(answer, f"likert_{side}")
-            if side not in wanted:
-                if value is not None:
-                    raise InvalidAnswer(f"This study asks for no rating of the {side} conversation; leave it empty.")
-                continue
-            if value is None:
-                raise InvalidAnswer(f"Please rate the {side} conversation (1 to {rating.likert_points}).")
-            if not _is_int(value) or not 1 <= value <= rating.likert_points:
-                raise InvalidAnswer(
-                    f"The rating {value!r} of the {side} conversation is outside 1 to {rating.likert_points}; "
-                    "choose a value on the scale."
-                )
-        reason = clean_reason(answer.reason)
-        if rating.reason == "required" and not reason:
-            raise InvalidAnswer("Please write a short reason for your choice.")
-        if len(reason) > MAX_REASON_CHARS:
-            raise InvalidAnswer(
-                f"Your reason is {len(reason)} characters long; please shorten it to at most {MAX_REASON_CHARS}."
-            )
-        tz = answer.client_tz_offset_min
-        if tz is not None and (not _is_int(tz) or not -900 <= tz <= 900):
-            raise InvalidAnswer(f"The time zone offset {tz!r} is not a number of minutes between -900 and 900.")
-
-    def _passed(self, a: dict, answer: Answer) -> tuple[bool, str]:
-        """Whether a gold item was answered right, and on which side the bad conversation was."""
-        if a["pair_id"] is None:
-            half = self.config.rating.likert_points // 2
-            return answer.likert_left is not None and answer.likert_left <= max(1, half), "left"
-        pair = self._gold_pair(a["pair_id"])
-        bad_side = "right" if pair["conv_a"] == a["left_conversation_id"] else "left"
-        if answer.both_bad or not answer.preference:
-            return False, bad_side
-        chose = "left" if answer.preference < 0 else "right"
-        return chose != bad_side, bad_side
-
-    def _gold_pair(self, pair_id: int) -> dict:
-        return self._gold_pairs[pair_id]
-
+    @_step
     def submit(self, rater_token: str, trial_token: str, answer: Answer) -> Receipt:
         """Validate and store a vote.
 
@@ -487,29 +442,36 @@ class RaterService:
         trial's total audio duration after the trial was first shown, and with :class:`InvalidAnswer` when it
         does not fit the rating scheme.
         """
+        # load
         row = self._rater(rater_token)
         a = self._assignment(row, trial_token)
         if self.store.vote_for(a["id"]) is not None:
             return self._receipt(a, duplicate=True)
-        self._validate(answer)
         now = self.clock()
-        if a["shown_at"] is None:
-            raise TooSoon("This trial was not shown yet; reload the page and listen to both conversations.")
-        elapsed = now - a["shown_at"]
-        wait = self._min_wait(a)
-        if elapsed + _CLOCK_SLACK_S < wait:
-            audio = wait / self.config.quality.min_listen_fraction
-            raise TooSoon(
-                f"Please listen to both conversations to the end before you answer: they last {audio:.0f} seconds "
-                f"together and only {elapsed:.0f} seconds have passed since they were shown; try again in "
-                f"{max(1, math.ceil(wait - elapsed))} s."
-            )
-        vote = self._vote_record(row, a, answer, now)
+        # protocol
+        rating = self.config.rating
+        protocol.validate_answer(rating, answer)
+        elapsed = None if a["shown_at"] is None else now - a["shown_at"]
+        protocol.check_listening_floor(self.config.quality, self._durations(a), elapsed)
+        attention = None
+        if a["kind"] in ("practice", "attention"):
+            bad_side = self._bad_side(a)
+            passed = protocol.gold_passed(rating, answer, bad_side)
+            attention = {"assignment_id": a["id"], "rater_id": row["id"], "kind": a["kind"]}
+            attention |= {"bad_side": bad_side, "passed": int(passed)}
+        update = protocol.vote_outcome(
+            self.config,
+            self.quotas,
+            self.flow,
+            stage="practice" if a["phase"] == "practice" else "trials",
+            kind=a["kind"],
+            passed=None if attention is None else bool(attention["passed"]),
+            counts=self.store.rater_counts(row["id"]),
+            now=now,
+        )
+        # write
         events = self._event_rows(row, a, answer.events, now)
-        all_events = self.store.events(a["id"]) + events
-        for side in ("left", "right"):
-            vote[f"plays_{side}"] = sum(1 for e in all_events if e["side"] == side and e["kind"] == "play")
-            vote[f"listened_{side}_s"] = _listened(all_events, side, self._views.get(vote[f"{side}_conversation_id"]))
+        vote = self._vote_record(row, a, answer, now, self.store.events(a["id"]) + events)
         likert = [
             {
                 "assignment_id": a["id"],
@@ -517,71 +479,45 @@ class RaterService:
                 "conversation_id": a[f"{side}_conversation_id"],
                 "side": side,
                 "value": getattr(answer, f"likert_{side}"),
-                "points": self.config.rating.likert_points,
+                "points": rating.likert_points,
             }
-            for side in ("left", "right")
-            if getattr(answer, f"likert_{side}") is not None
+            for side in rating.likert_sides
         ]
-        attention = None
-        update: dict = {}
-        counts = self.store.rater_counts(row["id"])
-        fail_rule = self.config.quality.on_attention_fail
-        if a["kind"] in ("practice", "attention"):
-            passed, bad_side = self._passed(a, answer)
-            attention = {"assignment_id": a["id"], "rater_id": row["id"], "kind": a["kind"], "bad_side": bad_side}
-            attention["passed"] = int(passed)
-        if a["phase"] == "practice":
-            passed_total = counts["practice_passed"] + int(attention["passed"])
-            if passed_total >= self.practice_quota:
-                update = {"stage": "trials", "practice_passed": 1}
-            elif counts["practice"] + 1 >= self.practice_quota + PRACTICE_EXTRA_ATTEMPTS or (
-                counts["practice"] + 1 >= self._n_gold
-            ):
-                update = {"practice_passed": 0}
-                if fail_rule == "screen":
-                    update |= {"stage": "screened_out", "finished_at": now}
-                else:
-                    update |= {"stage": "trials", "flagged": 1, "flag_reason": "practice failed"}
-        else:
-            if attention is not None and not attention["passed"]:
-                if fail_rule == "screen":
-                    update = {"stage": "screened_out", "finished_at": now}
-                else:
-                    update = {"flagged": 1, "flag_reason": "attention check failed"}
-            if counts["main"] + 1 >= self.total and update.get("stage") != "screened_out":
-                update |= {"stage": "done", "finished_at": now, "completion_code": self.config.completion.code}
         inserted = self.store.record_vote(vote, likert=likert, events=events, attention=attention, rater_update=update)
         return self._receipt(a, duplicate=not inserted)
 
-    def _vote_record(self, row: dict, a: dict, answer: Answer, now: float) -> dict:
-        pref = answer.preference
-        if self.likert_only:
-            winner_side = None
-        elif answer.both_bad:
-            winner_side = "both_bad"
-        else:
-            winner_side = "left" if pref < 0 else "right" if pref > 0 else "tie"
-        winner = {"left": a["left_conversation_id"], "right": a["right_conversation_id"]}.get(winner_side)
-        reason = clean_reason(answer.reason) or None
-        return {
+    def _bad_side(self, a: dict) -> str:
+        """The side of a gold item's bad conversation (a single conversation is always on the left)."""
+        if a["pair_id"] is None:
+            return "left"
+        return "right" if self._gold_pairs[a["pair_id"]]["conv_a"] == a["left_conversation_id"] else "left"
+
+    def _vote_record(self, row: dict, a: dict, answer: Answer, now: float, events: list[dict]) -> dict:
+        fields = protocol.answer_fields(self.config.rating, answer)
+        winner = {"left": a["left_conversation_id"], "right": a["right_conversation_id"]}.get(fields["winner_side"])
+        vote = {
             "assignment_id": a["id"],
             "rater_id": row["id"],
             "kind": a["kind"],
             "position": a["position"],
             "left_conversation_id": a["left_conversation_id"],
             "right_conversation_id": a["right_conversation_id"],
-            "raw_choice": pref,
-            "preference_points": None if self.likert_only else self.config.rating.preference_points,
-            "winner_side": winner_side,
+            "raw_choice": fields["raw_choice"],
+            "preference_points": fields["preference_points"],
+            "winner_side": fields["winner_side"],
             "winner_conversation_id": winner,
-            "strength": abs(pref) if pref is not None else None,
-            "both_bad": int(answer.both_bad),
-            "reason": reason if self.config.rating.reason != "off" else None,
+            "strength": fields["strength"],
+            "both_bad": fields["both_bad"],
+            "reason": fields["reason"],
             "shown_at": a["shown_at"],
             "voted_at": now,
             "time_to_vote_s": now - a["shown_at"],
-            "client_tz_offset_min": answer.client_tz_offset_min,
+            "client_tz_offset_min": fields["client_tz_offset_min"],
         }
+        for side in ("left", "right"):
+            vote[f"plays_{side}"] = sum(1 for e in events if e["side"] == side and e["kind"] == "play")
+            vote[f"listened_{side}_s"] = _listened(events, side, self._views.get(vote[f"{side}_conversation_id"]))
+        return vote
 
     def _receipt(self, a: dict, *, duplicate: bool) -> Receipt:
         result = self.store.attention_for(a["id"])

@@ -20,6 +20,7 @@ __all__ = [
     "PlayEvent",
     "RaterView",
     "Receipt",
+    "ServiceUnavailable",
     "TooManyNewRaters",
     "TooSoon",
     "TrialView",
@@ -58,6 +59,19 @@ class TooManyNewRaters(RaterError):
 
 class TooSoon(RaterError):
     """A vote arrived sooner than the audio of the trial could have been heard."""
+
+
+class ServiceUnavailable(HumansError):
+    """The study's database cannot be written right now (disk full, read-only, I/O error, busy too long).
+
+    ``str(exc)`` is for the researcher (the server log: names the file and what to do); :attr:`rater_message` is
+    what a rater may be shown (nothing about the server).
+    """
+
+    rater_message = (
+        "Sorry, your answer could not be saved just now because of a problem on our side. Please wait a minute "
+        "and submit again; your earlier answers are safe."
+    )
 
 
 class InvalidAnswer(RaterError):

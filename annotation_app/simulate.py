@@ -70,7 +70,7 @@ def _answer(service: RaterService, trial: TrialView, theta_left: float, theta_ri
             events.append(PlayEvent(side, i, "ended", turn.duration_s, 0))
     preference = None
     likert = {}
-    if rating.scheme != "likert":
+    if rating.asks_preference:
         if careless == 0:
             preference = int(rng.integers(-half, half + 1))
         elif careless == 1:
@@ -84,8 +84,8 @@ def _answer(service: RaterService, trial: TrialView, theta_left: float, theta_ri
             left_wins = rng.random() < 1.0 / (1.0 + np.exp(-delta))
             strength = 2 if half == 2 and abs(delta) > 1.0 else 1
             preference = -strength if left_wins else strength
-    if rating.scheme != "pairwise":
-        sides = ("left",) if rating.scheme == "likert" else ("left", "right")
+    if rating.asks_likert:
+        sides = rating.likert_sides
         for side, theta in zip(sides, (theta_left, theta_right), strict=False):
             if careless is not None:
                 likert[side] = int(rng.integers(1, scale + 1))

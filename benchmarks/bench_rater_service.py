@@ -15,9 +15,11 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "annotation_app"))
+# the package first: with only tests/ on the path, annotation_app would be the namespace tests/annotation_app
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from study_builder import answer_for, gold_preference, make_study
+from helpers.studies import answer_for, gold_preference, make_study
 
 from annotation_app.rater_service import RaterService
 from annotation_app.simulate import SimulatedClock

@@ -18,11 +18,13 @@ from pathlib import Path
 
 from gradio_client import Client
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "annotation_app" / "ui"))
-from ui_study_folder import write_study
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the package before tests/
+from helpers.ui_study import write_study
 
+from annotation_app.app import ServeConfig, build_server
 from annotation_app.rater_views import Answer
-from annotation_app.ui.server import ServeConfig, build_server, running
+from annotation_app.ui.server import running
 
 TRIALS = 15
 CHROMIUM = "/usr/bin/chromium"

@@ -21,11 +21,13 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests" / "reliability"))
+sys.path.insert(0, str(HERE.parent / "tests"))
+sys.path.insert(0, str(HERE.parent))  # the package before tests/ (tests/annotation_app is not it)
 
 from fault_driver import KillAtVotes  # noqa: E402
+from helpers.reliability_study import write_study  # noqa: E402
 from rater_sim import RaterSpec, percentiles, run_crowd  # noqa: E402
 from reliability_db import db_rows, vote_rows  # noqa: E402
-from reliability_study import write_study  # noqa: E402
 from server_process import ServerProcess  # noqa: E402
 
 

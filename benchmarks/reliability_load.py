@@ -23,10 +23,12 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests" / "reliability"))
+sys.path.insert(0, str(HERE.parent / "tests"))
+sys.path.insert(0, str(HERE.parent))  # the package before tests/ (tests/annotation_app is not it)
 
+from helpers.reliability_study import CLIP_S, write_study  # noqa: E402
 from rater_sim import RaterSpec, percentiles, run_crowd, run_noop_rater  # noqa: E402
 from reliability_db import db_rows, vote_rows  # noqa: E402
-from reliability_study import CLIP_S, write_study  # noqa: E402
 from server_process import ServerProcess  # noqa: E402
 
 

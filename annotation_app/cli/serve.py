@@ -8,15 +8,9 @@ from pathlib import Path
 
 import click
 
+from annotation_app.app import DEFAULT_DB_NAME, DEFAULT_NEW_RATERS_PER_IP, ServeConfig, StudyServer, build_server
 from annotation_app.study.demo import init_study
 from annotation_app.ui.admin_server import admin_secret, install_admin
-from annotation_app.ui.server import (
-    DEFAULT_DB_NAME,
-    DEFAULT_NEW_RATERS_PER_IP,
-    ServeConfig,
-    StudyServer,
-    build_server,
-)
 from annotation_app.ui.server import serve as run_server
 
 __all__ = ["COMMANDS", "demo", "serve"]

@@ -36,9 +36,9 @@ def validate(directory: str) -> None:
     study = load_study(directory)
     rating = study.config.rating
     scheme = rating.scheme
-    if rating.scheme != "likert":
+    if rating.asks_preference:
         scheme += f", {rating.preference_points}-point preference"
-    if "likert" in rating.scheme:
+    if rating.asks_likert:
         scheme += f", {rating.likert_points}-point Likert"
     gold = sum(c.gold_bad for c in study.conversations)
     click.echo(f"{directory} is a valid study: {study.config.title}")

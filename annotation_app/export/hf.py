@@ -59,7 +59,7 @@ def _header(export: StudyExport) -> dict:
 def _collection(export: StudyExport) -> list[str]:
     c = export.config
     r, q, t = c.rating, c.quality, c.targets
-    if r.scheme == "likert":
+    if r.likert_only:
         task = f"listened to one conversation per trial and rated it on a {r.likert_points}-point scale"
     else:
         five = "A much better / A better / tie / B better / B much better"
@@ -67,10 +67,10 @@ def _collection(export: StudyExport) -> list[str]:
         task = f"listened to two conversations for the same scenario side by side and chose on a {scale} scale"
         if r.allow_both_bad:
             task += ", with a 'both are bad' option"
-        if r.scheme == "pairwise+likert":
+        if "right" in r.likert_sides:
             task += f", and rated each conversation on a {r.likert_points}-point scale"
     return [
-        f'Raters {task}. The question was: "{r.likert_question if r.scheme == "likert" else r.preference_question}"',
+        f'Raters {task}. The question was: "{r.likert_question if r.likert_only else r.preference_question}"',
         "",
         "- Blinding: raters never saw model names; audio was served under content-hash names; the left/right "
         "order was counterbalanced per model pair and is recorded in `left`.",
@@ -81,7 +81,7 @@ def _collection(export: StudyExport) -> list[str]:
         f"rater (a deliberately bad conversation against a good one); raters failing them were "
         f"{'flagged' if q.on_attention_fail == 'flag' else 'screened out'}.",
         f"- Design: {t.trials_per_rater} trials per rater, target {t.raters_per_pair} raters per "
-        f"{'conversation' if r.scheme == 'likert' else 'pair'}, {t.scheduling} scheduling.",
+        f"{r.unit}, {t.scheduling} scheduling.",
         f"- Free-text reason: {r.reason}.",
     ]
 
@@ -90,7 +90,7 @@ def _counts(export: StudyExport) -> list[str]:
     main = export.main
     models = sorted({m for r in main.rows for m in ((r["model"],) if "model" in r else (r["model_a"], r["model_b"]))})
     lines = [
-        f"- {len(main)} {'ratings' if export.scheme == 'likert' else 'votes'} from {export.raters} raters "
+        f"- {len(main)} {'ratings' if export.config.rating.likert_only else 'votes'} from {export.raters} raters "
         f"on {len({r['scenario'] for r in main.rows})} scenarios and {len(models)} models.",
     ]
     if export.preferences is not None:

@@ -18,7 +18,6 @@ import pyarrow as pa
 
 from annotation_app.export.columns import PAIR_COLUMNS, PREFERENCE_COLUMNS, RATING_COLUMNS, Column
 from annotation_app.store import Store
-from annotation_app.store.research import attention_by_rater, conversation_turns, pseudonym_salt, vote_rows
 from annotation_app.study.model import StudyConfig
 
 __all__ = ["ExportTable", "StudyExport", "pseudonym", "read_export", "study_slug"]
@@ -227,22 +226,23 @@ def read_export(
     study_row = store.study_row()
     study = store.load_study()
     scheme = study.config.rating.scheme
+    likert_only = study.config.rating.likert_only
     ident = {"study_id": study_slug(study_row["title"]), "config_hash": study_row["content_hash"]}
-    salt = pseudonym_salt(store)
-    all_rows = vote_rows(store, kinds=None, include_flagged=True)
+    salt = store.pseudonym_salt()
+    all_rows = store.vote_rows(kinds=None, include_flagged=True)
     raw_rows = [
         r for r in all_rows if (include_checks or r["kind"] == "trial") and (include_flagged or not r["rater_flagged"])
     ]
     excluded_checks = 0 if include_checks else sum(r["kind"] != "trial" for r in all_rows)
     excluded_flagged = 0 if include_flagged else sum(r["kind"] == "trial" and r["rater_flagged"] for r in all_rows)
-    turns = conversation_turns(store)
+    turns = store.conversation_turns()
     audio = {cid: " ".join(t["sha256"] for t in ts) for cid, ts in turns.items()}
-    attention = attention_by_rater(store)
+    attention = store.attention_by_rater()
     rows = []
     for row in raw_rows:
         common = _common(row, ident, salt, attention)
-        rows.append(_rating_row(row, common, audio) if scheme == "likert" else _pair_row(row, common, audio))
-    if scheme == "likert":
+        rows.append(_rating_row(row, common, audio) if likert_only else _pair_row(row, common, audio))
+    if likert_only:
         main = ExportTable("ratings", RATING_COLUMNS, rows)
         preferences = None
     else:

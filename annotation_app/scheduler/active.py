@@ -1,11 +1,13 @@
-"""Scores for the active scheduling mode: a small Bradley–Terry fit on the current vote counts.
-
-This is a stand-in with the interface the scheduler needs (model id -> (theta, standard error)); swap in
-``analysis.bradley_terry`` (branch ``scores``) by passing its wrapper as ``Scheduler(scores=...)``.
+"""Scores for the active scheduling mode: the analysis library's Bradley–Terry fit on the live vote counts.
 
 Model: :math:`P(i \\succ j) = \\sigma(\\theta_i - \\theta_j)`; ties count half a win to each side; a ridge
-:math:`\\lambda \\lVert\\theta\\rVert^2 / 2` makes the MLE unique even for disconnected comparison graphs.
-Newton's method on the win matrix (Hunter 2004, "MM algorithms for generalized Bradley–Terry models").
+:math:`\\lambda \\lVert\\theta\\rVert^2 / 2` makes the MLE unique even for disconnected comparison graphs
+(early in a study). Fitted by damped Newton steps (:func:`analysis.bt_newton.fit_newton`, the solver behind
+:func:`analysis.bradley_terry.bt_scores`); standard errors from the inverse information matrix.
+
+References
+----------
+Hunter, D. R. (2004). MM algorithms for generalized Bradley–Terry models. *Annals of Statistics* 32(1), 384–406.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 
 import numpy as np
+
+from analysis.bt_newton import fit_newton, make_design
 
 __all__ = ["ScoreFn", "bt_scores_from_counts"]
 
@@ -38,31 +42,28 @@ def bt_scores_from_counts(
     -------
     dict
         model -> (theta, standard error), theta on the natural-log scale, centred on 0.
+
+    Examples
+    --------
+    >>> s = bt_scores_from_counts([{"model_a": "a", "model_b": "b", "wins_a": 30, "wins_b": 10, "ties": 0}], ridge=1e-9)
+    >>> round(s["a"][0] - s["b"][0], 4)  # log(30 / 10)
+    1.0986
     """
     rows = list(rows)
     models = sorted({r["model_a"] for r in rows} | {r["model_b"] for r in rows})
     if not models:
         return {}
     index = {m: i for i, m in enumerate(models)}
-    k = len(models)
-    wins = np.zeros((k, k))
-    for r in rows:
-        a, b = index[r["model_a"]], index[r["model_b"]]
-        ties = float(r.get("ties") or 0)
-        wins[a, b] += float(r.get("wins_a") or 0) + ties / 2
-        wins[b, a] += float(r.get("wins_b") or 0) + ties / 2
-    games = wins + wins.T
-    theta = np.zeros(k)
-    hess = np.eye(k) * ridge
-    for _ in range(max_iter):
-        p = 1.0 / (1.0 + np.exp(-(theta[:, None] - theta[None, :])))
-        grad = (wins - games * p).sum(axis=1) - ridge * theta
-        w = games * p * (1 - p)
-        hess = np.diag(w.sum(axis=1)) - w + ridge * np.eye(k)
-        step = np.linalg.solve(hess, grad)
-        theta = theta + step
-        if np.max(np.abs(step)) < tol:
-            break
-    theta = theta - theta.mean()
-    se = np.sqrt(np.clip(np.diag(np.linalg.inv(hess)), 0, None))
-    return {m: (float(theta[i]), float(se[i])) for m, i in index.items()}
+    i = np.array([index[r["model_a"]] for r in rows])
+    j = np.array([index[r["model_b"]] for r in rows])
+    ties = np.array([float(r.get("ties") or 0) for r in rows])
+    counts = np.zeros((1, len(rows), 3))
+    counts[0, :, 0] = [float(r.get("wins_a") or 0) for r in rows]
+    counts[0, :, 1] = [float(r.get("wins_b") or 0) for r in rows]
+    counts[0, :, :2] += ties[:, None] / 2
+    design = make_design(len(models), i, j, position=False, davidson=False)
+    fit = fit_newton(design, counts, ridge=ridge, tol=tol, max_iter=max_iter)
+    theta = fit.theta[0] - fit.theta[0].mean()
+    info = fit.info[0][: len(models), : len(models)]  # includes the ridge
+    se = np.sqrt(np.clip(np.diag(np.linalg.pinv(info)), 0, None))
+    return {m: (float(theta[k]), float(se[k])) for m, k in index.items()}

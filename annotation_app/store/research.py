@@ -1,18 +1,22 @@
 """Queries of the researcher's side (export and admin dashboard), and the few admin writes they need.
 
-Kept apart from :mod:`annotation_app.store.store` (the rater path) so the two grow independently; like that
-module, this is the only place these statements live. Every function takes an open :class:`Store` and returns
-plain dicts in a stable order (by row id), so exports of the same database are identical.
+They are methods of :class:`~annotation_app.store.Store` (through :class:`ResearchQueries`, a mix-in kept apart
+from the rater path in :mod:`annotation_app.store.store` so the two grow independently); this is the only place
+these statements live. Every query returns plain dicts in a stable order (by row id), so exports of the same
+database are identical. The module-level functions of the same names are kept for existing callers.
 """
 
 from __future__ import annotations
 
 import secrets
+from typing import TYPE_CHECKING
 
-from annotation_app.store.store import Store
+if TYPE_CHECKING:
+    from annotation_app.store.store import Store
 
 __all__ = [
     "PSEUDONYM_SALT",
+    "ResearchQueries",
     "attention_by_rater",
     "conversation_turns",
     "pseudonym_salt",
@@ -49,76 +53,105 @@ LEFT JOIN likert lr ON lr.assignment_id = v.assignment_id AND lr.side = 'right'
 """
 
 
+class ResearchQueries:
+    """The researcher's queries, mixed into :class:`~annotation_app.store.Store` (uses its ``_rows``/``_write``)."""
+
+    def vote_rows(self, *, kinds: tuple[str, ...] | None = ("trial",), include_flagged: bool = True) -> list[dict]:
+        """Every vote with its rater, scenario, both sides' conversation and model, Likert values and check result.
+
+        Parameters
+        ----------
+        kinds : tuple of str or None, default ("trial",)
+            Vote kinds to return (``trial``, ``attention``, ``practice``); None for all.
+        include_flagged : bool, default True
+            Include votes of raters who are currently flagged.
+
+        Returns
+        -------
+        list of dict
+            One dict per vote, ordered by vote id (columns as in the ``SELECT`` of this module).
+        """
+        where, params = [], []
+        if kinds is not None:
+            where.append(f"v.kind IN ({', '.join('?' * len(kinds))})")
+            params += list(kinds)
+        if not include_flagged:
+            where.append("r.flagged = 0")
+        sql = _VOTES + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY v.id"
+        return self._rows(sql, params)
+
+    def conversation_turns(self) -> dict[int, list[dict]]:
+        """Conversation row id -> its turns in order (``role``, ``sha256``, ``text``, ``duration_s``)."""
+        out: dict[int, list[dict]] = {}
+        for t in self._rows(
+            "SELECT conversation_id, role, sha256, text, duration_s FROM turns ORDER BY conversation_id, idx"
+        ):
+            out.setdefault(t.pop("conversation_id"), []).append(t)
+        return out
+
+    def attention_by_rater(self) -> dict[int, dict]:
+        """Rater row id -> ``{"checks": n, "failed": n}`` over attention checks (practice not counted)."""
+        return {
+            r["rater_id"]: {"checks": r["checks"], "failed": r["failed"]}
+            for r in self._rows(
+                "SELECT rater_id, COUNT(*) AS checks, SUM(passed = 0) AS failed FROM attention "
+                "WHERE kind = 'attention' GROUP BY rater_id ORDER BY rater_id"
+            )
+        }
+
+    def rater_rows(self) -> list[dict]:
+        """Raters with their trial vote count (server side: includes external ids)."""
+        return self._rows(
+            "SELECT r.id, r.external_id, r.stage, r.flagged, r.flag_reason, r.created_at, r.finished_at, "
+            "COUNT(v.id) AS votes FROM raters r LEFT JOIN votes v ON v.rater_id = r.id AND v.kind = 'trial' "
+            "GROUP BY r.id ORDER BY r.id"
+        )
+
+    def set_rater_flag(self, rater_id: int, flagged: bool, reason: str | None = None) -> bool:
+        """Flag or unflag a rater (an admin decision); returns False when no rater has this id."""
+        with self._write() as db:
+            if next(iter(db.query("SELECT id FROM raters WHERE id = ?", [rater_id])), None) is None:
+                return False
+            db["raters"].update(
+                rater_id, {"flagged": int(flagged), "flag_reason": (reason or "flagged by admin") if flagged else None}
+            )
+        return True
+
+    def pseudonym_salt(self) -> str:
+        """The study's salt for rater pseudonyms: created (random, 128 bits) on first use, then always the same."""
+        with self._write() as db:
+            db.execute(
+                "INSERT INTO study_secrets (name, value) VALUES (?, ?) ON CONFLICT(name) DO NOTHING",
+                [PSEUDONYM_SALT, secrets.token_hex(16)],
+            )
+            return db.execute("SELECT value FROM study_secrets WHERE name = ?", [PSEUDONYM_SALT]).fetchone()[0]
+
+
 def vote_rows(store: Store, *, kinds: tuple[str, ...] | None = ("trial",), include_flagged: bool = True) -> list[dict]:
-    """Every vote with its rater, scenario, both sides' conversation and model, Likert values and check result.
-
-    Parameters
-    ----------
-    store : Store
-    kinds : tuple of str or None, default ("trial",)
-        Vote kinds to return (``trial``, ``attention``, ``practice``); None for all.
-    include_flagged : bool, default True
-        Include votes of raters who are currently flagged.
-
-    Returns
-    -------
-    list of dict
-        One dict per vote, ordered by vote id (columns as in the ``SELECT`` of this module).
-    """
-    where, params = [], []
-    if kinds is not None:
-        where.append(f"v.kind IN ({', '.join('?' * len(kinds))})")
-        params += list(kinds)
-    if not include_flagged:
-        where.append("r.flagged = 0")
-    sql = _VOTES + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY v.id"
-    return store._rows(sql, params)
+    """:meth:`Store.vote_rows <ResearchQueries.vote_rows>`."""
+    return store.vote_rows(kinds=kinds, include_flagged=include_flagged)
 
 
 def conversation_turns(store: Store) -> dict[int, list[dict]]:
-    """Conversation row id -> its turns in order (``role``, ``sha256``, ``text``, ``duration_s``)."""
-    out: dict[int, list[dict]] = {}
-    for t in store._rows(
-        "SELECT conversation_id, role, sha256, text, duration_s FROM turns ORDER BY conversation_id, idx"
-    ):
-        out.setdefault(t.pop("conversation_id"), []).append(t)
-    return out
+    """:meth:`Store.conversation_turns <ResearchQueries.conversation_turns>`."""
+    return store.conversation_turns()
 
 
 def attention_by_rater(store: Store) -> dict[int, dict]:
-    """Rater row id -> ``{"checks": n, "failed": n}`` over attention checks (practice not counted)."""
-    return {
-        r["rater_id"]: {"checks": r["checks"], "failed": r["failed"]}
-        for r in store._rows(
-            "SELECT rater_id, COUNT(*) AS checks, SUM(passed = 0) AS failed FROM attention "
-            "WHERE kind = 'attention' GROUP BY rater_id ORDER BY rater_id"
-        )
-    }
+    """:meth:`Store.attention_by_rater <ResearchQueries.attention_by_rater>`."""
+    return store.attention_by_rater()
 
 
 def rater_rows(store: Store) -> list[dict]:
-    """Raters with their trial vote count and median time per trial (server side: includes external ids)."""
-    rows = store._rows(
-        "SELECT r.id, r.external_id, r.stage, r.flagged, r.flag_reason, r.created_at, r.finished_at, "
-        "COUNT(v.id) AS votes FROM raters r LEFT JOIN votes v ON v.rater_id = r.id AND v.kind = 'trial' "
-        "GROUP BY r.id ORDER BY r.id"
-    )
-    return rows
+    """:meth:`Store.rater_rows <ResearchQueries.rater_rows>`."""
+    return store.rater_rows()
 
 
 def set_rater_flag(store: Store, rater_id: int, flagged: bool, reason: str | None = None) -> bool:
-    """Flag or unflag a rater (an admin decision); returns False when no rater has this id."""
-    if store.rater_by_id(rater_id) is None:
-        return False
-    store.flag_rater(rater_id, flagged, (reason or "flagged by admin") if flagged else None)
-    return True
+    """:meth:`Store.set_rater_flag <ResearchQueries.set_rater_flag>`."""
+    return store.set_rater_flag(rater_id, flagged, reason)
 
 
 def pseudonym_salt(store: Store) -> str:
-    """The study's salt for rater pseudonyms: created (random, 128 bits) on first use, then always the same."""
-    with store._write() as db:
-        db.execute(
-            "INSERT INTO study_secrets (name, value) VALUES (?, ?) ON CONFLICT(name) DO NOTHING",
-            [PSEUDONYM_SALT, secrets.token_hex(16)],
-        )
-        return db.execute("SELECT value FROM study_secrets WHERE name = ?", [PSEUDONYM_SALT]).fetchone()[0]
+    """:meth:`Store.pseudonym_salt <ResearchQueries.pseudonym_salt>`."""
+    return store.pseudonym_salt()

@@ -164,8 +164,19 @@ CREATE TABLE study_secrets (
 );
 """
 
+# Version 3 (core): new raters per client address, so the limit per IP address survives a restart and is shared
+# by every server process on the database.
+_V3 = """
+CREATE TABLE new_raters (
+    id INTEGER PRIMARY KEY,
+    client TEXT NOT NULL,
+    created_at REAL NOT NULL
+);
+CREATE INDEX new_raters_client ON new_raters (client, created_at);
+"""
+
 #: Ordered migrations: ``MIGRATIONS[i]`` brings the schema from version ``i`` to ``i + 1``.
-MIGRATIONS: tuple[str, ...] = (_V1, _V2)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
 
 #: The schema version this code writes.
 SCHEMA_VERSION: int = len(MIGRATIONS)

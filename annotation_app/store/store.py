@@ -1,33 +1,51 @@
 """The SQLite store: the only place that runs SQL (through sqlite-utils).
 
-Concurrency: one :class:`Store` is shared by the server's threads. Every call takes the store's lock, so one
-thread uses the connection at a time; writes run in short ``BEGIN IMMEDIATE`` transactions, so another process
-(``humans simulate`` beside a running server) waits on ``busy_timeout`` instead of failing. The database runs in
-WAL mode with foreign keys on.
+Concurrency: one :class:`Store` is shared by the server's threads and each thread gets its own connection, so
+reads run in parallel (WAL mode) and atomicity comes from the database, not from a lock in the process. A service
+step that reads and then writes runs as one transaction, :meth:`Store.atomic`: ``BEGIN IMMEDIATE`` takes the
+database's write lock up front (no upgrade deadlock), every store call of the step runs inside it, and a step that
+meets ``SQLITE_BUSY`` after ``busy_timeout`` is retried a bounded number of times. Several processes
+(``humans serve`` workers, ``humans simulate`` beside a server) may share one file. Foreign keys are on.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import random
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlite_utils
 
 from annotation_app.store.config_json import config_from_json, config_to_json
 from annotation_app.store.errors import StoreError, StoreUnavailable, StudyChanged
+from annotation_app.store.research import ResearchQueries
 from annotation_app.store.schema import MIGRATIONS, SCHEMA_VERSION
 from annotation_app.study.model import Conversation, Study, Turn
 
-__all__ = ["BUSY_TIMEOUT_MS", "DB_FILE_NAME", "GoldItem", "SchedulingReader", "Store", "default_db_path"]
+__all__ = [
+    "ATOMIC_ATTEMPTS",
+    "BUSY_TIMEOUT_MS",
+    "DB_FILE_NAME",
+    "GoldItem",
+    "SchedulingReader",
+    "Store",
+    "default_db_path",
+]
 
-#: How long a writer waits for another connection's write lock before failing (milliseconds).
-BUSY_TIMEOUT_MS = 15_000
+#: How long a writer waits for another connection's write lock before SQLite reports busy (milliseconds).
+BUSY_TIMEOUT_MS = 5_000
+
+#: How often :meth:`Store.atomic` runs a step that keeps meeting ``SQLITE_BUSY`` before giving up.
+ATOMIC_ATTEMPTS = 4
+
+T = TypeVar("T")
 
 #: File name of a study's database when none is given (inside the study folder).
 DB_FILE_NAME = "humans.sqlite"
@@ -48,7 +66,7 @@ class GoldItem:
     bad: Conversation
 
 
-class Store:
+class Store(ResearchQueries):
     """A study database.
 
     Parameters
@@ -64,20 +82,16 @@ class Store:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self._lock = threading.RLock()
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._connections_lock = threading.Lock()
+        self._closed = False
         if not self.path.parent.is_dir():
             raise StoreError(
                 f"the folder {self.path.parent} of the database does not exist; create it or pass another --db."
             )
         try:
-            conn = sqlite3.connect(str(self.path), check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000)
-            self.db = sqlite_utils.Database(conn)
-            self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            self.db.execute("PRAGMA foreign_keys = ON")
             self.db.enable_wal()
-            # FULL: an acknowledged vote survives a power cut, not only a crash (WAL + NORMAL may lose the last
-            # commits); measured 0.14 ms per commit here against 0.02 ms, negligible at human voting rates.
-            self.db.execute("PRAGMA synchronous = FULL")
             self._migrate()
         except sqlite3.OperationalError as exc:
             if _write_failure(exc):
@@ -89,6 +103,26 @@ class Store:
             raise StoreError(
                 f"{self.path} is not a usable SQLite database ({exc}); pass a new file name or the study's database."
             ) from None
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        """This thread's connection (opened on first use; every thread of the server has its own)."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            if self._closed:
+                raise StoreError(f"{self.path} was closed; open the store again.")
+            conn = sqlite3.connect(str(self.path), check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000)
+            db = sqlite_utils.Database(conn)
+            db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            db.execute("PRAGMA foreign_keys = ON")
+            # FULL: an acknowledged vote survives a power cut, not only a crash (WAL + NORMAL may lose the last
+            # commits); measured 0.14 ms per commit here against 0.02 ms, negligible at human voting rates.
+            db.execute("PRAGMA synchronous = FULL")
+            with self._connections_lock:
+                self._connections.append(conn)
+            self._local.db = db
+            self._local.depth = 0
+        return db
 
     # ------------------------------------------------------------------ plumbing
     @classmethod
@@ -111,9 +145,14 @@ class Store:
         return store
 
     def close(self) -> None:
-        """Close the connection."""
-        with self._lock:
-            self.db.close()
+        """Close every thread's connection."""
+        with self._connections_lock:
+            self._closed = True
+            for conn in self._connections:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.close()
+            self._connections.clear()
+        self._local = threading.local()
 
     def __enter__(self) -> Store:
         return self
@@ -121,31 +160,66 @@ class Store:
     def __exit__(self, *exc) -> None:
         self.close()
 
+    def atomic(self, step: Callable[[], T]) -> T:
+        """Run ``step`` (which calls this store's methods) as one transaction, retried when the database is busy.
+
+        The transaction starts with ``BEGIN IMMEDIATE``, so the step reads a state no other connection can change
+        before it commits. ``step`` may raise (a refused vote): the transaction is rolled back and the error passes
+        through. When SQLite still reports ``SQLITE_BUSY``/``locked`` after ``busy_timeout``
+        (:data:`BUSY_TIMEOUT_MS`), the whole step is run again after a short random pause, at most
+        :data:`ATOMIC_ATTEMPTS` times; then :class:`StoreUnavailable` is raised. Nested calls join the outer
+        transaction.
+        """
+        if getattr(self._local, "depth", 0):
+            return step()
+        for attempt in range(ATOMIC_ATTEMPTS):
+            try:
+                with self._write():
+                    return step()
+            except StoreUnavailable as exc:
+                if not _busy(exc.__cause__) or attempt == ATOMIC_ATTEMPTS - 1:
+                    raise
+            time.sleep(random.uniform(0.01, 0.05) * 2**attempt)
+        raise AssertionError("unreachable")  # pragma: no cover
+
     @contextlib.contextmanager
     def _write(self) -> Iterator[sqlite_utils.Database]:
-        """A short write transaction (``BEGIN IMMEDIATE``: the write lock is taken up front, no upgrade deadlock)."""
-        with self._lock:
+        """A write transaction (``BEGIN IMMEDIATE``: the write lock is taken up front, no upgrade deadlock).
+
+        Inside a transaction of the same thread it joins that transaction.
+        """
+        db = self.db
+        if self._local.depth:
+            self._local.depth += 1
             try:
-                self.db.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as exc:
-                if _write_failure(exc):
-                    raise self._unavailable(exc) from exc
-                raise
-            try:
-                yield self.db
-                self.db.execute("COMMIT")
-            except sqlite3.OperationalError as exc:
-                self._rollback_quietly()
-                if _write_failure(exc):
-                    raise self._unavailable(exc) from exc
-                raise
-            except BaseException:
-                self._rollback_quietly()
-                raise
+                yield db
+            finally:
+                self._local.depth -= 1
+            return
+        try:
+            db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if _write_failure(exc):
+                raise self._unavailable(exc) from exc
+            raise
+        self._local.depth = 1
+        try:
+            yield db
+            db.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            self._rollback_quietly()
+            if _write_failure(exc):
+                raise self._unavailable(exc) from exc
+            raise
+        except BaseException:
+            self._rollback_quietly()
+            raise
+        finally:
+            self._local.depth = 0
 
     def _rollback_quietly(self) -> None:
         with contextlib.suppress(sqlite3.Error):
-            self.db.conn.rollback()
+            self.db.execute("ROLLBACK")
 
     def _unavailable(self, exc: sqlite3.OperationalError) -> StoreUnavailable:
         """The researcher's error for a failed write: names the file, the cause and what to do."""
@@ -162,8 +236,7 @@ class Store:
         return StoreUnavailable(f"cannot write to {self.path} ({text}): {what}; nothing of the failed write was saved.")
 
     def _rows(self, sql: str, params: Sequence | dict | None = None) -> list[dict]:
-        with self._lock:
-            return list(self.db.query(sql, params))
+        return list(self.db.query(sql, params))
 
     def _one(self, sql: str, params: Sequence | dict | None = None) -> dict | None:
         rows = self._rows(sql, params)
@@ -193,18 +266,15 @@ class Store:
 
     def pragma(self, name: str) -> Any:
         """The value of a PRAGMA (for checks and diagnostics)."""
-        with self._lock:
-            return self.db.execute(f"PRAGMA {name}").fetchone()[0]
+        return self.db.execute(f"PRAGMA {name}").fetchone()[0]
 
     def table_names(self) -> list[str]:
         """Names of the tables."""
-        with self._lock:
-            return self.db.table_names()
+        return self.db.table_names()
 
     def count(self, table: str) -> int:
         """Number of rows in ``table``."""
-        with self._lock:
-            return self.db[table].count
+        return self.db[table].count
 
     # ------------------------------------------------------------------ study import
     def study_row(self) -> dict | None:
@@ -372,6 +442,17 @@ class Store:
     def flag_rater(self, rater_id: int, flagged: bool, reason: str | None = None) -> None:
         """Flag or unflag a rater (researchers screen flagged raters out of analyses and exports)."""
         self.update_rater(rater_id, flagged=int(flagged), flag_reason=reason if flagged else None)
+
+    def count_new_rater(self, client: str, *, now: float, window_s: float, max_new: int) -> bool:
+        """Count a new rater for ``client`` unless it made ``max_new`` within the last ``window_s`` seconds; returns
+        whether it was counted (allowed). Stamps older than the window are deleted."""
+        with self._write() as db:
+            db.execute("DELETE FROM new_raters WHERE created_at <= ?", [now - window_s])
+            made = db.execute("SELECT COUNT(*) FROM new_raters WHERE client = ?", [client]).fetchone()[0]
+            if made >= max_new:
+                return False
+            db["new_raters"].insert({"client": client, "created_at": now})
+        return True
 
     def raters(self) -> list[dict]:
         """All rater rows."""
@@ -651,6 +732,11 @@ class SchedulingReader:
             "FROM votes v JOIN assignments a ON a.id = v.assignment_id JOIN pairs p ON p.id = a.pair_id "
             "WHERE p.kind = 'trial' GROUP BY p.model_a, p.model_b"
         )
+
+
+def _busy(exc: BaseException | None) -> bool:
+    """Whether an error is SQLite's "database is locked/busy" (another connection held the write lock too long)."""
+    return isinstance(exc, sqlite3.OperationalError) and any(k in str(exc).lower() for k in ("locked", "busy"))
 
 
 def _write_failure(exc: sqlite3.OperationalError) -> bool:

@@ -188,7 +188,7 @@ def _check_relations(config: StudyConfig, file: str, raw: list[RawConversation],
         slot[(rc.scenario, rc.model)] = rc
         models[rc.scenario].add(rc.model)
         scenario_line.setdefault(rc.scenario, rc.line)
-    if config.rating.scheme != "likert":
+    if config.rating.asks_preference:
         for scenario, names in models.items():
             if len(names) == 1:
                 (only,) = names

@@ -34,6 +34,33 @@ class RatingConfig:
     reason_prompt: str = "Why? (a few words)"
     show_transcripts: bool = True
 
+    @property
+    def asks_preference(self) -> bool:
+        """Whether raters compare two conversations and say which they prefer (``pairwise`` schemes)."""
+        return self.scheme in ("pairwise", "pairwise+likert")
+
+    @property
+    def likert_only(self) -> bool:
+        """Whether each trial is one conversation rated on the Likert scale (no pairs at all)."""
+        return not self.asks_preference
+
+    @property
+    def likert_sides(self) -> tuple[str, ...]:
+        """The sides raters give a Likert rating for: ``()``, ``("left",)`` or ``("left", "right")``."""
+        if self.asks_preference:
+            return ("left", "right") if self.scheme == "pairwise+likert" else ()
+        return ("left",)
+
+    @property
+    def asks_likert(self) -> bool:
+        """Whether raters give any Likert rating."""
+        return bool(self.likert_sides)
+
+    @property
+    def unit(self) -> str:
+        """What one trial shows and the targets count: ``"pair"``, or ``"conversation"`` for Likert-only."""
+        return "conversation" if self.likert_only else "pair"
+
 
 @dataclass(frozen=True)
 class TargetsConfig:

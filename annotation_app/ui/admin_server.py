@@ -18,6 +18,7 @@ import os
 import re
 import secrets
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fastapi.responses import FileResponse, PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -26,7 +27,9 @@ from analysis.errors import HumansError
 from annotation_app.ui.admin_app import ADMIN_CSS, AdminSettings, build_admin_app
 from annotation_app.ui.admin_views import DOWNLOAD_ROUTE
 from annotation_app.ui.rater_app import rater_theme
-from annotation_app.ui.server import StudyServer
+
+if TYPE_CHECKING:
+    from annotation_app.app import StudyServer
 
 __all__ = ["ADMIN_PREFIX", "SECRET_ENV", "AdminGuard", "admin_secret", "check_secret", "install_admin"]
 

@@ -19,8 +19,7 @@ import gradio as gr
 
 from analysis.errors import HumansError
 from annotation_app.rater_service import MAX_ID_CHARS, MAX_REASON_CHARS, RaterService
-from annotation_app.rater_views import RaterView, Receipt, UnknownRater
-from annotation_app.store import StoreUnavailable
+from annotation_app.rater_views import RaterView, Receipt, ServiceUnavailable, UnknownRater
 from annotation_app.study.model import RatingConfig, Study
 from annotation_app.ui.rater_form import (
     answer_from_form,
@@ -208,7 +207,7 @@ def _layout(settings: RaterAppSettings) -> _Page:
                 c["likert_right"] = gr.Radio(
                     likert_choices(rating),
                     label=f"B: {rating.likert_question}",
-                    visible=rating.scheme == "pairwise+likert",
+                    visible="right" in rating.likert_sides,
                     elem_id="humans-likert-right",
                 )
             c["reason"] = gr.Textbox(
@@ -260,7 +259,7 @@ def _wire(app: gr.Blocks, page: _Page, service: RaterService, settings: RaterApp
         def wrapper(*args):
             try:
                 return fn(*args)
-            except StoreUnavailable as exc:  # the researcher's message goes to the server's log
+            except ServiceUnavailable as exc:  # the researcher's message goes to the server's log
                 _log.error("%s", exc)
                 return {page.notice: gr.Markdown(exc.rater_message, visible=True)}
             except HumansError as exc:
@@ -305,8 +304,8 @@ def _wire(app: gr.Blocks, page: _Page, service: RaterService, settings: RaterApp
         receipt = service.submit(tok, trial_tok, answer)
         return show(receipt.rater, _receipt_message(receipt))
 
-    # One service call at a time: the service's read-then-write steps (issue a trial, count votes) stay atomic.
-    shared = {"outputs": page.outputs, "concurrency_id": "rater", "concurrency_limit": 1}
+    # Rater events run concurrently: each service step is one database transaction (RaterService, Store.atomic).
+    shared = {"outputs": page.outputs, "concurrency_id": "rater", "concurrency_limit": None}
     app.load(on_enter, [page.token, page.query], js="(t, q) => [t, window.location.search]", api_name="enter", **shared)
     page.start.click(
         on_start, [page.query, page.typed_id], js="(q, i) => [window.location.search, i]", api_name="start", **shared

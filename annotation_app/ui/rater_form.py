@@ -49,12 +49,12 @@ _SIDES = frozenset({"left", "right"})
 
 def shows_preference(rating: RatingConfig) -> bool:
     """Whether the scheme asks which of two conversations is better."""
-    return rating.scheme in ("pairwise", "pairwise+likert")
+    return rating.asks_preference
 
 
 def shows_likert(rating: RatingConfig) -> bool:
     """Whether the scheme asks for a satisfaction rating of each conversation."""
-    return rating.scheme in ("likert", "pairwise+likert")
+    return rating.asks_likert
 
 
 def preference_choices(rating: RatingConfig) -> list[tuple[str, str]]:
@@ -175,7 +175,7 @@ def answer_from_form(
     left = right = None
     if shows_likert(rating):
         left = _likert(rating, likert_left, "A" if shows_preference(rating) else "the conversation")
-        if rating.scheme == "pairwise+likert":
+        if "right" in rating.likert_sides:
             right = _likert(rating, likert_right, "B")
     text = (reason or "").strip() or None
     return Answer(

@@ -1,196 +1,64 @@
-"""The web server of a study: a FastAPI app with the blind audio route and the rater app mounted at ``/``.
+"""HTTP serving of a built study server: the FastAPI app (blind audio route, health check, rater app at ``/``),
+the request guard in front of each Gradio mount, and running it with uvicorn.
 
-:func:`build_server` builds everything from one :class:`ServeConfig` (nothing happens at import). The admin
-dashboard mounts onto the same FastAPI app under a secret path (:meth:`StudyServer.mount_admin`); it is not part
-of this module. :func:`serve` runs the server in the foreground (``humans serve``); :func:`running` runs it in a
-thread and stops it cleanly (tests, notebooks).
+What is served is assembled by :func:`annotation_app.app.build_server`. :func:`serve` runs a server in the
+foreground (``humans serve``); :func:`running` runs it in a thread and stops it cleanly (tests, notebooks).
 """
 
 from __future__ import annotations
 
 import contextlib
-import secrets
 import socket
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
-from pathlib import Path
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 import fastapi
 import gradio as gr
-import numpy as np
 import uvicorn
 from fastapi.responses import FileResponse, PlainTextResponse
 from starlette.routing import Mount
 
 from analysis.errors import HumansError
-from annotation_app.rate_limit import NewRaterLimit
 from annotation_app.rater_service import RaterService
-from annotation_app.store import Store
-from annotation_app.study.loader import load_study
-from annotation_app.study.model import Study
-from annotation_app.ui.rater_app import RATER_CSS, RaterAppSettings, build_rater_app, rater_head, rater_theme
+from annotation_app.ui.rater_app import RATER_CSS, rater_head, rater_theme
 from annotation_app.ui.request_guard import GradioRequestGuard
 
+if TYPE_CHECKING:
+    from annotation_app.app import StudyServer
+
 __all__ = [
-    "DEFAULT_DB_NAME",
-    "DEFAULT_NEW_RATERS_PER_IP",
-    "ServeConfig",
-    "StudyServer",
-    "build_server",
+    "AUDIO_ROUTE",
+    "guard_mount",
+    "http_app",
     "running",
     "serve",
 ]
 
-#: The database file ``humans serve DIR`` uses when ``--db`` is not given (inside the study folder).
-DEFAULT_DB_NAME = "humans.sqlite"
-
-#: New raters one IP address may create per hour unless ``--max-new-raters-per-ip`` says otherwise.
-DEFAULT_NEW_RATERS_PER_IP = 100
-
-_AUDIO_ROUTE = "/audio"
+#: Where the blind audio files are served (``/audio/<sha256>.<ext>``).
+AUDIO_ROUTE = "/audio"
 _AUDIO_TYPES = MappingProxyType({".wav": "audio/wav", ".ogg": "audio/ogg", ".mp3": "audio/mpeg", ".flac": "audio/flac"})
 
-
-@dataclass(frozen=True)
-class ServeConfig:
-    """How to serve a study.
-
-    Parameters
-    ----------
-    study_dir : Path
-        The study folder (``study.yaml``, ``conversations.jsonl``, ``audio/``).
-    db_path : Path, optional
-        The SQLite file; default ``study_dir / "humans.sqlite"``.
-    host : str, default "127.0.0.1"
-        Interface to listen on (``0.0.0.0`` to accept raters from other machines).
-    port : int, default 7860
-        TCP port; 0 picks a free one.
-    cache_dir : Path, optional
-        The blind audio cache (content-hash names); default a folder beside the database.
-    admin_secret : str, optional
-        The secret in the admin dashboard's URL; default a fresh random one each start.
-    seed : int, optional
-        Seed of the scheduler's random choices (tests); default fresh randomness.
-    max_new_raters_per_ip : int, default 100
-        New raters one IP address may create per hour (0 = no limit); more get a polite refusal.
-    """
-
-    study_dir: Path
-    db_path: Path | None = None
-    host: str = "127.0.0.1"
-    port: int = 7860
-    cache_dir: Path | None = None
-    admin_secret: str | None = None
-    seed: int | None = None
-    max_new_raters_per_ip: int = DEFAULT_NEW_RATERS_PER_IP
-
-    def resolved(self) -> ServeConfig:
-        """The same config with every default filled in (absolute paths, a generated admin secret)."""
-        study_dir = Path(self.study_dir).expanduser().resolve()
-        db_path = Path(self.db_path).expanduser().resolve() if self.db_path else study_dir / DEFAULT_DB_NAME
-        cache_dir = (
-            Path(self.cache_dir).expanduser().resolve()
-            if self.cache_dir
-            else db_path.with_name(db_path.stem + "-audio")
-        )
-        return replace(
-            self,
-            study_dir=study_dir,
-            db_path=db_path,
-            cache_dir=cache_dir,
-            admin_secret=self.admin_secret or secrets.token_urlsafe(18),
-        )
+#: Names that moved to :mod:`annotation_app.app`, still importable from here.
+_MOVED = ("DEFAULT_DB_NAME", "DEFAULT_NEW_RATERS_PER_IP", "ServeConfig", "StudyServer", "build_server")
 
 
-@dataclass
-class StudyServer:
-    """A built server: the FastAPI ``app`` to run, and the pieces it was built from."""
+def __getattr__(name: str):
+    if name in _MOVED:
+        from annotation_app import app
 
-    config: ServeConfig
-    study: Study
-    store: Store
-    service: RaterService
-    app: fastapi.FastAPI
-    rater_settings: RaterAppSettings
-    mounted: list[str] = field(default_factory=list)
-
-    @property
-    def admin_path(self) -> str:
-        """The secret URL path of the admin dashboard (``/admin/<secret>``)."""
-        return f"/admin/{self.config.admin_secret}"
-
-    def mount_admin(self, blocks: gr.Blocks, **options) -> None:
-        """Mount the admin dashboard at :attr:`admin_path` (before the rater app, which catches every other path).
-
-        ``options`` go to :func:`gradio.mount_gradio_app` (theme, css_paths, ...).
-        """
-        gr.mount_gradio_app(self.app, blocks, path=self.admin_path, footer_links=[], run_history=False, **options)
-        # Starlette matches routes in order and the rater app is mounted at "/": move the new mount before it.
-        routes = self.app.router.routes
-        routes.insert(self.mounted_index(), routes.pop())
-        guard_mount(self.app, self.admin_path, blocks)
-        self.mounted.append(self.admin_path)
-
-    def mounted_index(self) -> int:
-        """Index of the rater app's mount among the app's routes."""
-        for index, route in enumerate(self.app.router.routes):
-            if getattr(route, "path", None) == "":
-                return index
-        return len(self.app.router.routes)
-
-    def urls(self, host: str, port: int) -> dict[str, str]:
-        """The rater URL and the admin URL for a server listening on ``host:port``."""
-        shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
-        base = f"http://{shown}:{port}"
-        return {"rater": f"{base}/", "admin": f"{base}{self.admin_path}/"}
-
-    def close(self) -> None:
-        """Close the database."""
-        self.store.close()
+        return getattr(app, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def build_server(config: ServeConfig) -> StudyServer:
-    """Load the study, open (or create) the database, and build the FastAPI app with the rater app at ``/``.
-
-    Parameters
-    ----------
-    config : ServeConfig
-        Where the study, the database and the audio cache are.
-
-    Returns
-    -------
-    StudyServer
-        ``server.app`` is an ASGI app (``uvicorn.run(server.app)``); audio is served from ``/audio/<sha256>.<ext>``.
-
-    Raises
-    ------
-    HumansError
-        When the study folder does not exist or is invalid, or the database belongs to another study.
-    """
-    config = config.resolved()
-    if not config.study_dir.is_dir():
-        raise HumansError(f"the study folder {config.study_dir} does not exist; give a folder made by `humans init`")
-    study = load_study(config.study_dir)
-    config.db_path.parent.mkdir(parents=True, exist_ok=True)
-    store = Store(config.db_path)
-    try:
-        service = RaterService(
-            study,
-            store,
-            config.cache_dir,
-            rng=np.random.default_rng(config.seed),
-            new_rater_limit=NewRaterLimit(config.max_new_raters_per_ip),
-        )
-    except BaseException:
-        store.close()
-        raise
-    settings = RaterAppSettings.from_study(study, audio_prefix=_AUDIO_ROUTE.lstrip("/") + "/")
+def http_app(service: RaterService, rater_blocks: gr.Blocks) -> fastapi.FastAPI:
+    """The FastAPI app of a study: ``/audio/<name>`` from the service's blind cache, ``/healthz``, and
+    ``rater_blocks`` mounted at ``/`` behind a :class:`GradioRequestGuard`."""
     app = fastapi.FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
 
-    @app.get(_AUDIO_ROUTE + "/{name}")
+    @app.get(AUDIO_ROUTE + "/{name}")
     def audio(name: str):
         try:
             path = service.audio_file(name)
@@ -203,7 +71,6 @@ def build_server(config: ServeConfig) -> StudyServer:
     def healthz():
         return PlainTextResponse("ok")
 
-    rater_blocks = build_rater_app(service, settings)
     gr.mount_gradio_app(
         app,
         rater_blocks,
@@ -216,7 +83,7 @@ def build_server(config: ServeConfig) -> StudyServer:
         show_error=False,
     )
     guard_mount(app, "", rater_blocks)
-    return StudyServer(config, study, store, service, app, settings, mounted=["/"])
+    return app
 
 
 def guard_mount(app: fastapi.FastAPI, path: str, blocks: gr.Blocks) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from study_builder import FakeClock, make_study
+from helpers.studies import FakeClock, make_study
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from study_builder import gold_preference, to_trials
+from helpers.studies import gold_preference, to_trials
 
 from annotation_app.rater_service import (
     MAX_REASON_CHARS,

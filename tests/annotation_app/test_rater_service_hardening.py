@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from study_builder import to_trials
+from helpers.studies import to_trials
 
 from annotation_app.rate_limit import NewRaterLimit
 from annotation_app.rater_service import Answer, RaterService, TooManyNewRaters, clean_reason
@@ -74,3 +74,30 @@ def test_new_rater_limit_window_and_memory_bound():
     for client in ("b", "c", "d"):
         limit.allow(client, now=11)
     assert "a" not in limit._seen and len(limit._seen) == 3
+
+
+def test_new_rater_limit_survives_a_restart_and_is_shared_by_processes(tmp_path, study, clock):
+    """The counts live in the study's database: a new service on the same file (a restart, or a second server
+    process) still refuses the address until the window has passed."""
+    db = tmp_path / "db.sqlite"
+
+    def service():
+        return RaterService(study, Store(db), tmp_path / "cache", clock=clock, new_rater_limit=NewRaterLimit(2))
+
+    first = service()
+    first.enter(prolific_pid="pid0", client="10.3.3.3")
+    first.store.close()
+    second = service()  # restarted
+    third = service()  # another process on the same file
+    try:
+        second.enter(prolific_pid="pid1", client="10.3.3.3")
+        with pytest.raises(TooManyNewRaters):
+            third.enter(prolific_pid="pid2", client="10.3.3.3")
+        with pytest.raises(TooManyNewRaters):
+            second.enter(prolific_pid="pid2", client="10.3.3.3")
+        clock.advance(3601)
+        third.enter(prolific_pid="pid2", client="10.3.3.3")
+        assert third.store.count("raters") == 3
+    finally:
+        second.store.close()
+        third.store.close()

@@ -6,7 +6,7 @@ import contextlib
 from pathlib import Path
 
 import pytest
-from reliability_study import write_study
+from helpers.reliability_study import write_study
 from server_process import ServerProcess
 
 

@@ -17,9 +17,9 @@ import time
 import httpx
 import pytest
 from gradio_http import GradioSession
+from helpers.reliability_study import leaks, write_study
 from rater_sim import OUT, _events, trial_floor_s
 from rater_tab import Tab, value
-from reliability_study import leaks, write_study
 from server_process import ServerProcess
 
 SECRET = "reliability-admin-secret-4f9c2e"

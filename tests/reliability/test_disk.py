@@ -15,9 +15,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers.reliability_study import write_study
 from rater_tab import Tab, value, votes_of
 from reliability_db import db_rows
-from reliability_study import write_study
 from server_process import ServerProcess
 
 SAVE_FAILED = "Sorry, your answer could not be saved just now because of a problem on our side."

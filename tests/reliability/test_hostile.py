@@ -13,10 +13,10 @@ import zlib
 
 import pytest
 from gradio_http import CallFailed
+from helpers.reliability_study import write_study
 from rater_sim import OUT
 from rater_tab import Tab, no_5xx, value, votes_of
 from reliability_db import db_rows
-from reliability_study import write_study
 from server_process import ServerProcess
 
 FLOOR = 0.1

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from study_builder import MODELS, make_study
+from helpers.studies import MODELS, make_study
 
 from annotation_app.rater_service import RaterService
 from annotation_app.simulate import SimulatedClock, simulate_raters

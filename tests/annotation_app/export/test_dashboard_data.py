@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers.studies import MODELS, make_study
 from matplotlib.figure import Figure
-from study_builder import MODELS, make_study
 
 from analysis.errors import HumansError
 from annotation_app.dashboard_data import LeaderboardSettings, _eta, flag_rater, snapshot

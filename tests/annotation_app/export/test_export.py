@@ -17,7 +17,6 @@ from analysis.errors import HumansError
 from annotation_app.export import FORMATS, export, pseudonym, read_export, votes_frame
 from annotation_app.export.hf import CARD_MARKER
 from annotation_app.store import Store
-from annotation_app.store.research import set_rater_flag
 
 
 def oracle(db, sql, params=()):
@@ -167,11 +166,11 @@ def test_flagged_raters_and_checks_are_excluded_unless_asked(db_copy, tmp_path):
     rater = oracle(db, "SELECT id FROM raters WHERE flagged = 0 ORDER BY id LIMIT 1")[0]["id"]
     own = n_votes_of(db, rater)
     with Store(db) as store:
-        assert set_rater_flag(store, rater, True, "speeding")
+        assert store.set_rater_flag(rater, True, "speeding")
     assert len(read_export_rows(db)) == len(before) - own
     with Store(db) as store:
         everything = read_export(store, include_flagged=True, include_checks=True)
-        assert set_rater_flag(store, rater, False)
+        assert store.set_rater_flag(rater, False)
     kinds = {r["kind"] for r in everything.main.rows}
     assert kinds == {"trial", "attention", "practice"}
     assert len(everything.main) == n_votes(db, flagged=True, kinds=("trial", "attention", "practice"))

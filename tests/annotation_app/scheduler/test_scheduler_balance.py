@@ -7,7 +7,7 @@ from collections import Counter
 
 import numpy as np
 import pytest
-from study_builder import MODELS, answer_for, gold_preference, to_trials
+from helpers.studies import MODELS, answer_for, gold_preference, to_trials
 
 from annotation_app.rater_service import RaterService
 from annotation_app.scheduler import bt_scores_from_counts

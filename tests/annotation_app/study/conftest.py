@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from study_builders import make_study
+from helpers.study_files import write_valid_study
 
 
 @pytest.fixture
 def study_dir(tmp_path: Path) -> Path:
     """A valid study: 2 scenarios × 2 models, one user and one assistant WAV turn each."""
-    return make_study(tmp_path / "study")
+    return write_valid_study(tmp_path / "study")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import mutagen
 import pytest
-from study_builders import make_study, write_wav
+from helpers.study_files import write_valid_study, write_wav
 
 from annotation_app.study import Study, demo_study_path, init_study, load_study, probe_audio, validate_study
 from annotation_app.study.model import RatingConfig
@@ -171,7 +171,7 @@ def test_flat_csv_gives_the_same_study_as_jsonl(demo, tmp_path):
 
 
 def test_csv_text_with_commas_and_quotes(tmp_path):
-    root = make_study(tmp_path / "s")
+    root = write_valid_study(tmp_path / "s")
     (root / "conversations.jsonl").unlink()
     (root / "conversations.csv").write_text(
         "conversation,scenario,model,turn,role,audio\n"

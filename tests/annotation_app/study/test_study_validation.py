@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from study_builders import BASE_CONVERSATIONS, STUDY_YAML, conversation, write_jsonl, write_wav
+from helpers.study_files import BASE_CONVERSATIONS, STUDY_YAML, conversation, write_jsonl, write_wav
 
 from annotation_app.study import Problem, StudyValidationError, demo_study_path, load_study, validate_study
 

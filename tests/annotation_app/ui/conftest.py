@@ -5,9 +5,10 @@ from __future__ import annotations
 import contextlib
 
 import pytest
-from ui_study_folder import write_study
+from helpers.ui_study import write_study
 
-from annotation_app.ui.server import ServeConfig, build_server, running
+from annotation_app.app import ServeConfig, build_server
+from annotation_app.ui.server import running
 
 
 @pytest.fixture

@@ -10,11 +10,12 @@ import os
 from pathlib import Path
 
 import pytest
-from ui_study_folder import MODELS, write_study
+from helpers.ui_study import MODELS, write_study
 
+from annotation_app.app import ServeConfig, build_server
 from annotation_app.simulate import simulate
 from annotation_app.ui.admin_server import install_admin
-from annotation_app.ui.server import ServeConfig, build_server, running
+from annotation_app.ui.server import running
 
 pytestmark = pytest.mark.browser
 playwright = pytest.importorskip("playwright.sync_api")

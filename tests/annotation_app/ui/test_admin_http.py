@@ -18,16 +18,17 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 from gradio_client import Client
-from ui_study_folder import MODELS, write_study
+from helpers.ui_study import MODELS, write_study
 
 from analysis.errors import HumansError
+from annotation_app.app import ServeConfig, build_server
 from annotation_app.cli import cli
 from annotation_app.cli.scores import format_leaderboard
 from annotation_app.dashboard_data import LeaderboardSettings, snapshot
 from annotation_app.simulate import simulate
 from annotation_app.ui.admin_app import AdminSettings
 from annotation_app.ui.admin_server import AdminGuard, admin_secret, check_secret, install_admin
-from annotation_app.ui.server import ServeConfig, build_server, running
+from annotation_app.ui.server import running
 
 SECRET = "test-admin-secret-0123456789"
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import sqlite_utils
-from ui_study_folder import BAD_MODEL, BAD_TEXT, MODELS
+from helpers.ui_study import BAD_MODEL, BAD_TEXT, MODELS
 
 pytestmark = pytest.mark.browser
 

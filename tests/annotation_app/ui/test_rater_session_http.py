@@ -16,9 +16,10 @@ import pytest
 import sqlite_utils
 from gradio_client import Client
 from gradio_client.exceptions import AppError
-from ui_study_folder import BAD_MODEL, MODELS, write_study
+from helpers.ui_study import BAD_MODEL, MODELS, write_study
 
-from annotation_app.ui.server import ServeConfig, build_server, running
+from annotation_app.app import ServeConfig, build_server
+from annotation_app.ui.server import running
 
 #: The rater app's API outputs, in order (layout columns are not part of the API).
 OUTPUTS = ("token", "notice", "players", "trial_token", "preference", "likert_left", "likert_right", "reason", "done")

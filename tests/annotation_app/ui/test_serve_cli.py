@@ -11,7 +11,7 @@ import urllib.request
 
 import pytest
 from click.testing import CliRunner
-from ui_study_folder import write_study
+from helpers.ui_study import write_study
 
 from annotation_app.cli import cli
 

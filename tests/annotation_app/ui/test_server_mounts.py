@@ -8,9 +8,10 @@ import urllib.request
 import gradio as gr
 import pytest
 from gradio_client import Client
-from ui_study_folder import write_study
+from helpers.ui_study import write_study
 
-from annotation_app.ui.server import ServeConfig, build_server, running
+from annotation_app.app import ServeConfig, build_server
+from annotation_app.ui.server import running
 
 
 def test_admin_blocks_mount_under_the_secret_path(tmp_path):

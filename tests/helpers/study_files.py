@@ -1,4 +1,4 @@
-"""Builders of small study folders for the study tests (WAV files written with the ``wave`` module)."""
+"""The pieces of a study folder for the loader and validation tests (WAV files written with ``wave``)."""
 
 from __future__ import annotations
 
@@ -59,7 +59,7 @@ def write_jsonl(root: Path, records: list) -> None:
     (root / "conversations.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def make_study(root: Path) -> Path:
+def write_valid_study(root: Path) -> Path:
     """A valid study in ``root``: 2 scenarios × 2 models, one user and one assistant WAV turn each."""
     root.mkdir(parents=True, exist_ok=True)
     (root / "study.yaml").write_text(STUDY_YAML, encoding="utf-8")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from study_builder import write_study_folder
+from helpers.studies import write_study_folder
 
 #: Model names chosen so that a leak into a page, payload or URL is easy to spot.
 MODELS = ("zebramodel", "yakmodel", "xerusmodel")

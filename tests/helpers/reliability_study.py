@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from study_builder import write_study_folder
+from helpers.studies import write_study_folder
 
 #: Length of every clip (seconds): a trial lasts 4 clips, so the listening floor is tiny.
 CLIP_S = 0.2

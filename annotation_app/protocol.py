@@ -1,0 +1,379 @@
+"""The rater protocol as pure functions over plain values: stages, quotas, answers, the listening floor, outcomes.
+
+No store, no clock and no random generator here: every function takes what it needs (the study config, counts,
+``now``) and returns plain values, so the whole protocol is tested without SQLite or time. :class:`RaterService`
+loads the state, calls these functions and writes what they return.
+
+Stages
+------
+A rater walks an ordered list of stages built from the study config by :func:`stage_flow`::
+
+    consent -> instructions -> practice -> trials -> done
+
+``consent`` is left out when the study has no consent text, ``practice`` when it has no practice trials.
+``screened_out`` is a final stage outside the list (a failed attention check under ``on_attention_fail:
+screen``). Adding a stage is adding it to :func:`stage_flow` (and, for a stage a rater leaves by a click, a
+sentence in :data:`BEFORE_STAGE` and a service method calling :func:`leave_stage`); every "what comes next"
+question is answered by :func:`next_stage`, and every write of a new stage goes through :func:`enter_stage`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from annotation_app.rater_views import Answer, InvalidAnswer, TooSoon, WrongStage
+from annotation_app.study.model import QualityConfig, RatingConfig, StudyConfig
+
+__all__ = [
+    "BEFORE_STAGE",
+    "CLOCK_SLACK_S",
+    "FINAL_STAGES",
+    "MAX_REASON_CHARS",
+    "PRACTICE_EXTRA_ATTEMPTS",
+    "RATING_PHASES",
+    "Quotas",
+    "answer_fields",
+    "check_listening_floor",
+    "clean_reason",
+    "enter_stage",
+    "gold_passed",
+    "leave_stage",
+    "listening_floor_s",
+    "next_stage",
+    "quotas",
+    "stage_flow",
+    "trial_kind",
+    "validate_answer",
+    "vote_outcome",
+]
+
+#: Longest free-text reason, in characters.
+MAX_REASON_CHARS = 2000
+#: Practice trials a rater may fail before the study's ``on_attention_fail`` rule applies.
+PRACTICE_EXTRA_ATTEMPTS = 2
+#: Tolerance of the listening floor for rounding (seconds).
+CLOCK_SLACK_S = 1e-6
+#: Stages a rater never leaves.
+FINAL_STAGES = frozenset({"done", "screened_out"})
+#: Stages in which the rater rates, and the assignment phase each one issues.
+RATING_PHASES: Mapping[str, str] = {"practice": "practice", "trials": "main"}
+#: What a rater is told when they try to leave a stage they have not reached (stage -> sentence).
+BEFORE_STAGE: Mapping[str, str] = {
+    "consent": "Please read and accept the consent form first.",
+    "instructions": "Please read the instructions first.",
+}
+
+#: Characters removed from free-text reasons: C0/C1 controls except tab and newline, and bidi overrides/isolates
+#: (they can hide or reorder text in a researcher's terminal, spreadsheet or dashboard).
+_REASON_JUNK = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+# ---------------------------------------------------------------------------------------------------- quotas
+@dataclass(frozen=True)
+class Quotas:
+    """How many items of each kind one rater gets.
+
+    Attributes
+    ----------
+    trials : int
+        Ordinary trials (at most the study's trial items).
+    attention : int
+        Attention checks mixed into the trials (at most the gold items).
+    practice : int
+        Practice trials before the trials (at most the gold items).
+    gold : int
+        Gold items available (practice and attention checks draw from them).
+    """
+
+    trials: int
+    attention: int
+    practice: int
+    gold: int
+
+    @property
+    def total(self) -> int:
+        """Positions of the main phase: trials plus attention checks."""
+        return self.trials + self.attention
+
+
+def quotas(config: StudyConfig, *, trial_items: int, gold_items: int) -> Quotas:
+    """The per-rater quotas of a study with ``trial_items`` rateable items and ``gold_items`` gold items.
+
+    Examples
+    --------
+    >>> from annotation_app.study.model import StudyConfig
+    >>> quotas(StudyConfig(title="t"), trial_items=4, gold_items=3)
+    Quotas(trials=4, attention=1, practice=1, gold=3)
+    """
+    return Quotas(
+        trials=min(config.targets.trials_per_rater, trial_items),
+        attention=min(config.quality.attention_checks, gold_items),
+        practice=min(config.quality.practice_trials, gold_items),
+        gold=gold_items,
+    )
+
+
+# ---------------------------------------------------------------------------------------------------- stages
+def stage_flow(config: StudyConfig, quota: Quotas) -> tuple[str, ...]:
+    """The ordered stages of a rater in this study, ending with ``"done"``.
+
+    Examples
+    --------
+    >>> from annotation_app.study.model import StudyConfig
+    >>> stage_flow(StudyConfig(title="t", consent="ok?"), Quotas(3, 1, 1, 2))
+    ('consent', 'instructions', 'practice', 'trials', 'done')
+    >>> stage_flow(StudyConfig(title="t"), Quotas(3, 0, 0, 0))
+    ('instructions', 'trials', 'done')
+    """
+    stages = []
+    if config.consent.strip():
+        stages.append("consent")
+    stages.append("instructions")
+    if quota.practice > 0:
+        stages.append("practice")
+    stages += ["trials", "done"]
+    return tuple(stages)
+
+
+def next_stage(flow: Sequence[str], stage: str) -> str:
+    """The stage after ``stage`` in ``flow`` (a final stage stays where it is).
+
+    Raises
+    ------
+    ValueError
+        When ``stage`` is not in ``flow`` and not final (a stage this study does not have).
+    """
+    if stage in FINAL_STAGES:
+        return stage
+    if stage not in flow:
+        raise ValueError(f"stage {stage!r} is not one of this study's stages {list(flow)}")
+    return flow[flow.index(stage) + 1]
+
+
+def leave_stage(flow: Sequence[str], current: str, leaving: str) -> str | None:
+    """The stage a rater at ``current`` moves to when they finish ``leaving`` (a click such as "I agree").
+
+    Returns None when the rater is already past ``leaving`` (a repeated click changes nothing).
+
+    Raises
+    ------
+    WrongStage
+        When the rater has not reached ``leaving`` yet (the sentence of :data:`BEFORE_STAGE` for their stage).
+    """
+    if current == leaving:
+        return next_stage(flow, leaving)
+    if current in FINAL_STAGES or leaving not in flow or current not in flow:
+        return None
+    if flow.index(current) < flow.index(leaving):
+        raise WrongStage(BEFORE_STAGE.get(current, "Please finish the previous step first."))
+    return None
+
+
+def enter_stage(stage: str, *, now: float, completion_code: str) -> dict:
+    """The rater columns written when a rater enters ``stage`` (the only place a final stage is written).
+
+    Examples
+    --------
+    >>> enter_stage("done", now=5.0, completion_code="C1")
+    {'stage': 'done', 'finished_at': 5.0, 'completion_code': 'C1'}
+    >>> enter_stage("trials", now=5.0, completion_code="C1")
+    {'stage': 'trials'}
+    """
+    fields: dict = {"stage": stage}
+    if stage in FINAL_STAGES:
+        fields["finished_at"] = now
+    if stage == "done":
+        fields["completion_code"] = completion_code
+    return fields
+
+
+def trial_kind(position: int, quota: Quotas, attention_positions: Sequence[int]) -> str | None:
+    """The kind of main-phase item at 1-based ``position``: ``"attention"``, ``"trial"``, or None past the end."""
+    if position > quota.total:
+        return None
+    return "attention" if position in attention_positions else "trial"
+
+
+# ---------------------------------------------------------------------------------------------------- answers
+def clean_reason(text: str | None) -> str:
+    """A reason as stored: line ends normalised to ``\\n``, control characters removed, outer blanks stripped.
+
+    Examples
+    --------
+    >>> clean_reason("  A was clearer\\r\\n\\x1b[31mreally\\x00 ")
+    'A was clearer\\n[31mreally'
+    """
+    return _REASON_JUNK.sub("", (text or "").replace("\r\n", "\n").replace("\r", "\n")).strip()
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def validate_answer(rating: RatingConfig, answer: Answer) -> None:
+    """Check that ``answer`` is what the rating scheme asks for; raise :class:`InvalidAnswer` with one sentence."""
+    half = rating.preference_points // 2
+    if rating.asks_preference:
+        if answer.both_bad:
+            if not rating.allow_both_bad:
+                raise InvalidAnswer("This study has no 'both bad' answer; choose which conversation you prefer.")
+            if answer.preference not in (None, 0):
+                raise InvalidAnswer("Choose either 'both bad' or a preference, not both.")
+        elif answer.preference is None:
+            raise InvalidAnswer("Please choose which conversation you prefer.")
+        elif not _is_int(answer.preference) or not -half <= answer.preference <= half:
+            raise InvalidAnswer(
+                f"The preference {answer.preference!r} is not on this study's {rating.preference_points}-point "
+                f"scale; choose a value from {-half} to {half}."
+            )
+    elif answer.preference is not None or answer.both_bad:
+        raise InvalidAnswer("This study asks for a rating only, not a preference; give a rating.")
+    for side in ("left", "right"):
+        value = getattr(answer, f"likert_{side}")
+        if side not in rating.likert_sides:
+            if value is not None:
+                raise InvalidAnswer(f"This study asks for no rating of the {side} conversation; leave it empty.")
+            continue
+        if value is None:
+            raise InvalidAnswer(f"Please rate the {side} conversation (1 to {rating.likert_points}).")
+        if not _is_int(value) or not 1 <= value <= rating.likert_points:
+            raise InvalidAnswer(
+                f"The rating {value!r} of the {side} conversation is outside 1 to {rating.likert_points}; "
+                "choose a value on the scale."
+            )
+    reason = clean_reason(answer.reason)
+    if rating.reason == "required" and not reason:
+        raise InvalidAnswer("Please write a short reason for your choice.")
+    if len(reason) > MAX_REASON_CHARS:
+        raise InvalidAnswer(
+            f"Your reason is {len(reason)} characters long; please shorten it to at most {MAX_REASON_CHARS}."
+        )
+    tz = answer.client_tz_offset_min
+    if tz is not None and (not _is_int(tz) or not -900 <= tz <= 900):
+        raise InvalidAnswer(f"The time zone offset {tz!r} is not a number of minutes between -900 and 900.")
+
+
+def answer_fields(rating: RatingConfig, answer: Answer) -> dict:
+    """The vote columns a (valid) answer sets: ``raw_choice``, ``preference_points``, ``winner_side`` (left,
+    right, tie, both_bad or None), ``strength``, ``both_bad``, ``reason``, ``client_tz_offset_min``."""
+    pref = answer.preference
+    if not rating.asks_preference:
+        winner_side = None
+    elif answer.both_bad:
+        winner_side = "both_bad"
+    else:
+        winner_side = "left" if pref < 0 else "right" if pref > 0 else "tie"
+    reason = clean_reason(answer.reason) or None
+    return {
+        "raw_choice": pref,
+        "preference_points": rating.preference_points if rating.asks_preference else None,
+        "winner_side": winner_side,
+        "strength": abs(pref) if pref is not None else None,
+        "both_bad": int(answer.both_bad),
+        "reason": reason if rating.reason != "off" else None,
+        "client_tz_offset_min": answer.client_tz_offset_min,
+    }
+
+
+def gold_passed(rating: RatingConfig, answer: Answer, bad_side: str) -> bool:
+    """Whether a gold item (practice or attention check) was answered right.
+
+    A pair: the rater preferred the side that is not ``bad_side`` (a tie or "both bad" fails). A single
+    conversation (Likert-only; ``bad_side`` is ``"left"``): the rating is in the lower half of the scale.
+    """
+    if rating.likert_only:
+        return answer.likert_left is not None and answer.likert_left <= max(1, rating.likert_points // 2)
+    if answer.both_bad or not answer.preference:
+        return False
+    return ("left" if answer.preference < 0 else "right") != bad_side
+
+
+# ---------------------------------------------------------------------------------------------------- timing
+def listening_floor_s(quality: QualityConfig, durations_s: Sequence[float]) -> float:
+    """Seconds that must pass between showing a trial and its vote: ``min_listen_fraction`` times the audio.
+
+    Examples
+    --------
+    >>> listening_floor_s(QualityConfig(min_listen_fraction=0.5), [10.0, 6.0])
+    8.0
+    """
+    return quality.min_listen_fraction * float(sum(durations_s))
+
+
+def check_listening_floor(quality: QualityConfig, durations_s: Sequence[float], elapsed_s: float | None) -> None:
+    """Refuse a vote that came before the listening floor with :class:`TooSoon` (``elapsed_s`` None: never shown)."""
+    if elapsed_s is None:
+        raise TooSoon("This trial was not shown yet; reload the page and listen to both conversations.")
+    wait = listening_floor_s(quality, durations_s)
+    if elapsed_s + CLOCK_SLACK_S < wait:
+        raise TooSoon(
+            f"Please listen to both conversations to the end before you answer: they last "
+            f"{sum(durations_s):.0f} seconds together and only {elapsed_s:.0f} seconds have passed since they were "
+            f"shown; try again in {max(1, math.ceil(wait - elapsed_s))} s."
+        )
+
+
+# ---------------------------------------------------------------------------------------------------- outcomes
+def vote_outcome(
+    config: StudyConfig,
+    quota: Quotas,
+    flow: Sequence[str],
+    *,
+    stage: str,
+    kind: str,
+    passed: bool | None,
+    counts: Mapping[str, int],
+    now: float,
+) -> dict:
+    """The rater columns to write with a vote (empty when nothing changes).
+
+    Parameters
+    ----------
+    config, quota, flow
+        The study's config, :func:`quotas` and :func:`stage_flow`.
+    stage : str
+        The rater's stage when the vote was cast (``"practice"`` or ``"trials"``).
+    kind : str
+        The item's kind: ``"practice"``, ``"attention"`` or ``"trial"``.
+    passed : bool or None
+        Whether a gold item was answered right (None for ordinary trials).
+    counts : mapping
+        The rater's votes *before* this one: ``main``, ``practice``, ``practice_passed``.
+    now : float
+        The time of the vote (seconds).
+
+    Notes
+    -----
+    Practice: after ``quota.practice`` passes the rater moves on; after ``quota.practice +``
+    :data:`PRACTICE_EXTRA_ATTEMPTS` attempts (or when the gold items run out) without enough passes,
+    ``on_attention_fail`` applies: ``screen`` ends the session (``screened_out``), ``flag`` flags the rater and
+    moves on. A failed attention check flags or screens the same way. The last main-phase vote moves the rater on
+    (to ``done`` unless the study adds a stage after the trials).
+    """
+    code = config.completion.code
+    screen = config.quality.on_attention_fail == "screen"
+    if stage == "practice":
+        if counts["practice_passed"] + int(bool(passed)) >= quota.practice:
+            return {"practice_passed": 1, **enter_stage(next_stage(flow, stage), now=now, completion_code=code)}
+        attempts = counts["practice"] + 1
+        if attempts >= quota.practice + PRACTICE_EXTRA_ATTEMPTS or attempts >= quota.gold:
+            if screen:
+                return {"practice_passed": 0, **enter_stage("screened_out", now=now, completion_code=code)}
+            return {
+                "practice_passed": 0,
+                "flagged": 1,
+                "flag_reason": "practice failed",
+                **enter_stage(next_stage(flow, stage), now=now, completion_code=code),
+            }
+        return {}
+    update: dict = {}
+    if kind == "attention" and passed is False:
+        if screen:
+            return enter_stage("screened_out", now=now, completion_code=code)
+        update = {"flagged": 1, "flag_reason": "attention check failed"}
+    if counts["main"] + 1 >= quota.total:
+        update |= enter_stage(next_stage(flow, stage), now=now, completion_code=code)
+    return update
