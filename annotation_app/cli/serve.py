@@ -21,6 +21,8 @@ def _announce(server: StudyServer):
         study = server.study
         click.echo(f"Serving '{study.config.title}' from {server.config.study_dir}")
         click.echo(f"  database   {server.config.db_path}")
+        if server.config.root_path:
+            click.echo(f"  listening  {urls['local']}  (published by your reverse proxy at {server.config.root_path}/)")
         click.echo(f"  rater URL  {urls['rater']}")
         click.echo(
             f"  Prolific   {urls['rater']}?PROLIFIC_PID={{{{%PROLIFIC_PID%}}}}&STUDY_ID={{{{%STUDY_ID%}}}}"
@@ -49,12 +51,21 @@ def _announce(server: StudyServer):
     show_default=True,
     help="New raters one IP address may create per hour; 0 = no limit (raise it when a lab shares one address).",
 )
-def serve(study_dir: str, db: str | None, host: str, port: int, max_new_raters_per_ip: int) -> None:
+@click.option(
+    "--root-path",
+    default="",
+    help="Where a reverse proxy publishes the study: the path prefix it forwards (/study) or the full public URL "
+    "(https://study.example.org/study); see docs/deploy/.",
+)
+def serve(study_dir: str, db: str | None, host: str, port: int, max_new_raters_per_ip: int, root_path: str) -> None:
     """Serve the rater app of the study in DIR until Ctrl-C (votes go to the SQLite file --db).
+
+    Behind nginx or Caddy under a path, pass that path as --root-path (docs/deploy/ has tested configurations).
 
     Example:
 
         humans serve my-study --db my-study.sqlite --host 0.0.0.0 --port 8080
+        humans serve my-study --port 7860 --root-path /study
     """
     config = ServeConfig(
         Path(study_dir),
@@ -63,6 +74,7 @@ def serve(study_dir: str, db: str | None, host: str, port: int, max_new_raters_p
         port=port,
         admin_secret=admin_secret(),
         max_new_raters_per_ip=max_new_raters_per_ip,
+        root_path=root_path,
     )
     server = build_server(config)
     install_admin(server)

@@ -24,6 +24,7 @@ from fastapi.responses import FileResponse, PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from analysis.errors import HumansError
+from annotation_app.app import ADMIN_PREFIX
 from annotation_app.ui.admin_app import ADMIN_CSS, AdminSettings, build_admin_app
 from annotation_app.ui.admin_views import DOWNLOAD_ROUTE
 from annotation_app.ui.rater_app import rater_theme
@@ -33,8 +34,6 @@ if TYPE_CHECKING:
 
 __all__ = ["ADMIN_PREFIX", "SECRET_ENV", "AdminGuard", "admin_secret", "check_secret", "install_admin"]
 
-#: Every admin URL starts with this.
-ADMIN_PREFIX = "/admin"
 #: Environment variable with the admin secret.
 SECRET_ENV = "HUMANS_ADMIN_SECRET"
 _SECRET_RE = re.compile(r"[A-Za-z0-9_-]{16,128}")
@@ -95,7 +94,10 @@ class AdminGuard:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        allowed = self._allowed(scope.get("path", ""))
+        path, root = scope.get("path", ""), scope.get("root_path", "")
+        if root and path.startswith(root):  # behind a proxy's path prefix, the path starts with it
+            path = path[len(root) :]
+        allowed = self._allowed(path)
         if allowed is None:
             await self.app(scope, receive, send)
         elif not allowed:
@@ -137,8 +139,7 @@ def _add_download_route(server: StudyServer, root: Path) -> None:
         return FileResponse(path, filename=name, media_type="application/octet-stream")
 
     server.app.add_api_route(f"{server.admin_path}/{DOWNLOAD_ROUTE}/{{run}}/{{name}}", download, methods=["GET"])
-    routes = server.app.router.routes
-    routes.insert(server.mounted_index(), routes.pop())  # before the rater app mounted at "/"
+    server.move_last_route_before_rater_app()
 
 
 def install_admin(server: StudyServer, settings: AdminSettings | None = None) -> str:

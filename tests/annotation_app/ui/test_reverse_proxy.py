@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 import sqlite_utils
-from ui_study_folder import BAD_TEXT, MODELS, write_study
+from helpers.ui_study import BAD_TEXT, MODELS, write_study
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -180,7 +180,9 @@ def test_a_rater_and_the_admin_work_through_nginx_with_tls_under_a_prefix(proxie
 
     admin = context.new_page()
     response = admin.goto(f"{base}/admin/{SECRET}/")
-    assert response.status == 200
+    assert response.status == 200 and response.headers["cache-control"] == "no-store"  # the guard saw it
+    wrong = context.request.get(f"{base}/admin/{SECRET[::-1]}/")
+    assert wrong.status == 404 and wrong.text() == "not found"
     admin.wait_for_selector("#admin-leaderboard", timeout=60000)
     admin.wait_for_function(
         "names => names.some(n => document.getElementById('admin-leaderboard').innerText.includes(n))",
