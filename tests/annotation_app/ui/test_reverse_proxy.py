@@ -1,12 +1,13 @@
-"""A study on the open internet: nginx with TLS in front of ``humans serve --root-path /study`` (issue 13, item 5).
+"""A study on the open internet: nginx or Caddy with TLS in front of ``humans serve --root-path /study`` (issue 13,
+item 5).
 
-The nginx site file the repository ships (``docs/deploy/nginx-humans.conf``) runs as it is, with only its
-placeholders replaced (server name, certificate, ports): a self-signed certificate made with openssl, nginx on a free
-loopback port, ``humans serve`` as a real process on another. Headless Chromium (certificate errors ignored) opens
-the rater URL under ``/study/``, completes a trial (consent, both conversations heard, a vote) and reaches the done
-page; then it opens the dashboard under ``/study/admin/<secret>/``, which shows the vote. Every request the browser
-makes stays under ``https://127.0.0.1:<nginx>/study/`` (the root path is right in every generated URL), and nothing
-outside the prefix is proxied.
+The proxy configurations the repository ships (``docs/deploy/nginx-humans.conf`` and ``docs/deploy/Caddyfile``) run
+as they are, with only their placeholders replaced (server name, certificate, ports): a self-signed certificate made
+with openssl, the proxy on a free loopback port, ``humans serve`` as a real process on another. Headless Chromium
+(certificate errors ignored) opens the rater URL under ``/study/``, completes a trial (consent, both conversations
+heard, a vote) and reaches the done page; then it opens the dashboard under ``/study/admin/<secret>/``, which shows
+the models. Every request the browser makes stays under ``https://127.0.0.1:<proxy>/study/`` (the root path is
+right in every generated URL), a wrong admin secret gets the guard's 404, and nothing outside the prefix is proxied.
 """
 
 from __future__ import annotations
@@ -30,7 +31,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[3]
 SITE = ROOT / "docs" / "deploy" / "nginx-humans.conf"
+CADDYFILE = ROOT / "docs" / "deploy" / "Caddyfile"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+CADDY = shutil.which("caddy") or "/usr/bin/caddy"
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--no-first-run"]  # fmt: skip
@@ -71,12 +74,59 @@ def site_config(cert: Path, key: Path, nginx_port: int, app_port: int) -> str:
     return text
 
 
-@pytest.fixture(scope="module")
-def proxied(tmp_path_factory):
-    """(public base URL, database path): ``humans serve`` behind nginx with TLS, both stopped at the end."""
-    if not Path(NGINX).exists():
-        pytest.skip("nginx is not installed (apt-get install nginx)")
-    tmp = tmp_path_factory.mktemp("proxy")
+def caddy_config(cert: Path, key: Path, caddy_port: int, app_port: int, storage: Path) -> str:
+    """The shipped Caddyfile with the test's address, certificate and ports (no ACME, no admin endpoint)."""
+    text = CADDYFILE.read_text(encoding="utf-8")
+    replaced = {
+        "study.example.org {": f"https://127.0.0.1:{caddy_port} {{\n\ttls {cert} {key}",
+        "reverse_proxy 127.0.0.1:7860 {": f"reverse_proxy 127.0.0.1:{app_port} {{",
+    }
+    for old, new in replaced.items():
+        assert text.count(old) == 1, f"{CADDYFILE} no longer has {old!r}; update the test with the file"
+        text = text.replace(old, new)
+    options = f"{{\n\tadmin off\n\tauto_https disable_redirects\n\tstorage file_system {storage}\n}}\n\n"
+    return options + text
+
+
+def _start_nginx(tmp: Path, cert: Path, key: Path, port: int, app_port: int) -> subprocess.Popen:
+    (tmp / "site.conf").write_text(site_config(cert, key, port, app_port), encoding="utf-8")
+    for folder in ("logs", "temp"):
+        (tmp / folder).mkdir()
+    user = "user root;\n" if os.geteuid() == 0 else ""  # workers must read the test's private temporary folder
+    (tmp / "nginx.conf").write_text(
+        f"{user}worker_processes 1;\npid {tmp}/nginx.pid;\nerror_log {tmp}/logs/error.log;\nevents {{}}\n"
+        f"http {{\n  access_log {tmp}/logs/access.log;\n  client_body_temp_path {tmp}/temp/body;\n"
+        f"  proxy_temp_path {tmp}/temp/proxy;\n  fastcgi_temp_path {tmp}/temp/fastcgi;\n"
+        f"  uwsgi_temp_path {tmp}/temp/uwsgi;\n  scgi_temp_path {tmp}/temp/scgi;\n  include {tmp}/site.conf;\n}}\n",
+        encoding="utf-8",
+    )
+    command = [NGINX, "-p", str(tmp), "-c", str(tmp / "nginx.conf")]
+    checked = subprocess.run([*command, "-t"], capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stderr
+    return subprocess.Popen([*command, "-g", "daemon off;"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+
+def _start_caddy(tmp: Path, cert: Path, key: Path, port: int, app_port: int) -> subprocess.Popen:
+    config = tmp / "Caddyfile"
+    config.write_text(caddy_config(cert, key, port, app_port, tmp / "caddy-data"), encoding="utf-8")
+    env = {**os.environ, "HOME": str(tmp), "XDG_DATA_HOME": str(tmp / "xdg"), "XDG_CONFIG_HOME": str(tmp / "xdg")}
+    checked = subprocess.run([CADDY, "validate", "--config", str(config)], capture_output=True, text=True, env=env)
+    assert checked.returncode == 0, checked.stderr
+    return subprocess.Popen(
+        [CADDY, "run", "--config", str(config)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+
+
+PROXIES = {"nginx": (NGINX, _start_nginx), "caddy": (CADDY, _start_caddy)}
+
+
+@pytest.fixture(scope="module", params=list(PROXIES))
+def proxied(request, tmp_path_factory):
+    """(public base URL, database path): ``humans serve`` behind nginx or Caddy with TLS, stopped at the end."""
+    binary, start_proxy = PROXIES[request.param]
+    if not Path(binary).exists():
+        pytest.skip(f"{request.param} is not installed (apt-get install {request.param})")
+    tmp = tmp_path_factory.mktemp(request.param)
     study = write_study(
         tmp / "study",
         seconds=0.4,
@@ -89,7 +139,7 @@ def proxied(tmp_path_factory):
          "-keyout", str(key), "-out", str(cert)],
         check=True, capture_output=True,
     )  # fmt: skip
-    app_port, nginx_port = _free_port(), _free_port()
+    app_port, proxy_port = _free_port(), _free_port()
     db = tmp / "study.sqlite"
     env = {**os.environ, "HUMANS_ADMIN_SECRET": SECRET, "PYTHONUNBUFFERED": "1"}
     serve = subprocess.Popen(
@@ -97,29 +147,15 @@ def proxied(tmp_path_factory):
          "--root-path", PREFIX],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
-    (tmp / "site.conf").write_text(site_config(cert, key, nginx_port, app_port), encoding="utf-8")
-    for folder in ("logs", "temp"):
-        (tmp / folder).mkdir()
-    user = "user root;\n" if os.geteuid() == 0 else ""  # workers must read the test's private temporary folder
-    (tmp / "nginx.conf").write_text(
-        f"{user}worker_processes 1;\npid {tmp}/nginx.pid;\nerror_log {tmp}/logs/error.log;\nevents {{}}\n"
-        f"http {{\n  access_log {tmp}/logs/access.log;\n  client_body_temp_path {tmp}/temp/body;\n"
-        f"  proxy_temp_path {tmp}/temp/proxy;\n  fastcgi_temp_path {tmp}/temp/fastcgi;\n"
-        f"  uwsgi_temp_path {tmp}/temp/uwsgi;\n  scgi_temp_path {tmp}/temp/scgi;\n  include {tmp}/site.conf;\n}}\n",
-        encoding="utf-8",
-    )
-    nginx_cmd = [NGINX, "-p", str(tmp), "-c", str(tmp / "nginx.conf")]
-    checked = subprocess.run([*nginx_cmd, "-t"], capture_output=True, text=True)
-    assert checked.returncode == 0, checked.stderr
-    nginx = subprocess.Popen([*nginx_cmd, "-g", "daemon off;"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proxy = start_proxy(tmp, cert, key, proxy_port, app_port)
     try:
         _wait_for_port(app_port, serve)
-        _wait_for_port(nginx_port, nginx)
-        yield f"https://127.0.0.1:{nginx_port}{PREFIX}", db
+        _wait_for_port(proxy_port, proxy)
+        yield f"https://127.0.0.1:{proxy_port}{PREFIX}", db
     finally:
-        nginx.send_signal(signal.SIGQUIT)
+        proxy.send_signal(signal.SIGQUIT if request.param == "nginx" else signal.SIGINT)
         serve.send_signal(signal.SIGINT)
-        for process in (nginx, serve):
+        for process in (proxy, serve):
             try:
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
@@ -150,7 +186,7 @@ def _play(page, side: str) -> None:
     )
 
 
-def test_a_rater_and_the_admin_work_through_nginx_with_tls_under_a_prefix(proxied, browser):
+def test_a_rater_and_the_admin_work_through_the_proxy_with_tls_under_a_prefix(proxied, browser):
     base, db = proxied
     context = browser.new_context(ignore_https_errors=True, viewport={"width": 1280, "height": 900})
     requested: list[str] = []
