@@ -122,7 +122,7 @@ PROXIES = {"nginx": (NGINX, _start_nginx), "caddy": (CADDY, _start_caddy)}
 
 @pytest.fixture(scope="module", params=list(PROXIES))
 def proxied(request, tmp_path_factory):
-    """(public base URL, database path): ``humans serve`` behind nginx or Caddy with TLS, stopped at the end."""
+    """(public base URL, database path, proxy): ``humans serve`` behind nginx or Caddy with TLS, stopped at the end."""
     binary, start_proxy = PROXIES[request.param]
     if not Path(binary).exists():
         pytest.skip(f"{request.param} is not installed (apt-get install {request.param})")
@@ -151,7 +151,7 @@ def proxied(request, tmp_path_factory):
     try:
         _wait_for_port(app_port, serve)
         _wait_for_port(proxy_port, proxy)
-        yield f"https://127.0.0.1:{proxy_port}{PREFIX}", db
+        yield f"https://127.0.0.1:{proxy_port}{PREFIX}", db, request.param
     finally:
         proxy.send_signal(signal.SIGQUIT if request.param == "nginx" else signal.SIGINT)
         serve.send_signal(signal.SIGINT)
@@ -187,8 +187,15 @@ def _play(page, side: str) -> None:
 
 
 def test_a_rater_and_the_admin_work_through_the_proxy_with_tls_under_a_prefix(proxied, browser):
-    base, db = proxied
-    context = browser.new_context(ignore_https_errors=True, viewport={"width": 1280, "height": 900})
+    base, db, proxy = proxied
+    # The rater's address reaches the app through X-Forwarded-For (uvicorn trusts it from the proxy on 127.0.0.1).
+    # On loopback the browser's own address is trusted too, so nginx's appended header shows the address the
+    # browser claims; Caddy replaces the header with the address it saw. Either way it is the proxy's word.
+    context = browser.new_context(
+        ignore_https_errors=True,
+        viewport={"width": 1280, "height": 900},
+        extra_http_headers={"X-Forwarded-For": "203.0.113.7"},
+    )
     requested: list[str] = []
     context.on("request", lambda request: requested.append(request.url))
     page = context.new_page()
@@ -213,6 +220,8 @@ def test_a_rater_and_the_admin_work_through_the_proxy_with_tls_under_a_prefix(pr
     assert len(votes) == 1 and votes[0]["plays_left"] >= 1 and votes[0]["plays_right"] >= 1
     rater = next(sqlite_utils.Database(db)["raters"].rows)
     assert rater["prolific_pid"] == "proxy0rater" and rater["stage"] == "done"
+    clients = [row["client"] for row in sqlite_utils.Database(db)["new_raters"].rows]
+    assert clients == ["203.0.113.7" if proxy == "nginx" else "127.0.0.1"]  # the per-address limit counts raters
 
     admin = context.new_page()
     response = admin.goto(f"{base}/admin/{SECRET}/")
