@@ -5,7 +5,8 @@
 human_preference_weight, full_benchmark_weight, human_regression_bias`` (plus the item's inputs, which scoring
 does not need). Later releases carry one weight and bias per human dimension
 (``overall_human_preference_weight``, ``overall_human_regression_bias``, ...); the ``overall`` ones stand in for the
-plain fields when those are absent. :func:`read_subset_source` reads one split from
+plain fields when those are absent, and every dimension gets its own score (``human_<dimension>_score``).
+:func:`read_subset_source` reads one split from
 
 * a file: ``.csv``, ``.jsonl`` / ``.json`` (JSON Lines or a JSON list of rows), ``.parquet``;
 * a folder written by ``datasets.DatasetDict.save_to_disk`` (``dataset_dict.json`` and one Arrow folder per
@@ -68,6 +69,7 @@ _SPLIT = re.compile(r"^n(\d+)$")
 _SHARD = re.compile(r"-\d{5}-of-\d{5}$")
 _DATA_SUFFIXES = (".csv", ".jsonl", ".json", ".parquet", ".pq")
 _DIMENSION_PREFIX = "overall_"
+_DIMENSION_WEIGHT = re.compile(r"(?P<dim>[a-z][a-z0-9_]*?)_human_preference_weight")
 
 
 def split_name(size: int) -> str:
@@ -187,8 +189,9 @@ def read_subset_source(path: str | Path, split: str | None = None) -> tuple[pd.D
 
 
 def check_subset_table(table: pd.DataFrame, source: str) -> pd.DataFrame:
-    """The table's :data:`SUBSET_COLUMNS`, checked; ``item`` is read as ``item_id`` and the ``overall_``
-    per-dimension weights stand in for missing plain ones."""
+    """The table's :data:`SUBSET_COLUMNS`, checked; ``item`` is read as ``item_id``, the ``overall_``
+    per-dimension weights stand in for missing plain ones, and every ``<dimension>_human_preference_weight`` /
+    ``<dimension>_human_regression_bias`` pair is kept (after the plain columns)."""
     table = table.copy()
     if "item_id" not in table.columns and "item" in table.columns:
         table = table.rename(columns={"item": "item_id"})
@@ -210,13 +213,25 @@ def check_subset_table(table: pd.DataFrame, source: str) -> pd.DataFrame:
                 f"{source} row {bad[0] + 2}: {col} {table[col].iloc[bad[0]]!r} is not a number; fix the value."
             )
         table[col] = values.astype(float)
+    dimensions = [c for c in table.columns if _DIMENSION_WEIGHT.fullmatch(str(c))]
+    for weight in dimensions:
+        bias = weight.replace("_human_preference_weight", "_human_regression_bias")
+        if bias not in table.columns:
+            raise HumansError(f"{source}: {weight} has no {bias}; a human dimension needs both.")
+        for col in (weight, bias):
+            values = pd.to_numeric(table[col], errors="coerce")
+            if values.isna().any():
+                row = int(np.flatnonzero(values.isna().to_numpy())[0])
+                raise HumansError(f"{source} row {row + 2}: {col} {table[col].iloc[row]!r} is not a number.")
+            table[col] = values.astype(float)
     table["item_id"] = table["item_id"].astype(str)
     if table["item_id"].duplicated().any():
         dup = table["item_id"][table["item_id"].duplicated()].iloc[0]
         raise HumansError(f"{source}: item_id {dup!r} is listed twice; keep one row per item.")
     if table["human_regression_bias"].nunique() > 1:
         raise HumansError(f"{source}: human_regression_bias differs between rows; it is one number for the subset.")
-    return table[list(SUBSET_COLUMNS)].reset_index(drop=True)
+    extra = [c for d in dimensions for c in (d, d.replace("_human_preference_weight", "_human_regression_bias"))]
+    return table[[*SUBSET_COLUMNS, *extra]].reset_index(drop=True)
 
 
 def write_subset_splits(tables: dict[int, pd.DataFrame], folder: str | Path, *, title: str = "HUMANS subsets") -> Path:

@@ -131,7 +131,8 @@ def apply_subset(subset: pd.DataFrame, data: BenchmarkData) -> pd.DataFrame:
     -------
     DataFrame
         ``model, human_score, benchmark_score`` with human score = clip(b + Σ wᵢ sᵢ, 0, 1) and benchmark score =
-        Σ vᵢ sᵢ.
+        Σ vᵢ sᵢ; and ``human_<dimension>_score`` likewise for every ``<dimension>_human_preference_weight`` of the
+        subset (the paper's later releases: overall, understanding, naturalness, ...).
 
     Raises
     ------
@@ -149,4 +150,9 @@ def apply_subset(subset: pd.DataFrame, data: BenchmarkData) -> pd.DataFrame:
     bias = float(subset["human_regression_bias"].iloc[0]) if len(subset) else 0.0
     human = np.clip(bias + x @ subset["human_preference_weight"].to_numpy(float), 0.0, 1.0)
     bench = x @ subset["full_benchmark_weight"].to_numpy(float)
-    return pd.DataFrame({"model": data.models, "human_score": human, "benchmark_score": bench})
+    out = pd.DataFrame({"model": data.models, "human_score": human, "benchmark_score": bench})
+    for weight in (c for c in subset.columns if c.endswith("_human_preference_weight")):  # per-dimension releases
+        dim = weight.removesuffix("_human_preference_weight")
+        b = float(subset[f"{dim}_human_regression_bias"].iloc[0])
+        out[f"human_{dim}_score"] = np.clip(b + x @ subset[weight].to_numpy(float), 0.0, 1.0)
+    return out

@@ -233,7 +233,18 @@ def test_per_dimension_release_uses_the_overall_weights(tmp_path):
             "overall_human_preference_weight": [0.25, 0.5], "overall_human_regression_bias": [0.1, 0.1],
             "naturalness_human_preference_weight": [9.0, 9.0], "full_benchmark_weight": [0.5, 0.5]}  # fmt: skip
     pd.DataFrame(rows).to_parquet(tmp_path / "n2.parquet")
+    rows["naturalness_human_regression_bias"] = [-0.5, -0.5]
+    pd.DataFrame(rows).to_parquet(tmp_path / "n2.parquet")
     table, split = read_subset_source(tmp_path, None)
     assert split == "n2"
     np.testing.assert_allclose(table["human_preference_weight"], [0.25, 0.5])
     assert table["human_regression_bias"].iloc[0] == 0.1
+    long = pd.DataFrame({"model": ["m", "m"], "item": ["a", "b"], "task": "t", "score": [1.0, 0.5]})
+    long.to_csv(tmp_path.parent / f"{tmp_path.name}-scores.csv", index=False)
+    out = apply_subset(table, load_benchmark(tmp_path.parent / f"{tmp_path.name}-scores.csv", min_models=1)).iloc[0]
+    assert out["human_score"] == pytest.approx(0.1 + 0.25 + 0.25) == out["human_overall_score"]
+    assert out["human_naturalness_score"] == 1.0  # clip(-0.5 + 9 + 4.5, 0, 1)
+    del rows["naturalness_human_regression_bias"]
+    pd.DataFrame(rows).to_parquet(tmp_path / "n2.parquet")
+    with pytest.raises(HumansError, match="naturalness_human_preference_weight has no naturalness_human_regression"):
+        read_subset_source(tmp_path, None)
