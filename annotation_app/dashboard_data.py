@@ -10,6 +10,7 @@ prints the same leaderboard.
 
 from __future__ import annotations
 
+import math
 import shutil
 import tempfile
 from collections import defaultdict
@@ -23,12 +24,13 @@ from analysis.bradley_terry import BTScores, bt_scores
 from analysis.diagnostics import agreement, position_bias, win_rate_matrix
 from analysis.errors import HumansError
 from analysis.likert import likert_scores
+from analysis.ranking_support import ranking_support
 from annotation_app.export import export, read_export
 from annotation_app.export.tables import pseudonym
 from annotation_app.store import Store
 from annotation_app.study.model import RatingConfig
 
-__all__ = ["DashboardSnapshot", "LeaderboardSettings", "export_download", "flag_rater", "snapshot"]
+__all__ = ["DashboardSnapshot", "LeaderboardSettings", "epoch_seconds", "export_download", "flag_rater", "snapshot"]
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,9 @@ class DashboardSnapshot:
         ``attention_pass_rate``, ``left_share``, ``left_p``, ``alpha``, ``alpha_items`` (None when not computable).
     notes : list of str
         Why a part is missing (too few votes, disconnected comparisons, ...).
+    ranking_warnings : list of str
+        Why the votes cannot support a ranking yet (:func:`analysis.ranking_support.ranking_support`); when not
+        empty the leaderboard holds raw counts (``votes``, ``wins``, ``ties``, ``losses``), not scores.
     """
 
     summary: dict
@@ -83,6 +88,23 @@ class DashboardSnapshot:
     quality: dict
     settings: LeaderboardSettings
     notes: list[str] = field(default_factory=list)
+    ranking_warnings: list[str] = field(default_factory=list)
+
+
+def epoch_seconds(stamps: pd.Series) -> np.ndarray:
+    """ISO 8601 time stamps as seconds since the Unix epoch (float), whatever unit pandas stores datetimes in.
+
+    pandas 2 stores nanoseconds and pandas 3 infers microseconds (or milliseconds) from the strings, so
+    ``astype("int64") / 1e9`` is off by 1000x under pandas 3; subtracting the epoch gives a Timedelta, whose
+    ``total_seconds`` knows its unit.
+
+    Examples
+    --------
+    >>> epoch_seconds(pd.Series(["1970-01-01T00:01:00.500Z", "2026-01-01T00:00:00.000Z"])).tolist()
+    [60.5, 1767225600.0]
+    """
+    times = pd.to_datetime(stamps, utc=True)
+    return (times - pd.Timestamp(0, tz="UTC")).dt.total_seconds().to_numpy(float)
 
 
 def _eta(times: np.ndarray, remaining: int) -> tuple[float | None, float | None]:
@@ -136,10 +158,27 @@ def _likert_long(frame: pd.DataFrame, likert_only: bool) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True).dropna(subset=["rating"])
 
 
-def _leaderboard(frame, rating, points, settings, notes) -> tuple[pd.DataFrame, BTScores | None]:
+def _counts(frame: pd.DataFrame) -> pd.DataFrame:
+    """Votes, wins, ties (and 'both bad') and losses per model: what is shown while no ranking is supported."""
+    sides = []
+    for own, other in (("model_a", "model_b"), ("model_b", "model_a")):
+        won = frame["winner"].eq(own)
+        lost = frame["winner"].eq(other)
+        sides.append(pd.DataFrame({"model": frame[own], "wins": won, "ties": ~(won | lost), "losses": lost}))
+    both = pd.concat(sides, ignore_index=True)
+    table = both.groupby("model").sum().astype(int)
+    table.insert(0, "votes", table.sum(axis=1))
+    return table.sort_values(["wins", "votes"], ascending=False).reset_index()
+
+
+def _leaderboard(frame, rating, points, settings, notes, warnings) -> tuple[pd.DataFrame, BTScores | None]:
     bt = None
     board = pd.DataFrame({"model": pd.Series([], dtype=object)})
     if rating.asks_preference and len(frame):
+        warnings += ranking_support(frame)
+    if warnings:
+        board = _counts(frame)
+    elif rating.asks_preference and len(frame):
         try:
             bt = bt_scores(
                 frame,
@@ -163,11 +202,20 @@ def _leaderboard(frame, rating, points, settings, notes) -> tuple[pd.DataFrame, 
             board = board.merge(lk, on="model", how="left") if len(board) else lk
     if len(board) == 0:
         notes.append("No trial votes from unflagged raters yet.")
-    board.insert(0, "rank", np.arange(1, len(board) + 1))
+    if not warnings:  # raw counts carry no rank
+        board.insert(0, "rank", np.arange(1, len(board) + 1))
     return board.reset_index(drop=True), bt
 
 
-def _quality(store: Store, everyone: pd.DataFrame, rating: RatingConfig, notes: list[str]) -> tuple[pd.DataFrame, dict]:
+def _quality(
+    store: Store, everyone: pd.DataFrame, scored: pd.DataFrame, rating: RatingConfig, notes: list[str]
+) -> tuple[pd.DataFrame, dict]:
+    """The raters table (every rater) and the study's quality numbers.
+
+    Left share and agreement are computed on ``scored`` (trial votes of unflagged raters: the leaderboard's
+    votes, and what ``humans report`` reads from a default export); attention checks count every rater's checks,
+    flagged raters included (leaving them out would hide the failures that flagged them).
+    """
     salt = store.pseudonym_salt()
     checks = store.attention_by_rater()
     summary = store.rater_summary()
@@ -179,17 +227,21 @@ def _quality(store: Store, everyone: pd.DataFrame, rating: RatingConfig, notes: 
         "left_p": None,
         "alpha": None,
         "alpha_items": None,
+        "attention_checks": int(summary["attention_checks"]),
+        "attention_failed": int(summary["attention_failed"]),
+        "raters": int(summary["started"]),
+        "flagged": int(summary["flagged"]),
     }
     per_rater = pd.DataFrame(columns=["rater", "left_share"])
     if rating.asks_preference and len(everyone):
         try:
-            bias = position_bias(everyone, source="study database")
+            per_rater = position_bias(everyone, source="study database").per_rater  # every rater, for the table
+            bias = position_bias(scored, source="study database")
             quality["left_share"], quality["left_p"] = bias.left_share, bias.p_value
-            per_rater = bias.per_rater
         except HumansError as exc:
             notes.append(f"Position bias: {exc}")
         try:
-            agree = agreement(everyone, source="study database")
+            agree = agreement(scored, source="study database")
             quality["alpha"], quality["alpha_items"] = agree.alpha, agree.n_items
         except HumansError as exc:
             notes.append(f"Agreement: {exc}")
@@ -244,8 +296,7 @@ def snapshot(store: Store, settings: LeaderboardSettings | None = None) -> Dashb
     target = config.targets.raters_per_pair
     pairs, model_pairs = _progress(store, rating.likert_only, target)
     raters = store.rater_summary()
-    times = everyone["voted_at"] if len(everyone) else pd.Series([], dtype=str)
-    stamps = pd.to_datetime(times, utc=True).astype("int64").to_numpy() / 1e9 if len(times) else np.array([])
+    stamps = epoch_seconds(everyone["voted_at"]) if len(everyone) else np.array([])
     needed = int(target * len(pairs))
     remaining = int((pairs["target"] - pairs["votes"]).clip(lower=0).sum()) if len(pairs) else 0
     per_hour, eta = _eta(stamps, remaining)
@@ -262,27 +313,38 @@ def snapshot(store: Store, settings: LeaderboardSettings | None = None) -> Dashb
         "eta_s": eta,
     }
     points = config.rating.likert_points
-    board, bt = _leaderboard(frame, rating, points, settings, notes)
+    warnings: list[str] = []
+    board, bt = _leaderboard(frame, rating, points, settings, notes, warnings)
     win_rates = None
     if rating.asks_preference and len(frame):
         win_rates = win_rate_matrix(frame, source="study database")
         if bt is not None:  # rows and columns in leaderboard order
             order = bt.table["model"].tolist()
             win_rates = win_rates.reindex(index=order, columns=order)
-    rater_table, quality = _quality(store, everyone, rating, notes)
-    return DashboardSnapshot(summary, pairs, model_pairs, board, bt, win_rates, rater_table, quality, settings, notes)
+    rater_table, quality = _quality(store, everyone, frame, rating, notes)
+    return DashboardSnapshot(
+        summary, pairs, model_pairs, board, bt, win_rates, rater_table, quality, settings, notes, warnings
+    )
 
 
-def flag_rater(store: Store, rater_id: int | float | None, flagged: bool, reason: str = "") -> str:
-    """Flag or unflag a rater by row id; returns a one-line message for the dashboard.
+def flag_rater(store: Store, rater_id: int | float | str | None, flagged: bool, reason: str = "") -> str:
+    """Flag or unflag a rater by row id (a number, or the text of the dashboard's id box); returns a one-line
+    message for the dashboard.
 
     Raises
     ------
     HumansError
-        When no rater has this id.
+        When the id is empty or not a whole number, or no rater has it.
     """
-    if rater_id is None or float(rater_id) != int(rater_id):
+    if rater_id is None or (isinstance(rater_id, str) and not rater_id.strip()):
+        raise HumansError("type a rater id first; copy it from the id column of the raters table.")
+    try:
+        number = float(rater_id)
+    except ValueError:
+        number = math.nan
+    if not math.isfinite(number) or number != int(number):
         raise HumansError(f"rater id {rater_id!r} is not a whole number; copy it from the id column.")
+    rater_id = int(number)
     if not store.set_rater_flag(int(rater_id), flagged, reason.strip() or None):
         raise HumansError(f"no rater has id {int(rater_id)}; copy the id from the raters table.")
     return f"rater {int(rater_id)} {'flagged' if flagged else 'unflagged'}"

@@ -50,8 +50,9 @@ class StudyProgress:
         r = self.raters
         lines = [
             f"{self.title} ({self.scheme})",
-            f"votes: {self.votes} of {self.needed} ({100 * self.votes / max(1, self.needed):.0f}%); "
+            f"trial votes: {self.votes} of {self.needed} ({100 * self.votes / max(1, self.needed):.0f}%); "
             f"per {unit} {lo}..{hi}, target {self.target}, over {len(self.items)} {unit}s",
+            "  (votes of every rater, flagged ones included; attention checks and practice not counted)",
             f"raters: {r['started']} started, {r['finished']} finished, {r['flagged']} flagged, "
             f"{r['screened_out']} screened out",
             f"attention checks: {r['attention_checks']} answered, {r['attention_failed']} failed",

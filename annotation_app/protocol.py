@@ -12,9 +12,10 @@ A rater walks an ordered list of stages built from the study config by :func:`st
 
 ``consent`` is left out when the study has no consent text, ``practice`` when it has no practice trials.
 ``screened_out`` is a final stage outside the list (a failed attention check under ``on_attention_fail:
-screen``). Adding a stage is adding it to :func:`stage_flow` (and, for a stage a rater leaves by a click, a
-sentence in :data:`BEFORE_STAGE` and a service method calling :func:`leave_stage`); every "what comes next"
-question is answered by :func:`next_stage`, and every write of a new stage goes through :func:`enter_stage`.
+screen``), and so is ``declined`` (the rater did not consent). Adding a stage is adding it to :func:`stage_flow`
+(and, for a stage a rater leaves by a click, a sentence in :data:`BEFORE_STAGE` and a service method calling
+:func:`leave_stage`); every "what comes next" question is answered by :func:`next_stage`, and every write of a new
+stage goes through :func:`enter_stage`.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ PRACTICE_EXTRA_ATTEMPTS = 2
 #: Tolerance of the listening floor for rounding (seconds).
 CLOCK_SLACK_S = 1e-6
 #: Stages a rater never leaves.
-FINAL_STAGES = frozenset({"done", "screened_out"})
+FINAL_STAGES = frozenset({"done", "screened_out", "declined"})
 #: Stages in which the rater rates, and the assignment phase each one issues.
 RATING_PHASES: Mapping[str, str] = {"practice": "practice", "trials": "main"}
 #: What a rater is told when they try to leave a stage they have not reached (stage -> sentence).
@@ -309,10 +310,12 @@ def check_listening_floor(quality: QualityConfig, durations_s: Sequence[float], 
         raise TooSoon("This trial was not shown yet; reload the page and listen to both conversations.")
     wait = listening_floor_s(quality, durations_s)
     if elapsed_s + CLOCK_SLACK_S < wait:
+        wait_s = max(1, math.ceil(wait - elapsed_s))
         raise TooSoon(
             f"Please listen to both conversations to the end before you answer: they last "
             f"{sum(durations_s):.0f} seconds together and only {elapsed_s:.0f} seconds have passed since they were "
-            f"shown; try again in {max(1, math.ceil(wait - elapsed_s))} s."
+            f"shown; try again in {wait_s} s.",
+            wait_s=wait_s,
         )
 
 

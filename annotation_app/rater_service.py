@@ -287,6 +287,23 @@ class RaterService:
         """Record consent and move on to the instructions (repeating it changes nothing)."""
         return self._leave(rater_token, "consent", "consent_at")
 
+    @_step
+    def decline_consent(self, rater_token: str) -> RaterView:
+        """Record that the rater does not consent: their session ends at once (final stage ``declined``).
+
+        Raises
+        ------
+        WrongStage
+            The rater already agreed (declining later is closing the page).
+        """
+        row = self._rater(rater_token)
+        if row["stage"] == "consent":
+            self._enter_stage(row, "declined")
+            row = self._rater(rater_token)
+        elif row["stage"] != "declined":
+            raise WrongStage("You already agreed to take part; reload the page to continue.")
+        return self._view(row)
+
     def finish_instructions(self, rater_token: str) -> RaterView:
         """Move from the instructions to the practice trial(s), or to the trials.
 

@@ -29,12 +29,21 @@ __all__ = [
     "WrongStage",
 ]
 
-#: Stages of a rater, in order (``screened_out`` replaces the rest when a screening check fails).
-STAGES: tuple[str, ...] = ("consent", "instructions", "practice", "trials", "done", "screened_out")
+#: Stages of a rater, in order (``screened_out`` replaces the rest when a screening check fails, ``declined`` when
+#: the rater does not consent).
+STAGES: tuple[str, ...] = ("consent", "instructions", "practice", "trials", "done", "screened_out", "declined")
 
 
 class RaterError(HumansError):
-    """Base of the errors a rater (or a misbehaving client) can cause; messages are fit to show the rater."""
+    """Base of the errors a rater (or a misbehaving client) can cause; messages are fit to show the rater.
+
+    ``params`` holds the details of the message (e.g. ``wait_s`` of :class:`TooSoon`) so the page can say the
+    same in the study's language (:mod:`annotation_app.study.ui_text`).
+    """
+
+    def __init__(self, message: str = "", **params) -> None:
+        super().__init__(message)
+        self.params = params
 
 
 class InvalidRaterId(RaterError):

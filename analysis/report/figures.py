@@ -14,13 +14,16 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 from scipy import stats
 
 __all__ = [
     "OKABE_ITO",
     "forest_plot",
     "likert_bars",
+    "place_labels",
     "position_funnel",
     "score_scatter",
     "size_curves",
@@ -193,6 +196,10 @@ def vote_times(seconds: np.ndarray) -> Figure:
     bins = np.geomspace(lo, hi * 1.01, 30) if hi > lo else 10
     ax.hist(seconds, bins=bins, color=OKABE_ITO[5], edgecolor="white")
     ax.set_xscale("log")
+    # plain numbers at 1-2-5 steps ("20", not matplotlib's "2×10¹")
+    ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
     median = float(np.median(seconds))
     ax.axvline(median, color=OKABE_ITO[1], linestyle="--", label=f"median {median:.0f} s")
     ax.set_xlabel("time from trial shown to vote (s, log scale)")
@@ -225,15 +232,98 @@ def score_scatter(panels: list[dict]) -> Figure:
             slope, intercept = np.polyfit(x, y, 1)
             xs = np.linspace(x.min(), x.max(), 2)
             ax.plot(xs, intercept + slope * xs, color="0.45", linewidth=1, linestyle="--")
-        if len(x) <= 24:
-            for xi, yi, name in zip(x, y, p["labels"], strict=True):
-                ax.annotate(str(name), (xi, yi), xytext=(3, 3), textcoords="offset points", fontsize=7, color="0.25")
         ax.set_xlabel(p["xlabel"])
         ax.set_ylabel(p["ylabel"])
         ax.set_title(f"{p['title']}\n{p['caption']}", fontsize=9, loc="left")
         ax.grid(color="0.93")
         _style(ax)
+    labelled = [(ax, p) for ax, p in zip(axes[:k], panels, strict=True) if len(p["x"]) <= 24]
+    if labelled:
+        fig.draw_without_rendering()  # final layout first: labels are placed in display space
+        for ax, p in labelled:
+            place_labels(ax, np.asarray(p["x"], float), np.asarray(p["y"], float), [str(n) for n in p["labels"]])
     return fig
+
+
+#: Where a label may sit around its point, nearest first (offsets in points).
+_LABEL_OFFSETS = [
+    (dx * r, dy * r)
+    for r in (4, 10, 18)
+    for dx, dy in ((1, 1), (1, -1), (-1, 1), (-1, -1), (1, 0), (-1, 0), (0, 1.2), (0, -1.2))
+]
+
+
+def place_labels(ax, x: np.ndarray, y: np.ndarray, labels: list[str], fontsize: float = 7) -> list:
+    """Label each point so that no two labels overlap, nor a label a point, nor the axes' edge (when possible).
+
+    Greedy placement in display space: points are taken from the most crowded first, and each label goes to the
+    nearest of :data:`_LABEL_OFFSETS` whose box is free; when none is, to the one with the least overlap. Labels
+    set further than the nearest ring get a thin leader line.
+
+    Returns
+    -------
+    list of matplotlib.text.Annotation
+    """
+    fig = ax.figure
+    if not isinstance(fig.canvas, FigureCanvasAgg):
+        FigureCanvasAgg(fig)
+    renderer = fig.canvas.get_renderer()
+    points = ax.transData.transform(np.column_stack([x, y]))
+    frame = ax.get_window_extent(renderer)
+    scale = fig.dpi / 72.0
+    marker = 4.0 * scale
+    taken = [(px - marker, py - marker, px + marker, py + marker) for px, py in points]
+    crowd = [(np.hypot(*(points - p).T) < 40 * scale).sum() for p in points]
+    annotations = []
+    for index in sorted(range(len(labels)), key=lambda i: -crowd[i]):
+        best, best_cost = None, np.inf
+        for dx, dy in _LABEL_OFFSETS:
+            ha = "left" if dx > 0 else "right" if dx < 0 else "center"
+            va = "bottom" if dy > 0 else "top" if dy < 0 else "center"
+            text = ax.annotate(
+                labels[index],
+                (x[index], y[index]),
+                xytext=(dx, dy),
+                textcoords="offset points",
+                ha=ha,
+                va=va,
+                fontsize=fontsize,
+                color="0.2",
+            )
+            box = text.get_window_extent(renderer)
+            rect = (box.x0, box.y0, box.x1, box.y1)
+            own = taken[index]
+            cost = sum(_overlap(rect, other) for other in taken if other is not own)
+            outside = max(0.0, frame.x0 - box.x0) + max(0.0, box.x1 - frame.x1)
+            outside += max(0.0, frame.y0 - box.y0) + max(0.0, box.y1 - frame.y1)
+            cost += 50.0 * outside
+            if cost < best_cost:
+                if best is not None:
+                    best[0].remove()
+                best, best_cost = (text, rect, (dx, dy)), cost
+            else:
+                text.remove()
+            if cost == 0:
+                break
+        text, rect, (dx, dy) = best
+        if abs(dx) > 4 or abs(dy) > 5:
+            ax.annotate(
+                "",
+                (x[index], y[index]),
+                xytext=(dx, dy),
+                textcoords="offset points",
+                arrowprops={"arrowstyle": "-", "color": "0.6", "linewidth": 0.5, "shrinkA": 0, "shrinkB": 3},
+            )
+        taken.append(rect)
+        annotations.append(text)
+    return annotations
+
+
+def _overlap(a: tuple, b: tuple) -> float:
+    """Area shared by two (x0, y0, x1, y1) boxes."""
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    return w * h if w > 0 and h > 0 else 0.0
 
 
 def size_curves(summary: pd.DataFrame, metrics: list[tuple[str, str]], baselines: dict[str, float] | None = None):

@@ -17,6 +17,7 @@ from analysis.bradley_terry import BTScores, bt_scores
 from analysis.diagnostics import agreement, position_bias, win_rate_matrix
 from analysis.errors import HumansError
 from analysis.likert import likert_scores
+from analysis.ranking_support import ranking_support
 from analysis.report.figures import ELO_PER_THETA, forest_plot, likert_bars, position_funnel, vote_times
 from analysis.report.figures import win_rate_heatmap as heatmap_figure
 from analysis.report.html import Section, figure_html, table_html
@@ -101,7 +102,17 @@ def leaderboard_section(
     fmt = {"Elo": ".0f", "CI low": ".0f", "CI high": ".0f", "human score": ".3f", "θ (log scale)": "+.3f"}
     tie_text = {"half": "ties count half a win each", "davidson": "ties by Davidson's model", "drop": "ties dropped"}
     extra = f" Davidson tie parameter ν = {bt.nu:.3f} [{bt.nu_low:.3f}, {bt.nu_high:.3f}]." if bt.nu is not None else ""
-    body = (
+    reasons = ranking_support(votes)
+    warning = (
+        _note(
+            "These votes cannot support a ranking yet: "
+            + "; ".join(reasons)
+            + ". The scores below are shown for inspection only; do not read them as a ranking."
+        )
+        if reasons
+        else ""
+    )
+    body = warning + (
         f"<p>Bradley–Terry maximum-likelihood scores from {len(votes)} votes ({tie_text[ties]}).{extra} "
         f"The human score is the mean probability of beating each other model (0–1). Intervals: {level:.0%} "
         f"{interval}.</p>"
@@ -191,7 +202,8 @@ def quality_section(votes: pd.DataFrame) -> Section | None:
     flagged = None
     parts = [
         f"<p class='key'>Left side chosen in <b>{bias.left_share:.1%}</b> of {bias.n} decisive votes "
-        f"(exact binomial test against 50 %: p = {bias.p_value:.3g}).</p>"
+        f"(exact binomial test against 50 %: p = {bias.p_value:.3g}); trial votes of the raters in this file, "
+        "like the leaderboard.</p>"
     ]
     per_rater = bias.per_rater
     if per_rater is not None and len(per_rater):
@@ -213,7 +225,9 @@ def quality_section(votes: pd.DataFrame) -> Section | None:
             parts.insert(
                 1,
                 f"<p>Attention checks: {checks - failed} of {checks} passed ({1 - failed / checks:.0%}); "
-                f"{int((per.iloc[:, 1] > 0).sum())} of {len(per)} raters failed at least one.</p>",
+                f"{int((per.iloc[:, 1] > 0).sum())} of {len(per)} raters failed at least one. Counted over the "
+                "raters in this file (an export leaves flagged raters out unless made with --include-flagged; the "
+                "dashboard counts every rater).</p>",
             )
     if "time_to_vote_s" in votes.columns and votes["time_to_vote_s"].notna().any():
         parts.append(

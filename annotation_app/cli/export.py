@@ -46,7 +46,11 @@ def export(db: Path, format: str, out: Path | None, include_flagged: bool, inclu
     """
     result = run_export(db, format=format, out=out, include_flagged=include_flagged, include_checks=include_checks)
     counts = ", ".join(f"{n} {name.replace('_', ' ')}" for name, n in result.rows.items())
-    click.echo(f"exported {counts}")
+    raters = (
+        "all raters (flagged ones marked)" if include_flagged else "unflagged raters (--include-flagged adds the rest)"
+    )
+    kinds = "trials, attention checks and practice" if include_checks else "trials only (--include-checks adds checks)"
+    click.echo(f"exported {counts}: answers of {raters}, {kinds}")
     for path in result.paths:
         click.echo(f"wrote {path}")
 

@@ -12,7 +12,8 @@ from analysis.benchmark_data import load_benchmark
 from analysis.errors import HumansError
 from analysis.human_targets import read_human_scores
 from analysis.report import build_report, read_selection_results
-from annotation_app.cli.scores import load_votes
+from annotation_app.cli.scores import _is_sqlite, load_votes
+from annotation_app.store import Store
 
 __all__ = ["COMMANDS"]
 
@@ -72,7 +73,11 @@ __all__ = ["COMMANDS"]
     show_default=True,
     help="Full benchmark score: mean over tasks (macro) or over items (micro).",
 )
-@click.option("--title", default=None, help="Title of the report (default: the study's name).")
+@click.option(
+    "--title",
+    default=None,
+    help="Title of the report (default: the study's title from a database, else the study id of an export).",
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstraps and permutations.")
 def report(votes, benchmark, select_results, human, out, models, subset, ties, bootstrap, average, title, seed):
     """Write one self-contained HTML report (plots embedded) of a study and its relation to a benchmark.
@@ -93,6 +98,9 @@ def report(votes, benchmark, select_results, human, out, models, subset, ties, b
     if votes is not None:
         table = load_votes(votes)
         sources["votes"] = str(votes)
+        if title is None and _is_sqlite(Path(votes)):
+            with Store.open_existing(votes) as store:
+                title = store.load_study().config.title
     data = None
     if benchmark is not None:
         data = load_benchmark(benchmark, models=models)

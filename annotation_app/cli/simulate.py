@@ -30,7 +30,8 @@ def simulate(target: Path, raters: int, careless: float, seed: int, db: Path | N
     """
     result = run_simulation(target, raters=raters, careless=careless, seed=seed, db=db)
     click.echo(
-        f"simulated {result.raters} raters ({result.careless} careless): {result.votes} votes, "
+        f"simulated {result.raters} raters ({result.careless} careless): {result.votes} answers submitted "
+        f"(trial votes, attention checks and practice together; `humans status` counts trial votes only), "
         f"{result.finished} finished"
     )
     truth = ", ".join(f"{m}={v:+.2f}" for m, v in sorted(result.truth.items(), key=lambda kv: -kv[1]))

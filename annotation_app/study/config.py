@@ -18,6 +18,7 @@ import yaml
 
 from annotation_app.study.model import StudyConfig
 from annotation_app.study.problems import Problem, did_you_mean
+from annotation_app.study.ui_text import check_ui_text
 
 __all__ = ["STUDY_FILE", "ConfigReading", "read_config"]
 
@@ -40,6 +41,9 @@ _RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
         "must be a web address starting with https:// (or empty for none)",
     ),
 }
+
+#: Keys whose value is a table of ``name: text`` lines, and the check of each (returns (name, message) pairs).
+_TABLES: dict[str, Callable[[dict], list[tuple[str, str]]]] = {"ui_text": check_ui_text}
 
 _TYPE_WORDS = {str: "text", int: "a whole number", float: "a number", bool: "true or false"}
 
@@ -161,6 +165,11 @@ def _read_section(
                 continue
             values[key] = kind(**_read_section(kind, value_node, dotted + ".", constructor, lines, report))
             continue
+        if dotted in _TABLES:
+            table = _read_table(value_node, dotted, constructor, _TABLES[dotted], report)
+            if table is not None:
+                values[key] = table
+            continue
         try:
             raw = constructor.construct_object(value_node, deep=True)
         except yaml.YAMLError as exc:  # e.g. an invalid timestamp
@@ -176,6 +185,42 @@ def _read_section(
             continue
         values[key] = value
     return values
+
+
+def _read_table(
+    node: yaml.Node,
+    dotted: str,
+    constructor: yaml.SafeLoader,
+    check: Callable[[dict], list[tuple[str, str]]],
+    report: Callable[[int | None, str | None, str], None],
+) -> dict[str, str] | None:
+    """A ``name: text`` section (e.g. ``ui_text``), each problem reported on its own line; None when invalid."""
+    if isinstance(node, yaml.ScalarNode) and node.value in ("", "~", "null"):
+        return {}
+    if not isinstance(node, yaml.MappingNode):
+        found = _show(node)
+        report(node.start_mark.line + 1, dotted, f"must be a section of indented `name: text` lines, found {found}")
+        return None
+    table: dict[str, str] = {}
+    lines: dict[str, int] = {}
+    ok = True
+    for key_node, value_node in node.value:
+        line = key_node.start_mark.line + 1
+        key = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else None
+        if key is None or key in lines:
+            report(line, dotted, "keys must be plain names, each once" if key is None else f"'{key}' appears twice")
+            ok = False
+            continue
+        lines[key] = line
+        try:
+            table[key] = constructor.construct_object(value_node, deep=True)
+        except yaml.YAMLError as exc:
+            report(line, f"{dotted}.{key}", f"the value cannot be read ({exc}); write it in quotes")
+            ok = False
+    for key, message in check(table):
+        report(lines.get(key), f"{dotted}.{key}", message)
+        ok = False
+    return table if ok else None
 
 
 def _coerce(raw: Any, kind: Any) -> tuple[bool, Any, str]:

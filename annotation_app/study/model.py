@@ -105,6 +105,9 @@ class StudyConfig:
     targets: TargetsConfig = field(default_factory=TargetsConfig)
     quality: QualityConfig = field(default_factory=QualityConfig)
     completion: CompletionConfig = field(default_factory=CompletionConfig)
+    #: The rater page's texts: ``language`` (a bundled translation) and entries of
+    #: :data:`annotation_app.study.ui_text.UI_TEXT` that replace the English defaults.
+    ui_text: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -29,8 +29,9 @@ ADMIN_CSS = Path(__file__).with_name("admin.css")
 class AdminSettings:
     """What the dashboard needs besides the store: the database file (for exports), title and options.
 
-    ``export_dir`` holds the files of the export button (default :attr:`export_folder`: ``<db stem>-exports/``
-    beside the database, created on the first export); they are served by the guarded download route of
+    ``refresh_s`` is the period of the optional auto-refresh (off until the researcher ticks it). ``export_dir``
+    holds the files of the export button (default :attr:`export_folder`: ``<db stem>-exports/`` beside the
+    database, created on the first export); they are served by the guarded download route of
     :func:`annotation_app.ui.admin_server.install_admin` (never through Gradio's shared file cache, which every
     Gradio app of the server, including the rater app, would serve).
     """
@@ -39,6 +40,7 @@ class AdminSettings:
     title: str
     leaderboard: LeaderboardSettings = field(default_factory=LeaderboardSettings)
     export_dir: Path | None = None
+    refresh_s: int = 30
 
     @property
     def export_folder(self) -> Path:
@@ -68,6 +70,9 @@ def build_admin_app(store: Store, settings: AdminSettings) -> gr.Blocks:
     def refresh():
         return render(snapshot(store, settings.leaderboard))
 
+    def auto_refresh(on: bool):
+        return gr.Timer(active=bool(on))
+
     def set_flag(flagged: bool):
         def callback(rater_id, reason):
             try:
@@ -83,7 +88,11 @@ def build_admin_app(store: Store, settings: AdminSettings) -> gr.Blocks:
     with gr.Blocks(title=f"Admin · {settings.title}", analytics_enabled=False) as app:
         with gr.Row(elem_id="admin-header"):
             gr.Markdown(f"## {settings.title} · researcher dashboard")
+            auto = gr.Checkbox(
+                False, label=f"Refresh every {settings.refresh_s} s", scale=0, elem_id="admin-auto-refresh"
+            )
             reload = gr.Button("Refresh", variant="primary", scale=0, elem_id="admin-refresh")
+        timer = gr.Timer(settings.refresh_s, active=False)
         views = {"summary": gr.Markdown(elem_id="admin-summary")}
         with gr.Tab("Leaderboard"):
             views["leaderboard"] = gr.Dataframe(interactive=False, label="Leaderboard", elem_id="admin-leaderboard")
@@ -98,7 +107,9 @@ def build_admin_app(store: Store, settings: AdminSettings) -> gr.Blocks:
             views["quality"] = gr.Markdown(elem_id="admin-quality")
             views["raters"] = gr.Dataframe(interactive=False, label="Raters", max_height=400, elem_id="admin-raters")
             with gr.Row():
-                rater_id = gr.Number(None, label="Rater id (from the id column)", precision=0)
+                rater_id = gr.Textbox(
+                    label="Rater id (from the id column)", placeholder="e.g. 12", max_lines=1, elem_id="admin-rater-id"
+                )
                 reason = gr.Textbox(label="Reason (when flagging)", max_lines=1)
                 flag = gr.Button("Flag rater", variant="stop")
                 unflag = gr.Button("Unflag rater")
@@ -113,6 +124,8 @@ def build_admin_app(store: Store, settings: AdminSettings) -> gr.Blocks:
         outputs = [views[name] for name in VIEW_NAMES]
         app.load(refresh, None, outputs, api_name=False)
         reload.click(refresh, None, outputs, api_name="refresh")
+        auto.change(auto_refresh, auto, timer, api_name=False)
+        timer.tick(refresh, None, outputs, api_name=False, show_progress="hidden")
         flag.click(set_flag(True), [rater_id, reason], flag_note, api_name="flag").then(refresh, None, outputs)
         unflag.click(set_flag(False), [rater_id, reason], flag_note, api_name="unflag").then(refresh, None, outputs)
         go.click(download, [fmt, include_flagged], files, api_name="export")

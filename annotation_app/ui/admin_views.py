@@ -48,11 +48,18 @@ def _summary(snap: DashboardSnapshot) -> str:
     rate = f"{s['votes_per_hour']:.0f} votes/hour" if s["votes_per_hour"] is not None else "no rate yet"
     eta = "target reached" if s["remaining"] == 0 and s["needed"] else duration(s["eta_s"])
     lines = [
-        f"**Votes** {s['votes']} of {s['needed']} ({share:.0%}; target {s['target']} per {unit}) · "
+        f"**Trial votes** {s['votes']} of {s['needed']} ({share:.0%}; target {s['target']} per {unit}; every rater, "
+        "attention checks and practice not counted) · "
         f"**Raters** {r['started']} started, {r['finished']} finished, {r['flagged']} flagged, "
         f"{r['screened_out']} screened out",
         f"**Median time per trial** {duration(s['median_trial_s'])} · **Pace** {rate} · **Time to target** {eta}",
     ]
+    if snap.ranking_warnings:
+        lines.append(
+            "**No ranking yet: the votes cannot support one.** "
+            + "; ".join(snap.ranking_warnings)
+            + ". The leaderboard shows raw counts until they can."
+        )
     lines += [f"_{note}_" for note in snap.notes]
     return "\n\n".join(lines)
 
@@ -92,9 +99,18 @@ def _quality(snap: DashboardSnapshot) -> str:
 
     alpha = "n/a" if q["alpha"] is None else f"{q['alpha']:.3f} over {q['alpha_items']} repeated items"
     left = "n/a" if q["left_share"] is None else f"{q['left_share']:.1%} (binomial p = {q['left_p']:.3g})"
+    checks = q.get("attention_checks", 0)
+    attention = pct(q["attention_pass_rate"])
+    if checks:
+        attention += (
+            f" ({checks - q['attention_failed']} of {checks} checks; all {q['raters']} raters, "
+            f"{q['flagged']} flagged ones included)"
+        )
     return (
-        f"**Attention checks passed** {pct(q['attention_pass_rate'])} · **Left side chosen** {left} · "
-        f"**Agreement** (Krippendorff's α, ordinal) {alpha}"
+        f"**Attention checks passed** {attention} · **Left side chosen** {left} · "
+        f"**Agreement** (Krippendorff's α, ordinal) {alpha}\n\n"
+        "_Left side and agreement: trial votes of unflagged raters (the leaderboard's votes, and what "
+        "`humans report` reads from a default export)._"
     )
 
 

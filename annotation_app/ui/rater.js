@@ -5,8 +5,12 @@
 // - keeps the answer controls (#humans-vote) inert until every player of the trial has played to its end
 //   (with at least data-min-played of its duration really played, not skipped), unless data-require-full="0";
 // - hands the log and the client's UTC offset to the submit call (window.humans.collect);
-// - on the done page, follows data-redirect after data-delay seconds;
-// - scrolls to the top when the next trial arrives, and says so when a clip cannot be loaded.
+// - on the done page, follows data-redirect after data-delay seconds and copies the code (button);
+// - scrolls to the top when the next trial arrives, and says so when a clip cannot be loaded;
+// - "Play conversation" buttons play a side from its first turn (the turns then follow each other);
+// - keys: 1..N choose the N-th answer, Ctrl+Enter (or Cmd+Enter) submits, while the answers are unlocked;
+// - marks Gradio's text elements dir="auto" so right-to-left texts display correctly.
+// Every word it shows comes from data-text-* attributes the server wrote from the study's ui_text table.
 // The server checks the vote again (time since the trial was shown); this script is for the rater's benefit.
 (() => {
   if (window.humans) return;
@@ -83,11 +87,97 @@
         const list = players().filter((audio) => audio.dataset.side === side);
         const heard = list.filter((audio) => state.heard.has(keyOf(audio))).length;
         if (list.some((audio) => audio.error)) continue; // keeps the "could not be loaded" message
-        setText(status, heard === list.length ? "Heard to the end ✓" : `Heard ${heard} of ${list.length} clips`);
+        const some = (root.dataset.textSome || "{heard} / {total}")
+          .replace("{heard}", String(heard))
+          .replace("{total}", String(list.length));
+        setText(status, heard === list.length ? root.dataset.textHeard || "✓" : some);
         status.classList.toggle("humans-heard", heard === list.length);
       }
     }
     followRedirect();
+    markDirection();
+  }
+
+  // Gradio renders labels, buttons and Markdown without a direction: let the browser pick it per element.
+  const DIR_SELECTOR = ".gradio-container .prose, .gradio-container label span, .gradio-container button, " +
+    ".gradio-container [data-testid='block-info'], .gradio-container textarea, .gradio-container input[type='text']";
+  function markDirection() {
+    for (const el of document.querySelectorAll(DIR_SELECTOR)) if (!el.hasAttribute("dir")) el.setAttribute("dir", "auto");
+  }
+
+  function playSide(side) {
+    const root = trialRoot();
+    if (!root) return;
+    for (const audio of players()) if (!audio.paused) audio.pause();
+    const first = root.querySelector(`audio[data-side="${side}"][data-turn="0"]`);
+    if (!first) return;
+    first.currentTime = 0;
+    first.play().catch(() => {});
+  }
+
+  function copyCode(button) {
+    const code = button.dataset.copy || "";
+    const done = () => {
+      button.textContent = button.dataset.copied || "✓";
+    };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(code).then(done, () => selectCode());
+    } else {
+      selectCode();
+      try {
+        if (document.execCommand("copy")) done();
+      } catch (err) {
+        // the code stays selected: the rater copies it by hand
+      }
+    }
+  }
+
+  function selectCode() {
+    const element = document.getElementById("humans-code");
+    if (!element) return;
+    const range = document.createRange();
+    range.selectNodeContents(element);
+    const selection = window.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+  }
+
+  function onClick(event) {
+    const target = event.target instanceof Element ? event.target : null;
+    if (!target) return;
+    const play = target.closest("[data-play-side]");
+    if (play) playSide(play.dataset.playSide);
+    const copy = target.closest(".humans-copy");
+    if (copy) copyCode(copy);
+  }
+
+  function answerGroup() {
+    for (const id of ["humans-preference", "humans-likert-left"]) {
+      const group = document.getElementById(id);
+      if (group && group.getClientRects().length) return group;
+    }
+    return null;
+  }
+
+  function onKey(event) {
+    if (!trialRoot() || isLocked()) return;
+    if ((event.ctrlKey || event.metaKey) && event.key === "Enter") {
+      const submit = document.getElementById("humans-submit");
+      if (submit) {
+        event.preventDefault();
+        submit.click();
+      }
+      return;
+    }
+    const typing = event.target instanceof Element && event.target.closest("textarea, input[type='text']");
+    if (typing || event.ctrlKey || event.metaKey || event.altKey || !/^[1-9]$/.test(event.key)) return;
+    const group = answerGroup();
+    const inputs = group ? group.querySelectorAll("input[type='radio']") : [];
+    const input = inputs[parseInt(event.key, 10) - 1];
+    if (input) {
+      event.preventDefault();
+      input.click();
+    }
   }
 
   function schedule() {
@@ -119,7 +209,7 @@
     if (!root || !root.contains(audio)) return;
     if (event.type === "error") {
       const status = root.querySelector(`[data-status-for="${audio.dataset.side}"]`);
-      if (status) status.textContent = "A clip could not be loaded; please reload the page.";
+      if (status) status.textContent = root.dataset.textError || "⚠";
       return;
     }
     state.events.push({
@@ -159,6 +249,8 @@
   };
 
   for (const kind of ["play", "pause", "ended", "seeked", "error"]) document.addEventListener(kind, onMedia, true);
+  document.addEventListener("click", onClick);
+  document.addEventListener("keydown", onKey);
   const start = () => {
     new MutationObserver(schedule).observe(document.body, { childList: true, subtree: true });
     schedule();

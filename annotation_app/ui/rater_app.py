@@ -3,7 +3,12 @@
 This module only wires: it builds components from :class:`RaterAppSettings` and connects each event to one call of
 :class:`~annotation_app.rater_service.RaterService`. Every rule (ids, stages, which trial, the listening floor,
 idempotent votes, blinding) lives in the service; the page script ``rater.js`` keeps the answer controls locked
-until both conversations were played to the end and sends the play log with the vote.
+until both conversations were played to the end, sends the play log with the vote, and adds the keyboard keys.
+Every word on the page comes from the study's :class:`~annotation_app.study.ui_text.UiText` table.
+
+The internal fields (URL query, trial token, play log, time zone) sit outside every stage column, so re-showing a
+column never shows them. The one notice (answers to a click: refusals, practice feedback) sticks to the top of the
+viewport (``rater.css``), so it is in view wherever the rater clicked.
 """
 
 from __future__ import annotations
@@ -12,15 +17,28 @@ import functools
 import hashlib
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import gradio as gr
 
 from analysis.errors import HumansError
 from annotation_app.rater_service import MAX_ID_CHARS, MAX_REASON_CHARS, RaterService
-from annotation_app.rater_views import RaterView, Receipt, ServiceUnavailable, UnknownRater
+from annotation_app.rater_views import (
+    InvalidAnswer,
+    InvalidRaterId,
+    NotYourTrial,
+    RaterError,
+    RaterView,
+    Receipt,
+    ServiceUnavailable,
+    TooManyNewRaters,
+    TooSoon,
+    UnknownRater,
+    WrongStage,
+)
 from annotation_app.study.model import RatingConfig, Study
+from annotation_app.study.ui_text import UiText, ui_text
 from annotation_app.ui.rater_form import (
     answer_from_form,
     ids_from_query,
@@ -40,9 +58,17 @@ RATER_JS = Path(__file__).with_name("rater.js")
 _log = logging.getLogger(__name__)
 
 _TRIAL_STAGES = ("practice", "trials")
-_DONE_STAGES = ("done", "screened_out")
-_LOCK_NOTE = "Listen to both conversations to the end; then the answer buttons unlock."
-_LOCK_NOTE_ONE = "Listen to the conversation to the end; then the answer buttons unlock."
+_DONE_STAGES = ("done", "screened_out", "declined")
+#: The ui_text entry of each refusal of the rater service (its English message is the entry's ``{message}``).
+_ERROR_KEYS: dict[type, str] = {
+    InvalidRaterId: "error_invalid_rater_id",
+    UnknownRater: "error_unknown_rater",
+    NotYourTrial: "error_not_your_trial",
+    WrongStage: "error_wrong_stage",
+    TooManyNewRaters: "error_too_many_new_raters",
+    TooSoon: "error_too_soon",
+    InvalidAnswer: "error_invalid_answer",
+}
 
 
 @dataclass(frozen=True)
@@ -50,7 +76,7 @@ class RaterAppSettings:
     """Everything the rater page shows or needs besides the service (built once, read-only).
 
     ``storage_key`` names the browser storage that keeps the rater token across reloads and tabs (one per study);
-    ``audio_prefix`` is the URL prefix of the audio cache route.
+    ``audio_prefix`` is the URL prefix of the audio cache route; ``texts`` every word of the page.
     """
 
     title: str
@@ -62,6 +88,7 @@ class RaterAppSettings:
     storage_key: str
     audio_prefix: str = "audio/"
     redirect_delay_s: int = 5
+    texts: UiText = field(default_factory=UiText)
 
     @classmethod
     def from_study(cls, study: Study, *, audio_prefix: str = "audio/") -> RaterAppSettings:
@@ -76,6 +103,7 @@ class RaterAppSettings:
             min_played_fraction=cfg.quality.min_listen_fraction,
             storage_key=f"humans-rater-{study.content_hash[:16]}",
             audio_prefix=audio_prefix,
+            texts=ui_text(cfg.ui_text),
         )
 
 
@@ -126,6 +154,7 @@ class _Page:
     start: gr.Button
     consent_page: gr.Column
     agree: gr.Button
+    decline: gr.Button
     instructions_page: gr.Column
     begin: gr.Button
     trial_page: gr.Column
@@ -164,77 +193,86 @@ class _Page:
 
 def _layout(settings: RaterAppSettings) -> _Page:
     """Build the components: one column per stage, all hidden until the first event shows the rater's stage."""
-    rating = settings.rating
+    rating, t = settings.rating, settings.texts
     c: dict = {}
     c["token"] = gr.BrowserState(
         None, storage_key=settings.storage_key, secret=hashlib.sha256(settings.storage_key.encode()).hexdigest()
     )
+    # internal fields: outside every stage column, so showing a column never shows them
     c["query"] = gr.Textbox(visible="hidden", elem_id="humans-query")
+    c["trial_token"] = gr.Textbox(visible="hidden", elem_id="humans-trial-token")
+    c["events"] = gr.Textbox(visible="hidden", elem_id="humans-events")
+    c["tz_offset"] = gr.Textbox(visible="hidden", elem_id="humans-tz")
     gr.Markdown(f"## {settings.title}", elem_id="humans-title")
-    c["notice"] = gr.Markdown("", visible=False, elem_id="humans-notice")
-    with gr.Column(visible=False) as c["id_page"]:
-        gr.Markdown("Please enter the participant id you were given (letters, digits and - _ . @).")
-        c["typed_id"] = gr.Textbox(
-            label="Participant id", max_lines=1, max_length=MAX_ID_CHARS, elem_id="humans-typed-id"
-        )
-        c["start"] = gr.Button("Continue", variant="primary", elem_id="humans-start")
-    with gr.Column(visible=False) as c["consent_page"]:
-        gr.Markdown("### Before you start")
+    c["notice"] = gr.Markdown("", visible=False, elem_id="humans-notice", elem_classes="humans-notice")
+    with gr.Column(visible=False, elem_classes="humans-stage") as c["id_page"]:
+        gr.Markdown(t("id_prompt"))
+        c["typed_id"] = gr.Textbox(label=t("id_label"), max_lines=1, max_length=MAX_ID_CHARS, elem_id="humans-typed-id")
+        c["start"] = gr.Button(t("id_continue"), variant="primary", elem_id="humans-start")
+    with gr.Column(visible=False, elem_classes="humans-stage") as c["consent_page"]:
+        gr.Markdown(f"### {t('consent_heading')}")
         gr.Markdown(settings.consent, elem_id="humans-consent")
-        c["agree"] = gr.Button("I agree and want to take part", variant="primary", elem_id="humans-agree")
-    with gr.Column(visible=False) as c["instructions_page"]:
-        gr.Markdown("### How it works")
+        with gr.Row(elem_id="humans-consent-buttons"):
+            c["agree"] = gr.Button(t("consent_agree"), variant="primary", elem_id="humans-agree")
+            c["decline"] = gr.Button(t("consent_decline"), variant="secondary", elem_id="humans-decline")
+    with gr.Column(visible=False, elem_classes="humans-stage") as c["instructions_page"]:
+        gr.Markdown(f"### {t('instructions_heading')}")
         gr.Markdown(settings.instructions, elem_id="humans-instructions")
-        c["begin"] = gr.Button("Begin", variant="primary", elem_id="humans-begin")
-    with gr.Column(visible=False) as c["trial_page"]:
+        c["begin"] = gr.Button(t("instructions_begin"), variant="primary", elem_id="humans-begin")
+    with gr.Column(visible=False, elem_classes="humans-stage") as c["trial_page"]:
         c["players"] = gr.HTML("", js_on_load=None, elem_id="humans-players")
-        gr.Markdown(_LOCK_NOTE if shows_preference(rating) else _LOCK_NOTE_ONE, elem_id="humans-lock-note")
+        pairwise = shows_preference(rating)
+        gr.Markdown(t("lock_note_pair" if pairwise else "lock_note_single"), elem_id="humans-lock-note")
         with gr.Column(elem_id="humans-vote"):
-            pairwise = shows_preference(rating)
+            choices = preference_choices(rating, t) if pairwise else likert_choices(rating, t)
+            gr.Markdown(t("keys_hint", keys=f"1–{len(choices)}"), elem_id="humans-keys")
             c["preference"] = gr.Radio(
-                preference_choices(rating),
+                preference_choices(rating, t),
                 label=rating.preference_question,
                 visible=pairwise,
                 elem_id="humans-preference",
+                elem_classes="humans-choices",
             )
             with gr.Row():
+                question = rating.likert_question
                 c["likert_left"] = gr.Radio(
-                    likert_choices(rating),
-                    label=f"A: {rating.likert_question}" if pairwise else rating.likert_question,
+                    likert_choices(rating, t),
+                    label=t("likert_side", side="A", question=question) if pairwise else question,
                     visible=shows_likert(rating),
                     elem_id="humans-likert-left",
+                    elem_classes="humans-choices",
                 )
                 c["likert_right"] = gr.Radio(
-                    likert_choices(rating),
-                    label=f"B: {rating.likert_question}",
+                    likert_choices(rating, t),
+                    label=t("likert_side", side="B", question=question),
                     visible="right" in rating.likert_sides,
                     elem_id="humans-likert-right",
+                    elem_classes="humans-choices",
                 )
             c["reason"] = gr.Textbox(
-                label=_reason_label(rating),
+                label=_reason_label(rating, t),
                 lines=2,
                 max_length=MAX_REASON_CHARS,
                 visible=rating.reason != "off",
                 elem_id="humans-reason",
             )
-            c["submit"] = gr.Button("Submit answer", variant="primary", elem_id="humans-submit")
-        c["trial_token"] = gr.Textbox(visible="hidden", elem_id="humans-trial-token")
-        c["events"] = gr.Textbox(visible="hidden", elem_id="humans-events")
-        c["tz_offset"] = gr.Textbox(visible="hidden", elem_id="humans-tz")
-    with gr.Column(visible=False) as c["done_page"]:
+            c["submit"] = gr.Button(t("submit"), variant="primary", elem_id="humans-submit")
+    with gr.Column(visible=False, elem_classes="humans-stage") as c["done_page"]:
         c["done"] = gr.HTML("", js_on_load=None, elem_id="humans-done-page")
     return _Page(**c)
 
 
 def _wire(app: gr.Blocks, page: _Page, service: RaterService, settings: RaterAppSettings) -> None:
     """Connect each event to one service call; every event answers with the page for the rater's new stage."""
+    texts = settings.texts
 
     def show(rater: RaterView | None, message: str = "") -> dict:
         """Updates of every output for the rater's stage (the id form when ``rater`` is None)."""
         stage = rater.stage if rater else "id"
         trial = service.current_trial(rater.rater_token) if stage in _TRIAL_STAGES else None
         if stage in _TRIAL_STAGES and trial is None:
-            message = message or "There is no trial for you right now; please reload the page in a minute."
+            message = message or texts("notice_no_trial")
+        done = stage in _DONE_STAGES
         return {
             page.token: rater.rater_token if rater else None,
             page.notice: gr.Markdown(message, visible=bool(message)),
@@ -242,18 +280,18 @@ def _wire(app: gr.Blocks, page: _Page, service: RaterService, settings: RaterApp
             page.consent_page: gr.Column(visible=stage == "consent"),
             page.instructions_page: gr.Column(visible=stage == "instructions"),
             page.trial_page: gr.Column(visible=trial is not None),
-            page.done_page: gr.Column(visible=stage in _DONE_STAGES),
+            page.done_page: gr.Column(visible=done),
             page.players: _players(trial, settings),
             page.trial_token: trial.token if trial else "",
             page.preference: None,
             page.likert_left: None,
             page.likert_right: None,
             page.reason: "",
-            page.done: done_html(rater, redirect_delay_s=settings.redirect_delay_s) if stage in _DONE_STAGES else "",
+            page.done: done_html(rater, redirect_delay_s=settings.redirect_delay_s, texts=texts) if done else "",
         }
 
     def polite(fn: Callable[..., dict]) -> Callable[..., dict]:
-        """Show a rater's mistake (or a server refusal) as a notice instead of an error pop-up."""
+        """Show a rater's mistake (or a server refusal) as a notice in the study's words, not as a pop-up."""
 
         @functools.wraps(fn)
         def wrapper(*args):
@@ -261,9 +299,13 @@ def _wire(app: gr.Blocks, page: _Page, service: RaterService, settings: RaterApp
                 return fn(*args)
             except ServiceUnavailable as exc:  # the researcher's message goes to the server's log
                 _log.error("%s", exc)
-                return {page.notice: gr.Markdown(exc.rater_message, visible=True)}
+                text = texts.error("error_store_unavailable", exc.rater_message)
+            except RaterError as exc:
+                key = exc.params.get("ui_key") or _ERROR_KEYS.get(type(exc), "error_invalid_answer")
+                text = texts.error(key, str(exc), exc.params)
             except HumansError as exc:
-                return {page.notice: gr.Markdown(str(exc), visible=True)}
+                text = str(exc)
+            return {page.notice: gr.Markdown(text, visible=True)}
 
         return wrapper
 
@@ -287,6 +329,10 @@ def _wire(app: gr.Blocks, page: _Page, service: RaterService, settings: RaterApp
         return show(service.accept_consent(tok))
 
     @polite
+    def on_decline(tok: str) -> dict:
+        return show(service.decline_consent(tok))
+
+    @polite
     def on_instructions(tok: str) -> dict:
         return show(service.finish_instructions(tok))
 
@@ -302,15 +348,17 @@ def _wire(app: gr.Blocks, page: _Page, service: RaterService, settings: RaterApp
             tz_offset=tz,
         )
         receipt = service.submit(tok, trial_tok, answer)
-        return show(receipt.rater, _receipt_message(receipt))
+        return show(receipt.rater, _receipt_message(receipt, texts))
 
     # Rater events run concurrently: each service step is one database transaction (RaterService, Store.atomic).
-    shared = {"outputs": page.outputs, "concurrency_id": "rater", "concurrency_limit": None}
+    # Gradio's own progress text ("In queue 1 of 2", "processing | 0.1s") is English and not ours: hidden.
+    shared = {"outputs": page.outputs, "concurrency_id": "rater", "concurrency_limit": None, "show_progress": "hidden"}
     app.load(on_enter, [page.token, page.query], js="(t, q) => [t, window.location.search]", api_name="enter", **shared)
     page.start.click(
         on_start, [page.query, page.typed_id], js="(q, i) => [window.location.search, i]", api_name="start", **shared
     )
     page.agree.click(on_consent, [page.token], api_name="consent", **shared)
+    page.decline.click(on_decline, [page.token], api_name="decline", **shared)
     page.begin.click(on_instructions, [page.token], api_name="instructions", **shared)
     page.submit.click(
         on_submit,
@@ -345,23 +393,21 @@ def _players(trial, settings: RaterAppSettings) -> str:
         show_transcripts=settings.rating.show_transcripts,
         require_full_playback=settings.require_full_playback,
         min_played_fraction=settings.min_played_fraction,
+        texts=settings.texts,
     )
 
 
-def _reason_label(rating: RatingConfig) -> str:
+def _reason_label(rating: RatingConfig, texts: UiText) -> str:
     prompt = rating.reason_prompt
-    return f"{prompt} (required)" if rating.reason == "required" and "required" not in prompt.lower() else prompt
+    return texts("reason_required", prompt=prompt) if rating.reason == "required" else prompt
 
 
-def _receipt_message(receipt: Receipt) -> str:
+def _receipt_message(receipt: Receipt, texts: UiText) -> str:
     if receipt.duplicate:
-        return "That answer had already been recorded; here is where you are."
+        return texts("notice_duplicate")
     if receipt.practice_passed is True:
-        return "Practice done: thank you, that is the idea. The real trials follow."
+        return texts("notice_practice_passed")
     if receipt.practice_passed is False:
-        again = "here is another example" if receipt.rater.stage == "practice" else "the real trials follow"
-        return (
-            "Practice: one of the two assistants gave a deliberately bad answer, and your choice did not pick the "
-            f"other one. Please listen to both conversations carefully; {again}."
-        )
+        again = receipt.rater.stage == "practice"
+        return texts("notice_practice_failed_again" if again else "notice_practice_failed_continue")
     return ""

@@ -2,8 +2,9 @@
 
 No Gradio here: the rater app builds its radio buttons from :func:`preference_choices` / :func:`likert_choices`
 and hands the submitted values to :func:`answer_from_form`. The client is not trusted: every value is checked and
-a bad one raises :class:`~annotation_app.rater_views.InvalidAnswer` with a message fit to show the rater (the
-rater service checks the answer against the scheme again).
+a bad one raises :class:`~annotation_app.rater_views.InvalidAnswer` whose message is the English text of a
+:data:`~annotation_app.study.ui_text.UI_TEXT` entry and whose ``params["ui_key"]`` names the entry, so the page
+shows it in the study's language (the rater service checks the answer against the scheme again).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from urllib.parse import parse_qsl
 
 from annotation_app.rater_views import Answer, InvalidAnswer, PlayEvent
 from annotation_app.study.model import RatingConfig
+from annotation_app.study.ui_text import UI_TEXT, UiText
 
 __all__ = [
     "BOTH_BAD",
@@ -43,6 +45,7 @@ URL_IDS = MappingProxyType({"PROLIFIC_PID": "prolific_pid", "STUDY_ID": "study_i
 #: Client UTC offsets outside ±this many minutes are dropped (real ones lie within -12:00..+14:00).
 MAX_TZ_OFFSET_MIN = 900
 
+_ENGLISH = UiText()
 _EVENT_KINDS = frozenset({"play", "pause", "ended", "seeked"})
 _SIDES = frozenset({"left", "right"})
 
@@ -57,7 +60,12 @@ def shows_likert(rating: RatingConfig) -> bool:
     return rating.asks_likert
 
 
-def preference_choices(rating: RatingConfig) -> list[tuple[str, str]]:
+def _invalid(key: str) -> InvalidAnswer:
+    """The error of a form mistake: the English text of ``key``, which the page shows in the study's language."""
+    return InvalidAnswer(UI_TEXT[key], ui_key=key)
+
+
+def preference_choices(rating: RatingConfig, texts: UiText = _ENGLISH) -> list[tuple[str, str]]:
     """(label, value) pairs of the preference radio; negative values mean the left conversation (A) is better.
 
     Parameters
@@ -65,6 +73,8 @@ def preference_choices(rating: RatingConfig) -> list[tuple[str, str]]:
     rating : RatingConfig
         ``preference_points`` is 3 (A / tie / B) or 5 (A≫ / A> / = / B> / B≫); ``allow_both_bad`` adds
         :data:`BOTH_BAD`.
+    texts : UiText, default English
+        The study's texts (labels only; the values never change).
 
     Returns
     -------
@@ -77,21 +87,21 @@ def preference_choices(rating: RatingConfig) -> list[tuple[str, str]]:
     ['-1', '0', '1']
     """
     if rating.preference_points == 5:
-        choices = [
-            ("A is much better", "-2"),
-            ("A is slightly better", "-1"),
-            ("About the same", "0"),
-            ("B is slightly better", "1"),
-            ("B is much better", "2"),
+        keys = [
+            ("choice_a_much", "-2"),
+            ("choice_a_slightly", "-1"),
+            ("choice_same", "0"),
+            ("choice_b_slightly", "1"),
+            ("choice_b_much", "2"),
         ]
     else:
-        choices = [("A is better", "-1"), ("About the same", "0"), ("B is better", "1")]
+        keys = [("choice_a_better", "-1"), ("choice_same", "0"), ("choice_b_better", "1")]
     if rating.allow_both_bad:
-        choices.append(("Both are bad", BOTH_BAD))
-    return choices
+        keys.append(("choice_both_bad", BOTH_BAD))
+    return [(texts(key), value) for key, value in keys]
 
 
-def likert_choices(rating: RatingConfig) -> list[tuple[str, int]]:
+def likert_choices(rating: RatingConfig, texts: UiText = _ENGLISH) -> list[tuple[str, int]]:
     """(label, value) pairs of a satisfaction radio, 1..``likert_points``; the ends are labelled in words.
 
     Examples
@@ -100,7 +110,7 @@ def likert_choices(rating: RatingConfig) -> list[tuple[str, int]]:
     [('1 · not at all', 1), ('2', 2), ('3 · completely', 3)]
     """
     points = rating.likert_points
-    labels = {1: "1 · not at all", points: f"{points} · completely"}
+    labels = {1: texts("likert_lowest", value=1), points: texts("likert_highest", value=points)}
     return [(labels.get(i, str(i)), i) for i in range(1, points + 1)]
 
 
@@ -165,18 +175,18 @@ def answer_from_form(
     if shows_preference(rating):
         allowed = {value for _, value in preference_choices(rating)}
         if preference in (None, ""):
-            raise InvalidAnswer("Please choose which conversation you prefer before you submit.")
+            raise _invalid("error_choose_preference")
         if preference not in allowed:
-            raise InvalidAnswer(f"The answer {preference!r} is not one of the choices; please pick one of the buttons.")
+            raise _invalid("error_not_a_choice")
         if preference == BOTH_BAD:
             both_bad = True
         else:
             pref_value = int(preference)
     left = right = None
     if shows_likert(rating):
-        left = _likert(rating, likert_left, "A" if shows_preference(rating) else "the conversation")
+        left = _likert(rating, likert_left, "error_rate_a" if shows_preference(rating) else "error_rate_single")
         if "right" in rating.likert_sides:
-            right = _likert(rating, likert_right, "B")
+            right = _likert(rating, likert_right, "error_rate_b")
     text = (reason or "").strip() or None
     return Answer(
         preference=pref_value,
@@ -204,9 +214,9 @@ def parse_events(events_json: str | None) -> tuple[PlayEvent, ...]:
     try:
         raw = json.loads(events_json)
     except json.JSONDecodeError as exc:
-        raise InvalidAnswer("The page sent a garbled listening log; please reload the page and try again.") from exc
+        raise _invalid("error_garbled_log") from exc
     if not isinstance(raw, list) or len(raw) > MAX_EVENTS:
-        raise InvalidAnswer("The page sent a garbled listening log; please reload the page and try again.")
+        raise _invalid("error_garbled_log")
     events = []
     for item in raw:
         try:
@@ -218,28 +228,24 @@ def parse_events(events_json: str | None) -> tuple[PlayEvent, ...]:
                 client_ms=int(item["ms"]),
             )
         except (KeyError, TypeError, ValueError) as exc:
-            raise InvalidAnswer("The page sent a garbled listening log; please reload the page and try again.") from exc
+            raise _invalid("error_garbled_log") from exc
         if event.side not in _SIDES or event.kind not in _EVENT_KINDS or event.turn < 0:
-            raise InvalidAnswer("The page sent a garbled listening log; please reload the page and try again.")
+            raise _invalid("error_garbled_log")
         if not math.isfinite(event.media_time_s) or event.media_time_s < 0:
-            raise InvalidAnswer("The page sent a garbled listening log; please reload the page and try again.")
+            raise _invalid("error_garbled_log")
         events.append(event)
     return tuple(events)
 
 
-def _likert(rating: RatingConfig, value: Any, side: str) -> int:
+def _likert(rating: RatingConfig, value: Any, missing_key: str) -> int:
     if value in (None, ""):
-        raise InvalidAnswer(f"Please rate {side} on the satisfaction scale before you submit.")
+        raise _invalid(missing_key)
     try:
         number = int(value)
     except (TypeError, ValueError) as exc:
-        raise InvalidAnswer(
-            f"The rating {value!r} for {side} is not a number; please pick one of the buttons."
-        ) from exc
+        raise _invalid("error_not_a_choice") from exc
     if not 1 <= number <= rating.likert_points:
-        raise InvalidAnswer(
-            f"The rating {number} for {side} is outside 1..{rating.likert_points}; please pick one of the buttons."
-        )
+        raise _invalid("error_not_a_choice")
     return number
 
 

@@ -39,7 +39,7 @@ def test_simulate_fills_a_database_through_the_service(db):
         # careless raters (in "flag" mode) may need up to 3 practice attempts, then all do 5 trials + 1 check
         assert kinds.count("trial") + kinds.count("attention") == 6 * (5 + 1)
         assert 6 <= kinds.count("practice") <= 6 * 3
-        assert f"{len(kinds)} votes" in result.output
+        assert f"{len(kinds)} answers submitted" in result.output
         assert store.count("events") > 0
         assert {a["status"] for a in store.assignments()} == {"done"}
     assert summary["started"] == 6
@@ -53,7 +53,7 @@ def test_status_prints_progress(db):
     simulate(db, raters=4, careless=0.0, seed=1)
     result = CliRunner().invoke(cli, ["status", str(db)])
     assert result.exit_code == 0, result.output
-    assert "votes: 20 of 45 (44%); per pair 1..2, target 3, over 15 pairs" in result.output
+    assert "trial votes: 20 of 45 (44%); per pair 1..2, target 3, over 15 pairs" in result.output
     assert "raters: 4 started, 4 finished, 0 flagged, 0 screened out" in result.output, result.output
     assert "attention checks: 4 answered, 0 failed" in result.output
     assert "xerusmodel vs yakmodel" in result.output  # researchers see model names; raters never do

@@ -25,12 +25,14 @@ def write_study(
     quality: dict | None = None,
     completion: dict | None = None,
     gold_bad: bool = True,
+    extra: dict | None = None,
 ) -> Path:
     """A study folder: ``scenarios`` × ``models`` conversations of one user and one assistant turn.
 
     Every clip is a distinct tone (distinct content hashes) of ``seconds`` seconds; transcripts name the scenario
     and the turn, never the model. ``gold_bad`` adds a deliberately bad conversation (model :data:`BAD_MODEL`) to
-    each scenario, for attention checks and practice trials.
+    each scenario, for attention checks and practice trials. ``extra`` replaces or adds top-level keys (texts,
+    ``ui_text``).
     """
     config = {
         "title": "UI test study",
@@ -41,6 +43,6 @@ def write_study(
         "targets": {"raters_per_pair": 2, "trials_per_rater": 3} | (targets or {}),
         "quality": {"min_listen_fraction": 0.5, "attention_checks": 1, "practice_trials": 0} | (quality or {}),
         "completion": {"code": "UI-TEST-CODE"} | (completion or {}),
-    }
+    } | (extra or {})
     bad = {"bad_model": BAD_MODEL, "bad_text": BAD_TEXT} if gold_bad else {}
     return write_study_folder(root, config, models=models, scenarios=scenarios, seconds=seconds, **bad)

@@ -14,15 +14,11 @@ from helpers.ui_study import MODELS, write_study
 
 from annotation_app.app import ServeConfig, build_server
 from annotation_app.simulate import simulate
+from annotation_app.ui.admin_app import AdminSettings
 from annotation_app.ui.admin_server import install_admin
 from annotation_app.ui.server import running
 
 pytestmark = pytest.mark.browser
-playwright = pytest.importorskip("playwright.sync_api")
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run"]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -37,14 +33,10 @@ def served(tmp_path_factory):
         yield urls
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is not installed")
-    with playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
+@pytest.fixture
+def browser(chromium):
+    """The session's headless Chromium (``tests/conftest.py``)."""
+    return chromium
 
 
 def test_dashboard_renders_leaderboard_plots_and_raters(served, browser, tmp_path):
@@ -70,3 +62,30 @@ def test_without_the_secret_the_browser_gets_not_found(served, browser):
     response = page.goto(served["rater"].rstrip("/") + "/admin/")
     assert response.status == 404 and page.inner_text("body").strip() == "not found"
     page.close()
+
+
+def test_rater_id_box_starts_empty_and_auto_refresh_shows_new_votes(browser, tmp_path):
+    root = write_study(tmp_path / "study", scenarios=3, quality={"attention_checks": 0, "practice_trials": 0})
+    db = tmp_path / "study.sqlite"
+    simulate(root, raters=2, seed=3, db=db)
+    server = build_server(ServeConfig(root, db, port=0, seed=1, admin_secret="browser-secret-0123456789"))
+    install_admin(server, AdminSettings(db_path=db, title="UI test study", refresh_s=1))
+    with contextlib.closing(server), running(server) as urls:
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page.goto(urls["admin"])
+        summary = page.locator("#admin-summary")
+        page.wait_for_function(
+            "() => /Trial votes/.test(document.querySelector('#admin-summary')?.innerText || '')", timeout=60_000
+        )
+        before = summary.inner_text()
+        page.get_by_role("tab", name="Raters & quality").click()
+        box = page.locator("#admin-rater-id input, #admin-rater-id textarea").first
+        assert box.input_value() == ""  # no made-up rater 0
+        page.get_by_role("tab", name="Leaderboard").click()
+        page.get_by_label("Refresh every 1 s").check()
+        simulate(db, raters=2, seed=4)  # new votes arrive while the researcher watches
+        page.wait_for_function(
+            "(old) => document.querySelector('#admin-summary').innerText !== old", arg=before, timeout=20_000
+        )
+        assert summary.inner_text() != before
+        page.close()

@@ -107,7 +107,7 @@ def test_dashboard_shows_the_leaderboard_and_humans_scores_on_the_export_reprodu
     summary, board, reproduce, *_ = client.predict(api_name="/refresh")
     shown = pd.DataFrame(board["data"], columns=board["headers"])
     assert sorted(shown["model"]) == sorted(MODELS)
-    assert "Votes" in summary and "humans scores votes.csv" in reproduce
+    assert "Trial votes" in summary and "humans scores votes.csv" in reproduce
 
     csv = tmp_path / "votes.csv"
     settings = LeaderboardSettings()
