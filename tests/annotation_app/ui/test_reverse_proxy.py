@@ -34,9 +34,6 @@ SITE = ROOT / "docs" / "deploy" / "nginx-humans.conf"
 CADDYFILE = ROOT / "docs" / "deploy" / "Caddyfile"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 CADDY = shutil.which("caddy") or "/usr/bin/caddy"
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run"]  # fmt: skip
 SECRET = "proxy-secret-0123456789abcdef"
 PREFIX = "/study"
 
@@ -165,17 +162,6 @@ def proxied(request, tmp_path_factory):
         assert "Stopped; the votes are in" in serve_output, serve_output
 
 
-@pytest.fixture(scope="module")
-def browser():
-    playwright = pytest.importorskip("playwright.sync_api")
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is not installed")
-    with playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
-
-
 def _play(page, side: str) -> None:
     first = page.locator(f'#humans-trial audio[data-side="{side}"][data-turn="0"]')
     first.scroll_into_view_if_needed()
@@ -186,12 +172,12 @@ def _play(page, side: str) -> None:
     )
 
 
-def test_a_rater_and_the_admin_work_through_the_proxy_with_tls_under_a_prefix(proxied, browser):
+def test_a_rater_and_the_admin_work_through_the_proxy_with_tls_under_a_prefix(proxied, chromium):
     base, db, proxy = proxied
     # The rater's address reaches the app through X-Forwarded-For (uvicorn trusts it from the proxy on 127.0.0.1).
     # On loopback the browser's own address is trusted too, so nginx's appended header shows the address the
     # browser claims; Caddy replaces the header with the address it saw. Either way it is the proxy's word.
-    context = browser.new_context(
+    context = chromium.new_context(
         ignore_https_errors=True,
         viewport={"width": 1280, "height": 900},
         extra_http_headers={"X-Forwarded-For": "203.0.113.7"},
