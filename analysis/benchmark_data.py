@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import HumansError
+from analysis.table_files import read_table
 
 __all__ = ["AVERAGES", "BenchmarkData", "from_long", "from_wide", "load_benchmark"]
 
@@ -256,17 +257,6 @@ def _check_unique(values: np.ndarray, what: str, source: str) -> None:
         raise HumansError(f"{source}: {what} {uniq[counts > 1][0]!r} appears more than once; make {what}s unique.")
 
 
-def _read_table(path: Path) -> pd.DataFrame:
-    try:
-        if path.suffix.lower() in (".parquet", ".pq"):
-            return pd.read_parquet(path)
-        return pd.read_csv(path)
-    except FileNotFoundError as exc:
-        raise HumansError(f"{path}: file not found; check the path.") from exc
-    except Exception as exc:  # parser errors of pyarrow/pandas come in many classes
-        raise HumansError(f"{path}: cannot be read as a table ({type(exc).__name__}: {exc}).") from exc
-
-
 def _read_wide_csv_fast(path: Path, task: str) -> BenchmarkData | None:
     """Parse a plain numeric wide CSV straight into numpy (pandas needs ~0.3 s per 3,000 columns).
 
@@ -321,7 +311,7 @@ def _read_wide(path: Path, task: str) -> BenchmarkData:
         fast = _read_wide_csv_fast(path, task)
         if fast is not None:
             return fast
-    frame = _read_table(path)
+    frame = read_table(path)
     return from_long(frame, source=str(path)) if _is_long(frame) else from_wide(frame, task, str(path))
 
 

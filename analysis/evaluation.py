@@ -7,10 +7,24 @@ correlations and the mean absolute error with the true full scores. Stochastic m
 
 With human scores, the same folds also give a human-aligned check: the method selects on the training models with
 the *human score* as target (methods that ignore the target select the same subset), a regression of the human
-score on the subset's item scores is fitted on the training models (ridge by default, its penalty chosen by exact
-leave-one-out error, :class:`analysis.regression.RidgeLOO`), and the held-out models' human scores are predicted.
+score on the subset's item scores is fitted on the training models (by default the full-benchmark regression
+corrected by the subset's items, :class:`analysis.regression.StackedRidge`), and the held-out models' human scores
+are predicted (:mod:`analysis.fold_fit`).
+
+Nested cross-validation. Inside each outer fold, ``inner_folds`` folds over the *training* models give their
+cross-validated residuals. They serve two purposes, neither of which sees the held-out models:
+
+* ``auto``: per size, the method and estimator with the smallest inner mean absolute error (and, for the human
+  score, the method whose regression has the smallest inner error) is refitted on the training models and scores
+  the held-out models — the honest version of picking "the best method" (Varma & Simon 2006);
+* prediction intervals: split conformal over the inner residuals (:mod:`analysis.conformal`).
 
 Folds run in parallel processes (joblib/loky, ``n_jobs``), with a progress bar over folds.
+
+References
+----------
+Varma, S., Simon, R. (2006). Bias in error estimation when using cross-validation for model selection. BMC
+Bioinformatics 7, 91.
 """
 
 from __future__ import annotations
@@ -20,34 +34,49 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
-from scipy import stats
 from tqdm.auto import tqdm
 
 from analysis.benchmark_data import BenchmarkData
+from analysis.conformal import check_level, conformal_interval
 from analysis.errors import HumansError
-from analysis.regression import REGRESSORS, fit_regressor
-from analysis.selection import ESTIMATORS, METHODS, TrainingSet
+from analysis.fold_fit import FoldData, Spec, fold_predictions
+from analysis.regression import REGRESSORS, task_means
+from analysis.score_agreement import METRICS, interval_coverage, score_agreement
+from analysis.selection import ESTIMATORS, METHODS
 
-__all__ = ["DEFAULT_SIZES", "METRICS", "SelectionEvaluation", "agreement", "evaluate_selection", "model_folds"]
+__all__ = [
+    "AUTO",
+    "DEFAULT_SIZES",
+    "METRICS",
+    "SelectionEvaluation",
+    "auto_candidates",
+    "choose_auto",
+    "evaluate_selection",
+    "model_folds",
+]
 
 #: Subset sizes evaluated by default.
 DEFAULT_SIZES = (10, 20, 30, 50, 100, 200)
-#: Agreement measures between estimated and true scores.
-METRICS = ("pearson", "spearman", "kendall", "mae")
 CV_SCHEMES = ("loo", "kfold")
-
-
-def agreement(estimate: np.ndarray, truth: np.ndarray) -> dict[str, float]:
-    """Pearson r, Spearman ρ, Kendall τ-b and mean absolute error between two score vectors (NaN if constant)."""
-    estimate, truth = np.asarray(estimate, float), np.asarray(truth, float)
-    out = {"mae": float(np.mean(np.abs(estimate - truth)))}
-    if np.ptp(estimate) < 1e-15 or np.ptp(truth) < 1e-15:
-        out.update(pearson=np.nan, spearman=np.nan, kendall=np.nan)
-    else:
-        out["pearson"] = float(np.corrcoef(estimate, truth)[0, 1])
-        out["spearman"] = float(stats.spearmanr(estimate, truth).statistic)
-        out["kendall"] = float(stats.kendalltau(estimate, truth).statistic)
-    return {k: out[k] for k in METRICS}
+#: The method name of the nested-cross-validation choice among all methods and estimators.
+AUTO = "auto"
+AUTO_SPEC = Spec(AUTO, AUTO, 0)
+_ROW_COLUMNS = [
+    "method",
+    "size",
+    "seed",
+    "estimator",
+    "fold",
+    "chosen",
+    "human_chosen",
+    "row",
+    "estimate",
+    "estimate_low",
+    "estimate_high",
+    "human_estimate",
+    "human_estimate_low",
+    "human_estimate_high",
+]
 
 
 def model_folds(n_models: int, cv: str = "loo", n_folds: int = 5, seed: int = 0) -> list[np.ndarray]:
@@ -69,19 +98,22 @@ class SelectionEvaluation:
     Attributes
     ----------
     results : DataFrame
-        One row per (method, size, seed): ``method, size, seed, estimator, pearson, spearman, kendall, mae`` and,
-        with human scores, ``human_pearson, human_spearman, human_kendall, human_mae``.
+        One row per (method, size, seed): ``method, size, seed, estimator, pearson, spearman, kendall, mae``;
+        with intervals ``coverage``; with human scores ``human_pearson, human_spearman, human_kendall, human_mae``
+        (and ``human_coverage``); for ``auto``, ``chosen`` (and ``human_chosen``): how often each method/estimator
+        was chosen over the folds.
     predictions : DataFrame
-        Out-of-fold estimates: ``method, size, seed, model, estimate, full_score`` (+ ``human_estimate,
-        human_score``).
+        Out-of-fold estimates: ``method, size, seed, estimator, model, estimate, full_score``, with intervals
+        ``estimate_low, estimate_high``, with human scores ``human_estimate, human_score`` (and
+        ``human_estimate_low, human_estimate_high``); for ``auto``, ``fold, chosen, human_chosen`` per model.
     """
 
     results: pd.DataFrame
     predictions: pd.DataFrame
 
     def summary(self, metric: str = "pearson") -> pd.DataFrame:
-        """Mean and standard deviation over seeds of every metric, one row per (method, size)."""
-        cols = [c for c in self.results.columns if c.split("_")[-1] in METRICS]
+        """Mean and standard deviation over seeds of every metric (and coverage), one row per (method, size)."""
+        cols = [c for c in self.results.columns if c.split("_")[-1] in (*METRICS, "coverage")]
         grouped = self.results.groupby(["method", "size"], sort=False)[cols]
         mean, sd = grouped.mean(), grouped.std(ddof=1).fillna(0.0)
         out = mean.join(sd.add_suffix("_sd")).reset_index()
@@ -89,44 +121,140 @@ class SelectionEvaluation:
         return out
 
 
+def auto_candidates(estimator: str | None = None) -> list[Spec]:
+    """What ``auto`` chooses from: every method with every estimator it supports (or only ``estimator``), seed 0."""
+    return [
+        Spec(name, est, 0)
+        for name, cls in METHODS.items()
+        for est in cls.estimators
+        if estimator is None or est == estimator
+    ]
+
+
+def _specs(names: list[str], n_seeds: int, estimator: str | None) -> list[Spec]:
+    """The (method, estimator, seed) runs of the named methods (stochastic ones over seeds)."""
+    return [
+        Spec(name, estimator or METHODS[name].default_estimator, seed)
+        for name in names
+        for seed in range(n_seeds if METHODS[name].stochastic else 1)
+    ]
+
+
+def _inner_folds(n: int, fold: int, n_inner: int) -> list[np.ndarray]:
+    return model_folds(n, "kfold", min(n_inner, n), seed=fold + 1)
+
+
+def _inner_residuals(
+    data: FoldData, train_rows: np.ndarray, specs: list[Spec], sizes: tuple[int, ...], fold: int, n_inner: int
+) -> dict[tuple[Spec, int], tuple[np.ndarray, np.ndarray]]:
+    """Cross-validated residuals (full score, human score) of the training models, from inner folds over them."""
+    n = len(train_rows)
+    resid = {(spec, size): (np.empty(n), np.empty(n)) for spec in specs for size in sizes}
+    for k, pos in enumerate(_inner_folds(n, fold, n_inner)):
+        inner_train, inner_test = train_rows[np.setdiff1d(np.arange(n), pos)], train_rows[pos]
+        preds = fold_predictions(data, inner_train, inner_test, specs, sizes, key=10_000 * (fold + 1) + k)
+        human = np.nan if data.human is None else data.human[inner_test]
+        for key, (est, hum) in preds.items():
+            resid[key][0][pos] = est - data.truth[inner_test]
+            resid[key][1][pos] = hum - human
+    return resid
+
+
+def choose_auto(
+    data: BenchmarkData,
+    sizes: tuple[int, ...],
+    *,
+    human: np.ndarray | None = None,
+    estimator: str | None = None,
+    regressor: str = "stacked",
+    average: str = "macro",
+    inner_folds: int = 5,
+) -> dict[int, tuple[Spec, Spec]]:
+    """``auto``'s choice on all models, for the subset file: per size, the (method, estimator) with the smallest
+    cross-validated mean absolute error of the full score, and the method whose human-score regression has the
+    smallest cross-validated error (the first again without human scores)."""
+    fold_data = FoldData(
+        data.scores, data.task_codes, data.item_weights(average), data.full_score(average), human, task_means(data),
+        regressor,
+    )  # fmt: skip
+    candidates = auto_candidates(estimator)
+    resid = _inner_residuals(fold_data, np.arange(data.n_models), candidates, sizes, -1, inner_folds)
+    out = {}
+    for size in sizes:
+        best = min(candidates, key=lambda c: float(np.mean(np.abs(resid[c, size][0]))))
+        human_best = best
+        if human is not None:
+            human_best = min(candidates, key=lambda c: float(np.mean(np.abs(resid[c, size][1]))))
+        out[size] = (best, human_best)
+    return out
+
+
 def _run_fold(
-    scores: np.ndarray,
-    tasks: np.ndarray,
-    item_weights: np.ndarray,
+    data: FoldData,
     test: np.ndarray,
     fold: int,
-    methods: tuple[str, ...],
+    names: tuple[str, ...],
     sizes: tuple[int, ...],
     n_seeds: int,
     estimator: str | None,
-    human: np.ndarray | None,
-    regressor: str,
+    level: float | None,
+    n_inner: int,
 ) -> list[tuple]:
-    train_rows = np.setdiff1d(np.arange(scores.shape[0]), test)
-    train = TrainingSet(scores[train_rows], tasks, item_weights)
-    human_train = None
-    if human is not None:
-        human_train = TrainingSet(scores[train_rows], tasks, item_weights, human[train_rows])
-        human_train.__dict__["patterns"] = train.patterns  # same matrix: share the cached distinct columns
-    rows = []
-    for name in methods:
-        cls = METHODS[name]
-        for seed in range(n_seeds if cls.stochastic else 1):
-            for size in sizes:
-                sel = cls(size=size, estimator=estimator, random_state=[seed, fold]).fit(train)
-                est = sel.predict(scores[np.ix_(test, sel.items_)])
-                hum = np.full(len(test), np.nan)
-                if human is not None:
-                    items = sel.items_
-                    if cls.uses_target:
-                        items = cls(size=size, estimator=estimator, random_state=[seed, fold]).fit(human_train).items_
-                    reg = fit_regressor(scores[np.ix_(train_rows, items)], human[train_rows], regressor)
-                    hum = reg.predict(scores[np.ix_(test, items)])
-                rows.extend(
-                    (name, size, seed, sel.estimator_, int(m), float(e), float(h))
-                    for m, e, h in zip(test, est, hum, strict=True)
-                )
+    train_rows = np.setdiff1d(np.arange(data.scores.shape[0]), test)
+    specs = _specs([n for n in names if n != AUTO], n_seeds, estimator)
+    candidates = auto_candidates(estimator) if AUTO in names else []
+    outer = fold_predictions(data, train_rows, test, specs, sizes, fold)
+    resid: dict = {}
+    if level is not None or candidates:
+        inner_specs = list(dict.fromkeys(specs + candidates))
+        resid = _inner_residuals(data, train_rows, inner_specs, sizes, fold, max(2, n_inner))
+    rows: list[tuple] = []
+    nan = np.full(len(test), np.nan)
+
+    def emit(spec, size, est_spec, hum_spec, method, chosen, interval_spec=None) -> None:
+        est, hum = outer[est_spec, size][0], outer[hum_spec, size][1]
+        low = high = hum_low = hum_high = nan
+        if level is not None:
+            r_full = resid[interval_spec or est_spec, size][0]
+            r_hum = resid[interval_spec or hum_spec, size][1]
+            low, high = conformal_interval(est, r_full, level)
+            hum_low, hum_high = conformal_interval(hum, r_hum, level)
+        for i, m in enumerate(test):
+            rows.append(
+                (method, size, spec.seed, spec.estimator, fold, *chosen, int(m), float(est[i]), float(low[i]),
+                 float(high[i]), float(hum[i]), float(hum_low[i]), float(hum_high[i]))
+            )  # fmt: skip
+
+    for spec in specs:
+        for size in sizes:
+            emit(spec, size, spec, spec, spec.method, ("", ""))
+    inner = _inner_folds(len(train_rows), fold, max(2, n_inner))
+    for size in sizes if candidates else ():
+        best = min(candidates, key=lambda c: float(np.mean(np.abs(resid[c, size][0]))))
+        human_best = best
+        if data.human is not None:
+            human_best = min(candidates, key=lambda c: float(np.mean(np.abs(resid[c, size][1]))))
+        extra = [c for c in dict.fromkeys([best, human_best]) if (c, size) not in outer]
+        outer.update(fold_predictions(data, train_rows, test, extra, (size,), fold))
+        chosen = (f"{best.method}/{best.estimator}", human_best.method if data.human is not None else "")
+        # the chosen spec's inner residuals are the smallest of many, hence optimistic: auto's intervals use the
+        # residuals of the choice itself, made for each inner fold on the other inner folds' residuals
+        full_r = _choice_residuals(resid, candidates, size, inner, 0)
+        human_r = full_r * np.nan if data.human is None else _choice_residuals(resid, candidates, size, inner, 1)
+        resid[AUTO_SPEC, size] = (full_r, human_r)
+        emit(AUTO_SPEC, size, best, human_best, AUTO, chosen, interval_spec=AUTO_SPEC)
     return rows
+
+
+def _choice_residuals(resid: dict, candidates: list[Spec], size: int, inner: list[np.ndarray], which: int):
+    """Residuals of choosing the best candidate on the other inner folds, on each inner fold in turn."""
+    out = np.empty_like(resid[candidates[0], size][which])
+    for pos in inner:
+        others = np.ones(len(out), dtype=bool)
+        others[pos] = False
+        best = min(candidates, key=lambda c: float(np.mean(np.abs(resid[c, size][which][others]))))
+        out[pos] = resid[best, size][which][pos]
+    return out
 
 
 def evaluate_selection(
@@ -140,7 +268,9 @@ def evaluate_selection(
     average: str = "macro",
     estimator: str | None = None,
     human: np.ndarray | None = None,
-    regressor: str = "ridge",
+    regressor: str = "stacked",
+    interval_level: float | None = None,
+    inner_folds: int = 5,
     n_jobs: int = 2,
     progress: bool = True,
 ) -> SelectionEvaluation:
@@ -151,7 +281,10 @@ def evaluate_selection(
     data : BenchmarkData
         Item scores of all models.
     methods : "all" or list of str, default "all"
-        Names in :data:`analysis.selection.METHODS`.
+        Names in :data:`analysis.selection.METHODS`, and ``auto``: per fold and size, nested cross-validation over
+        the training models picks the method and estimator with the smallest mean absolute error (and, for the
+        human score, the method whose regression predicts it best); the held-out models are scored with that
+        choice, so ``auto``'s results are honest outer-fold scores.
     sizes : tuple of int, default (10, 20, 30, 50, 100, 200)
         Subset sizes (each at most the number of items).
     cv : {"loo", "kfold"}, default "loo"
@@ -163,11 +296,19 @@ def evaluate_selection(
     average : {"macro", "micro"}, default "macro"
         Definition of the full score.
     estimator : {"mean", "calibrated", "pirt"}, optional
-        Estimator for every method; each method's default when None.
+        Estimator for every method; each method's default when None (``auto`` then chooses among all).
     human : ndarray of shape (n_models,), optional
         Human scores of the models, aligned with ``data.models``; adds the ``human_*`` columns.
-    regressor : {"ridge", "lasso", "ols"}, default "ridge"
-        Regression of the human score on the subset's item scores.
+    regressor : {"stacked", "ridge", "lasso", "ols"}, default "stacked"
+        Regression of the human score on the subset's item scores (``stacked``: the full-benchmark regression on
+        task means, corrected by the items with a penalty chosen by nested leave-one-out,
+        :class:`analysis.regression.StackedRidge`).
+    interval_level : float, optional
+        Add split-conformal prediction intervals at this level (e.g. 0.9) for every held-out model's full and human
+        score, from the cross-validated residuals of the training models in ``inner_folds`` inner folds
+        (:mod:`analysis.conformal`). None: no intervals (and no inner folds unless ``auto`` is asked for).
+    inner_folds : int, default 5
+        Folds of the inner cross-validation over the training models (``auto`` and intervals).
     n_jobs : int, default 2
         Parallel processes over folds (1 runs in this process).
     progress : bool, default True
@@ -177,19 +318,23 @@ def evaluate_selection(
     -------
     SelectionEvaluation
     """
-    names = list(METHODS) if methods == "all" else list(methods)
-    unknown = [m for m in names if m not in METHODS]
+    names = list(METHODS) if methods == "all" else list(dict.fromkeys(methods))
+    unknown = [m for m in names if m not in METHODS and m != AUTO]
     if unknown:
-        raise HumansError(f"unknown selection method(s) {', '.join(unknown)}; choose from {', '.join(METHODS)}.")
+        raise HumansError(
+            f"unknown selection method(s) {', '.join(unknown)}; choose from {', '.join(METHODS)} or {AUTO}."
+        )
     if regressor not in REGRESSORS:
         raise HumansError(f"regressor {regressor!r} is not one of {', '.join(REGRESSORS)}.")
     if estimator is not None and estimator not in ESTIMATORS:
         raise HumansError(f"estimator {estimator!r} is not one of {', '.join(ESTIMATORS)}.")
-    if estimator == "pirt" and any(not n.startswith("irt") for n in names):
+    lacking = [n for n in names if n != AUTO and estimator is not None and estimator not in METHODS[n].estimators]
+    if lacking:
         raise HumansError(
-            f"estimator 'pirt' needs IRT methods; drop {', '.join(n for n in names if not n.startswith('irt'))} "
-            "or use mean/calibrated."
+            f"estimator {estimator!r} needs IRT methods; drop {', '.join(lacking)} or use mean/calibrated."
         )
+    if interval_level is not None:
+        interval_level = check_level(interval_level)
     sizes = tuple(int(s) for s in sizes)
     bad = [s for s in sizes if not 1 <= s <= data.n_items]
     if bad:
@@ -202,31 +347,81 @@ def evaluate_selection(
             raise HumansError(f"human scores must be one finite number per model ({data.n_models}); got {human.shape}.")
     folds = model_folds(data.n_models, cv, n_folds)
     truth = data.full_score(average)
-    args = (data.scores, data.task_codes, data.item_weights(average))
+    fold_data = FoldData(
+        data.scores, data.task_codes, data.item_weights(average), truth, human, task_means(data), regressor
+    )
     jobs = (
-        delayed(_run_fold)(*args, test, f, tuple(names), sizes, n_seeds, estimator, human, regressor)
+        delayed(_run_fold)(fold_data, test, f, tuple(names), sizes, n_seeds, estimator, interval_level, inner_folds)
         for f, test in enumerate(folds)
     )
     runner = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
     rows: list[tuple] = []
     for part in tqdm(runner(jobs), total=len(folds), desc="folds", disable=not progress, leave=False):
         rows.extend(part)
-    pred = pd.DataFrame(rows, columns=["method", "size", "seed", "estimator", "row", "estimate", "human_estimate"])
+    pred = pd.DataFrame(rows, columns=_ROW_COLUMNS)
     pred["model"] = data.models[pred["row"].to_numpy()]
     pred["full_score"] = truth[pred["row"].to_numpy()]
     if human is not None:
         pred["human_score"] = human[pred["row"].to_numpy()]
     pred = pred.sort_values(["method", "size", "seed", "row"], key=_method_order(names)).reset_index(drop=True)
-    out = []
-    for (method, size, seed), grp in pred.groupby(["method", "size", "seed"], sort=False):
-        row = {"method": method, "size": size, "seed": seed, "estimator": grp["estimator"].iloc[0]}
-        row.update(agreement(grp["estimate"].to_numpy(), grp["full_score"].to_numpy()))
-        if human is not None:
-            hum = agreement(grp["human_estimate"].to_numpy(), grp["human_score"].to_numpy())
-            row.update({f"human_{k}": v for k, v in hum.items()})
-        out.append(row)
-    pred = pred.drop(columns=["row"] + ([] if human is not None else ["human_estimate"]))
-    return SelectionEvaluation(pd.DataFrame(out), pred)
+    results = [_result_row(key, grp, human is not None, interval_level is not None) for key, grp in
+               pred.groupby(["method", "size", "seed"], sort=False)]  # fmt: skip
+    drop = ["row"]
+    if human is None:
+        drop += ["human_estimate", "human_estimate_low", "human_estimate_high", "human_chosen"]
+    if interval_level is None:
+        drop += [c for c in pred.columns if c.endswith(("_low", "_high"))]
+    if AUTO not in names:
+        drop += ["fold", "chosen", "human_chosen"]
+    pred = pred.drop(columns=[c for c in dict.fromkeys(drop) if c in pred.columns])
+    order = [c for c in _PREDICTION_ORDER if c in pred.columns]
+    return SelectionEvaluation(pd.DataFrame(results), pred[order])
+
+
+_PREDICTION_ORDER = [
+    "method",
+    "size",
+    "seed",
+    "estimator",
+    "fold",
+    "chosen",
+    "human_chosen",
+    "model",
+    "estimate",
+    "estimate_low",
+    "estimate_high",
+    "full_score",
+    "human_estimate",
+    "human_estimate_low",
+    "human_estimate_high",
+    "human_score",
+]
+
+
+def _result_row(key: tuple, grp: pd.DataFrame, has_human: bool, has_intervals: bool) -> dict:
+    method, size, seed = key
+    row = {"method": method, "size": size, "seed": seed, "estimator": grp["estimator"].iloc[0]}
+    row.update(score_agreement(grp["estimate"].to_numpy(), grp["full_score"].to_numpy()))
+    if has_intervals:
+        row["coverage"] = interval_coverage(grp["estimate_low"], grp["estimate_high"], grp["full_score"])
+    if has_human:
+        hum = score_agreement(grp["human_estimate"].to_numpy(), grp["human_score"].to_numpy())
+        row.update({f"human_{k}": v for k, v in hum.items()})
+        if has_intervals:
+            row["human_coverage"] = interval_coverage(
+                grp["human_estimate_low"], grp["human_estimate_high"], grp["human_score"]
+            )
+    if method == AUTO:
+        per_fold = grp.drop_duplicates("fold")
+        row["chosen"] = _tally(per_fold["chosen"])
+        if has_human:
+            row["human_chosen"] = _tally(per_fold["human_chosen"])
+    return row
+
+
+def _tally(values: pd.Series) -> str:
+    """``lasso/calibrated×3, irt_fisher/pirt×2``: how often each choice was made over the folds, most often first."""
+    return ", ".join(f"{name}×{n}" for name, n in values.value_counts().items())
 
 
 def _method_order(names: list[str]):

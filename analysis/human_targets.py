@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import HumansError
+from analysis.table_files import read_table
 
 __all__ = ["align_human_scores", "read_human_scores"]
 
@@ -23,12 +24,7 @@ def read_human_scores(path: str | Path) -> pd.Series:
     Series indexed by model name.
     """
     path = Path(path)
-    try:
-        table = pd.read_csv(path)
-    except FileNotFoundError as exc:
-        raise HumansError(f"{path}: human scores file not found; check the path.") from exc
-    except Exception as exc:
-        raise HumansError(f"{path}: cannot be read as CSV ({type(exc).__name__}: {exc}).") from exc
+    table = read_table(path)
     if table.shape[1] < 2 or table.empty:
         raise HumansError(f"{path}: needs a model column and a numeric score column, one row per model.")
     model_col = "model" if "model" in table.columns else table.columns[0]

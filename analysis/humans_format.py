@@ -230,8 +230,8 @@ def check_subset_table(table: pd.DataFrame, source: str) -> pd.DataFrame:
         raise HumansError(f"{source}: item_id {dup!r} is listed twice; keep one row per item.")
     if table["human_regression_bias"].nunique() > 1:
         raise HumansError(f"{source}: human_regression_bias differs between rows; it is one number for the subset.")
-    extra = [c for d in dimensions for c in (d, d.replace("_human_preference_weight", "_human_regression_bias"))]
-    return table[[*SUBSET_COLUMNS, *extra]].reset_index(drop=True)
+    rest = [c for c in table.columns if c not in SUBSET_COLUMNS]  # dimensions, interval half-widths, inputs
+    return table[[*SUBSET_COLUMNS, *rest]].reset_index(drop=True)
 
 
 def write_subset_splits(tables: dict[int, pd.DataFrame], folder: str | Path, *, title: str = "HUMANS subsets") -> Path:

@@ -96,8 +96,7 @@ def fit_humans_subsets(
     hum_train = None
     if human is not None:
         human = np.asarray(human, float)
-        hum_train = TrainingSet.from_benchmark(data, average=average, target=human)
-        hum_train.__dict__["patterns"] = train.patterns
+        hum_train = train.with_target(human)
     out = {}
     for method in methods:
         cls = METHODS[method]

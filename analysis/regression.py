@@ -33,19 +33,25 @@ from sklearn.linear_model import LassoCV, LinearRegression
 
 from analysis.benchmark_data import BenchmarkData
 from analysis.errors import HumansError
+from analysis.score_agreement import score_agreement
+from analysis.selection import METHODS, TrainingSet
 
 __all__ = [
     "REGRESSORS",
     "RidgeLOO",
+    "ShrunkRidgeLOO",
+    "StackedRidge",
     "compare_human_regression",
+    "fit_predict",
     "fit_regressor",
     "fit_ridge",
     "loo_predictions",
     "task_means",
 ]
 
-#: Regression models of human scores on item scores.
-REGRESSORS = ("ridge", "lasso", "ols")
+#: Regression models of human scores on item scores (``stacked``: the full-benchmark regression corrected by the
+#: subset, :class:`StackedRidge`).
+REGRESSORS = ("stacked", "ridge", "lasso", "ols")
 _RIDGE_ALPHAS = np.logspace(-3, 3, 25)
 
 
@@ -69,6 +75,8 @@ class RidgeLOO:
     coef_ : ndarray of shape (p,)
     intercept_ : float
     alpha_ : float
+    loo_predictions_ : ndarray of shape (n,)
+        Leave-one-out predictions of the training rows at the chosen penalty.
     """
 
     def __init__(self, *, alphas: np.ndarray = _RIDGE_ALPHAS):
@@ -92,10 +100,121 @@ class RidgeLOO:
         self.coef_ = vt.T @ (s / (s**2 + alpha) * uty)
         self.intercept_ = float(y_mean - x_mean @ self.coef_)
         self.alpha_ = float(alpha)
+        self.loo_predictions_ = y - loo[best]
         return self
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         return np.asarray(x, dtype=np.float64) @ self.coef_ + self.intercept_
+
+
+class ShrunkRidgeLOO:
+    """Ridge regression shrunk toward a regression on the subset's estimate of the full benchmark score.
+
+    Model: :math:`\\hat h = b + \\gamma\\, x^\\top v + x^\\top w` with :math:`x^\\top v` the subset's weighted-mean
+    estimate of the full score (``base_weights`` :math:`v`, uniform when omitted). The intercept :math:`b` and slope
+    :math:`\\gamma` are not penalised; the item coefficients :math:`w` are, by :math:`\\alpha\\lVert w\\rVert^2`. So
+    :math:`\\alpha \\to \\infty` gives back the plain regression of the human score on the (estimated) full score, and
+    a small :math:`\\alpha` lets single items correct it where people value what the benchmark under-weighs: the items
+    only have to explain the *residual* of the full-benchmark regression, which few models (12–30) can afford.
+
+    :math:`\\alpha` (including :math:`\\infty`) is chosen by exact leave-one-out error. With :math:`U = [1, Xv]`,
+    :math:`M = I - P_U` and :math:`MX = A S B^\\top`, the hat matrix is
+    :math:`H = P_U + A\\,\\mathrm{diag}(s^2/(s^2+\\alpha))\\,A^\\top` (Frisch–Waugh–Lovell applies to the unpenalised
+    columns), and the LOO residual of row :math:`i` is :math:`e_i/(1 - H_{ii})`. Nested inside an outer
+    leave-one-model-out loop this is a nested cross-validation of the penalty.
+
+    Parameters
+    ----------
+    base_weights : ndarray of shape (p,), optional
+        Weights :math:`v` of the full-score estimate from the subset's items (uniform when None).
+    alphas : ndarray, default 25 values in [1e-3, 1e3]
+        Candidate penalties; :math:`\\infty` (no item corrections) is always a candidate.
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (p,)
+        :math:`\\gamma v + w`: the prediction is linear in the items, as a HUMANS subset file needs.
+    intercept_ : float
+    alpha_ : float
+        The chosen penalty (``inf`` when the items add nothing to the full-score regression).
+    alphas_, loo_mse_ : ndarray
+        The candidate penalties (``alphas`` and ``inf``) and their exact leave-one-out mean squared errors.
+    loo_predictions_ : ndarray of shape (n,)
+        Leave-one-out predictions of the training rows at the chosen penalty.
+
+    References
+    ----------
+    Hoerl, A. E., Kennard, R. W. (1970). Ridge regression. Technometrics 12, 55–67.
+    Breiman, L. (1996). Stacked regressions. Machine Learning 24, 49–64.
+    """
+
+    def __init__(self, *, base_weights: np.ndarray | None = None, alphas: np.ndarray = _RIDGE_ALPHAS):
+        self.base_weights = base_weights
+        self.alphas = alphas
+
+    def fit(self, x: np.ndarray, y: np.ndarray, base: np.ndarray | None = None) -> ShrunkRidgeLOO:
+        x = np.asarray(x, dtype=np.float64)
+        y = np.asarray(y, dtype=np.float64)
+        n, p = x.shape
+        v = np.full(p, 1.0 / p) if self.base_weights is None else np.asarray(self.base_weights, dtype=np.float64)
+        base = x @ v if base is None else np.asarray(base, dtype=np.float64)
+        u = np.column_stack([np.ones(n), base])
+        qu, su, _ = np.linalg.svd(u, full_matrices=False)
+        q = qu[:, su > 1e-10 * su[0]]  # orthonormal basis of the unpenalised columns (rank 1 if x @ v is constant)
+        mx = x - q @ (q.T @ x)
+        my = y - q @ (q.T @ y)
+        a, s, bt = np.linalg.svd(mx, full_matrices=False)
+        keep = s > 1e-10 * max(s[0], 1e-300) if len(s) else s > 0
+        a, s, bt = a[:, keep], s[keep], bt[keep]
+        aty = a.T @ my
+        alphas = np.append(np.asarray(self.alphas, dtype=np.float64), np.inf)
+        shrink = np.where(np.isinf(alphas)[:, None], 0.0, s[None, :] ** 2 / (s[None, :] ** 2 + alphas[:, None]))
+        fitted = (y - my)[None, :] + (shrink * aty[None, :]) @ a.T  # (n_alphas, n)
+        h_diag = (q**2).sum(axis=1)[None, :] + shrink @ (a.T**2)
+        loo = (y[None, :] - fitted) / np.maximum(1.0 - h_diag, 1e-12)
+        self.alphas_, self.loo_mse_ = alphas, (loo**2).mean(axis=1)
+        best = int(np.argmin(self.loo_mse_))
+        self.loo_predictions_ = y - loo[best]
+        alpha = alphas[best]
+        w = np.zeros(p) if np.isinf(alpha) else bt.T @ (s / (s**2 + alpha) * aty)
+        gamma = np.linalg.lstsq(u, y - x @ w, rcond=None)[0]
+        self.coef_ = w + gamma[1] * v
+        self.item_coef_, self.base_coef_ = w, float(gamma[1])
+        self.intercept_ = float(gamma[0])
+        self.alpha_ = float(alpha)
+        return self
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        return np.asarray(x, dtype=np.float64) @ self.coef_ + self.intercept_
+
+
+class StackedRidge:
+    """The full-benchmark regression, corrected by a subset's items where they add something (``stacked``).
+
+    Level 0: the full-benchmark regression :math:`f(z)`, a ridge of the human score on the task means :math:`z`
+    (:class:`RidgeLOO`); its exact leave-one-out predictions :math:`f_{-m}(z_m)` are the training models'
+    out-of-fold base. Level 1: :class:`ShrunkRidgeLOO` of the human score on the base (unpenalised) and the subset's
+    item scores (ridge penalty, chosen by exact leave-one-out error among values that include :math:`\\infty`), so
+    :math:`\\hat h = b + \\gamma f(z) + x^\\top w`. When the items add nothing the penalty goes to infinity and the
+    prediction is the full-benchmark regression's; the items only have to explain its residual.
+
+    References
+    ----------
+    Wolpert, D. H. (1992). Stacked generalization. Neural Networks 5, 241–259.
+    Breiman, L. (1996). Stacked regressions. Machine Learning 24, 49–64.
+    """
+
+    def fit(self, x: np.ndarray, y: np.ndarray, features: np.ndarray) -> StackedRidge:
+        """Fit on item scores ``x`` (n, p), human scores ``y`` (n,) and full-benchmark features (n, t)."""
+        self.base_ = RidgeLOO().fit(features, y)
+        self.top_ = ShrunkRidgeLOO().fit(x, y, self.base_.loo_predictions_)
+        return self
+
+    def predict(self, x: np.ndarray, features: np.ndarray) -> np.ndarray:
+        base = self.base_.predict(features)
+        return (
+            self.top_.intercept_ + self.top_.base_coef_ * base + np.asarray(x, dtype=np.float64) @ self.top_.item_coef_
+        )
 
 
 def fit_ridge(x: np.ndarray, y: np.ndarray) -> RidgeLOO:
@@ -103,10 +222,17 @@ def fit_ridge(x: np.ndarray, y: np.ndarray) -> RidgeLOO:
     return RidgeLOO().fit(x, y)
 
 
-def fit_regressor(x: np.ndarray, y: np.ndarray, regressor: str = "ridge"):
-    """Fit the linear model ``regressor`` (ridge, lasso or ols); returns a fitted scikit-learn estimator."""
+def fit_regressor(x: np.ndarray, y: np.ndarray, regressor: str = "ridge", features: np.ndarray | None = None):
+    """Fit the linear model ``regressor``; returns a fitted estimator with ``predict``.
+
+    ``stacked`` with full-benchmark ``features`` (task means) is :class:`StackedRidge` (its ``predict`` takes the
+    features too); without them, :class:`ShrunkRidgeLOO` shrinks toward the regression on the subset's own mean (a
+    prediction from the subset's items alone, as a HUMANS subset file must give).
+    """
     if regressor not in REGRESSORS:
         raise HumansError(f"regressor {regressor!r} is not one of {', '.join(REGRESSORS)}.")
+    if regressor == "stacked":
+        return ShrunkRidgeLOO().fit(x, y) if features is None else StackedRidge().fit(x, y, features)
     if regressor == "ridge":
         return fit_ridge(x, y)
     if regressor == "ols":
@@ -116,13 +242,29 @@ def fit_regressor(x: np.ndarray, y: np.ndarray, regressor: str = "ridge"):
         return LassoCV(cv=min(5, len(y)), alphas=30, max_iter=5000).fit(x, y)
 
 
-def loo_predictions(x: np.ndarray, y: np.ndarray, regressor: str = "ridge") -> np.ndarray:
+def fit_predict(
+    x: np.ndarray,
+    y: np.ndarray,
+    x_new: np.ndarray,
+    regressor: str = "ridge",
+    features: np.ndarray | None = None,
+    features_new: np.ndarray | None = None,
+) -> np.ndarray:
+    """Fit ``regressor`` on ``(x, y)`` (and full-benchmark ``features`` for ``stacked``) and predict ``x_new``."""
+    reg = fit_regressor(x, y, regressor, features)
+    return reg.predict(x_new, features_new) if isinstance(reg, StackedRidge) else reg.predict(x_new)
+
+
+def loo_predictions(
+    x: np.ndarray, y: np.ndarray, regressor: str = "ridge", features: np.ndarray | None = None
+) -> np.ndarray:
     """Leave-one-model-out predictions: row ``i`` predicted by the model fitted on all other rows."""
     n = len(y)
     out = np.empty(n)
     for i in range(n):
         train = np.arange(n) != i
-        out[i] = fit_regressor(x[train], y[train], regressor).predict(x[i : i + 1])[0]
+        f_train, f_new = (None, None) if features is None else (features[train], features[i : i + 1])
+        out[i] = fit_predict(x[train], y[train], x[i : i + 1], regressor, f_train, f_new)[0]
     return out
 
 
@@ -140,19 +282,22 @@ def human_baselines(
 ) -> pd.DataFrame:
     """Agreement with human scores of the raw full score and of a LOO regression on the task means.
 
+    The full-benchmark regression is ``regressor`` on the task means (ridge when ``regressor`` is ``stacked``, which
+    is itself built on that ridge).
+
     Returns
     -------
     DataFrame
         Rows ``full_score`` and ``full_benchmark_regression``; columns ``comparison, pearson, spearman, kendall,
         mae``.
     """
-    from analysis.evaluation import agreement  # evaluation imports this module
 
     human = np.asarray(human, dtype=np.float64)
     if human.shape != (data.n_models,):
         raise HumansError(f"human scores must be one number per model ({data.n_models}); got shape {human.shape}.")
-    full = agreement(data.full_score(average), human)
-    reg = agreement(loo_predictions(task_means(data), human, regressor), human)
+    full = score_agreement(data.full_score(average), human)
+    base = "ridge" if regressor == "stacked" else regressor
+    reg = score_agreement(loo_predictions(task_means(data), human, base), human)
     return pd.DataFrame([{"comparison": "full_score", **full}, {"comparison": "full_benchmark_regression", **reg}])
 
 
@@ -162,7 +307,7 @@ def compare_human_regression(
     *,
     method: str = "greedy_forward",
     size: int = 50,
-    regressor: str = "ridge",
+    regressor: str = "stacked",
     n_random: int = 20,
     average: str = "macro",
     seed: int = 0,
@@ -180,10 +325,11 @@ def compare_human_regression(
         with the human score as target.
     size : int, default 50
         Subset size (also of the random subsets).
-    regressor : {"ridge", "lasso", "ols"}, default "ridge"
-        Linear model of human score on item scores (and on task means for the full-benchmark regression).
+    regressor : {"stacked", "ridge", "lasso", "ols"}, default "stacked"
+        Linear model of human score on item scores (``stacked``: the full-benchmark regression corrected by the
+        items, :class:`StackedRidge`) and on task means for the full-benchmark regression (ridge for ``stacked``).
     n_random : int, default 20
-        Random subsets averaged for the random reference.
+        Random subsets averaged for the random reference (0: no ``random_subset_regression`` row).
     average : {"macro", "micro"}, default "macro"
         Definition of the raw full score.
     seed : int, default 0
@@ -195,9 +341,6 @@ def compare_human_regression(
         Rows ``full_score``, ``full_benchmark_regression``, ``random_subset_regression``, ``subset_regression``;
         columns ``comparison, pearson, spearman, kendall, mae, pearson_sd`` (sd over random subsets, else 0).
     """
-    from analysis.evaluation import agreement  # evaluation imports this module
-    from analysis.selection import METHODS, TrainingSet
-
     human = np.asarray(human, dtype=np.float64)
     if human.shape != (data.n_models,):
         raise HumansError(f"human scores must be one number per model ({data.n_models}); got shape {human.shape}.")
@@ -210,21 +353,33 @@ def compare_human_regression(
     rows = human_baselines(data, human, regressor=regressor, average=average).to_dict("records")
     for row in rows:
         row["pearson_sd"] = 0.0
+    features = task_means(data)
     rand = []
     for _ in range(n_random):
         items = rng.choice(data.n_items, size, replace=False)
-        rand.append(agreement(loo_predictions(data.scores[:, items], human, regressor), human))
-    rand_df = pd.DataFrame(rand)
-    rows.append(
-        {"comparison": "random_subset_regression", **rand_df.mean().to_dict(), "pearson_sd": rand_df["pearson"].std()}
-    )
+        rand.append(score_agreement(loo_predictions(data.scores[:, items], human, regressor, features), human))
+    if rand:
+        rand_df = pd.DataFrame(rand)
+        rows.append(
+            {
+                "comparison": "random_subset_regression",
+                **rand_df.mean().to_dict(),
+                "pearson_sd": rand_df["pearson"].std(),
+            }
+        )
     tasks, weights = data.task_codes, data.item_weights(average)
     pred = np.empty(n)
     for i in range(n):
         train = np.arange(n) != i
         ts = TrainingSet(data.scores[train], tasks, weights, human[train])
         items = METHODS[method](size=size, random_state=[seed, i]).fit(ts).items_
-        reg = fit_regressor(data.scores[np.ix_(train, items)], human[train], regressor)
-        pred[i] = reg.predict(data.scores[i : i + 1, items])[0]
-    rows.append({"comparison": "subset_regression", **agreement(pred, human), "pearson_sd": 0.0})
+        pred[i] = fit_predict(
+            data.scores[np.ix_(train, items)],
+            human[train],
+            data.scores[i : i + 1, items],
+            regressor,
+            features[train],
+            features[i : i + 1],
+        )[0]
+    rows.append({"comparison": "subset_regression", **score_agreement(pred, human), "pearson_sd": 0.0})
     return pd.DataFrame(rows)

@@ -50,7 +50,10 @@ def plot_selection(summary: pd.DataFrame, path: str | Path, metric: str = "pears
     fig = Figure(figsize=(7.5, 4.8), dpi=120)
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
-    for i, (method, grp) in enumerate(summary.groupby("method", sort=False)):
+    plain = 0
+    for method, grp in summary.groupby("method", sort=False):
+        # auto (the nested cross-validation's choice) in black and bold; the methods cycle through the palette
+        i, plain = plain, plain + (method != "auto")
         grp = grp.sort_values("size")
         sd = grp.get(f"{metric}_sd", pd.Series(0.0, index=grp.index)).fillna(0.0)
         ax.errorbar(
@@ -58,10 +61,10 @@ def plot_selection(summary: pd.DataFrame, path: str | Path, metric: str = "pears
             grp[metric],
             yerr=sd,
             label=method,
-            color=PALETTE[i % len(PALETTE)],
-            marker=_MARKERS[i % len(_MARKERS)],
+            color="black" if method == "auto" else PALETTE[i % len(PALETTE)],
+            marker="o" if method == "auto" else _MARKERS[i % len(_MARKERS)],
             markersize=4,
-            linewidth=1.4,
+            linewidth=2.4 if method == "auto" else 1.4,
             capsize=2,
         )
     ax.set_xscale("log")

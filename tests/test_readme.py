@@ -1,7 +1,7 @@
 """The README cannot rot: its first two commands are fixed, and every ``humans …`` line of its bash blocks runs.
 
 The tour's commands run in order in one empty folder through click's CliRunner (so later commands see what earlier
-ones wrote); servers (``serve``, ``demo``) only have their arguments parsed, since they run until Ctrl-C. Then the
+ones wrote); servers (``serve``, ``demo``) and ``loadtest`` only have their arguments parsed. Then the
 Python blocks run, in order, in the same folder.
 """
 
@@ -17,7 +17,8 @@ from click.testing import CliRunner
 from annotation_app.cli import COMMAND_MODULES, cli
 
 README = Path(__file__).resolve().parent.parent / "README.md"
-SERVERS = {"serve", "demo"}
+#: Commands that run until Ctrl-C or need a running server: only their arguments are parsed.
+SERVERS = {"serve", "demo", "loadtest"}
 FENCE = re.compile(r"^```(\w*)\n(.*?)^```", re.S | re.M)
 
 

@@ -5,6 +5,6 @@
 """
 
 from analysis.report.build import build_report
-from analysis.report.selection_results import SelectionResults, read_selection_results
+from analysis.selection_results import SelectionResults, read_selection_results
 
 __all__ = ["SelectionResults", "build_report", "read_selection_results"]

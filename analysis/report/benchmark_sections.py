@@ -16,7 +16,7 @@ from analysis.errors import HumansError
 from analysis.humans_subset import apply_subset
 from analysis.report.figures import score_scatter, size_curves
 from analysis.report.html import Section, figure_html, table_html
-from analysis.report.selection_results import SelectionResults
+from analysis.selection_results import SelectionResults
 
 __all__ = ["choose_subset", "human_benchmark_section", "selection_size_section"]
 

@@ -11,7 +11,6 @@ from analysis.benchmark_data import BenchmarkData
 from analysis.errors import HumansError
 from analysis.report.benchmark_sections import human_benchmark_section, selection_size_section
 from analysis.report.html import Section, page
-from analysis.report.selection_results import SelectionResults
 from analysis.report.study_sections import (
     agreement_section,
     check_votes_table,
@@ -23,6 +22,7 @@ from analysis.report.study_sections import (
     scored_votes,
     win_rate_section,
 )
+from analysis.selection_results import SelectionResults
 
 __all__ = ["build_report"]
 

@@ -16,7 +16,6 @@ estimator that turns a new model's scores on those items into an estimate of its
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any, ClassVar
 
 import numpy as np
@@ -25,7 +24,7 @@ from scipy.special import expit
 from analysis.errors import HumansError
 from analysis.irt import IRT2PL, estimate_ability
 
-__all__ = ["ESTIMATORS", "Patterns", "SubsetSelector", "TrainingSet"]
+__all__ = ["ESTIMATORS", "Patterns", "ScoreDerived", "SubsetSelector", "TrainingSet"]
 
 #: Names of the estimators of the full score from a subset.
 ESTIMATORS = ("mean", "calibrated", "pirt")
@@ -49,6 +48,15 @@ class Patterns:
 
 
 @dataclass
+class ScoreDerived:
+    """What depends on the score matrix alone (not on the target): computed on first use, shared by the training
+    sets of one matrix (:meth:`TrainingSet.with_target`)."""
+
+    patterns: Patterns | None = None
+    pattern_irt: IRT2PL | None = None
+
+
+@dataclass
 class TrainingSet:
     """What a selector may see: the training models' item scores, item tasks, full-score weights, the target.
 
@@ -63,8 +71,13 @@ class TrainingSet:
     target : ndarray of shape (n_models,), optional
         What the subset must predict (by default the full score ``scores @ item_weights``; a human score for
         human-aligned subsets).
+    irt_max_iter : int, default 40
+        Sweeps of the 2PL fit.
+    derived : ScoreDerived, optional
+        Distinct patterns and 2PL fit of ``scores`` already computed (:meth:`with_target` passes its own).
 
-    Derived quantities (distinct patterns, the 2PL fit) are computed once and shared by all methods and sizes.
+    Derived quantities (distinct patterns, the 2PL fit) are computed once and shared by all methods and sizes;
+    ``cache`` holds what selectors compute from the target (greedy paths, cluster anchors) and is not shared.
     """
 
     scores: np.ndarray
@@ -72,6 +85,7 @@ class TrainingSet:
     item_weights: np.ndarray | None = None
     target: np.ndarray | None = None
     irt_max_iter: int = 40
+    derived: ScoreDerived = field(default_factory=ScoreDerived, repr=False)
     cache: dict[Any, Any] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -91,6 +105,10 @@ class TrainingSet:
         sub = data if rows is None else data.take_models(np.asarray(rows))
         return cls(sub.scores, sub.task_codes, data.item_weights(average), target)
 
+    def with_target(self, target: np.ndarray) -> TrainingSet:
+        """The same models and items with another target (e.g. human scores), sharing patterns and the 2PL fit."""
+        return TrainingSet(self.scores, self.tasks, self.item_weights, target, self.irt_max_iter, self.derived)
+
     @property
     def n_models(self) -> int:
         return self.scores.shape[0]
@@ -104,26 +122,35 @@ class TrainingSet:
         """The training models' full-benchmark scores (not the target when the target is a human score)."""
         return self.scores @ self.item_weights
 
-    @cached_property
+    @property
     def patterns(self) -> Patterns:
-        cols = np.ascontiguousarray(self.scores.T)
-        view = cols.view(np.dtype((np.void, cols.dtype.itemsize * cols.shape[1]))).ravel()
-        _, first, inverse, counts = np.unique(view, return_index=True, return_inverse=True, return_counts=True)
-        inverse = inverse.ravel()
-        weight = np.bincount(inverse, weights=self.item_weights, minlength=len(first))
-        order = np.argsort(inverse, kind="stable")
-        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-        return Patterns(self.scores[:, first], inverse, first, counts, weight, order, starts)
+        """The distinct item columns (computed on first use)."""
+        if self.derived.patterns is None:
+            self.derived.patterns = _distinct_patterns(self.scores, self.item_weights)
+        return self.derived.patterns
 
-    @cached_property
-    def irt(self) -> IRT2PL:
-        """2PL IRT fitted on the distinct patterns (identical columns have identical item parameters)."""
-        pat = self.patterns
-        fitted = IRT2PL(max_iter=self.irt_max_iter).fit(pat.matrix, pat.counts)
-        item = IRT2PL()
-        item.theta_, item.n_iter_ = fitted.theta_, fitted.n_iter_
-        item.a_, item.d_ = fitted.a_[pat.inverse], fitted.d_[pat.inverse]
-        return item
+    @property
+    def pattern_irt(self) -> IRT2PL:
+        """2PL IRT fitted on the distinct patterns, one (a, d) per pattern (index items by ``patterns.inverse``).
+
+        Identical columns have identical item parameters, so the fit over patterns weighted by their counts is
+        the fit over items.
+        """
+        if self.derived.pattern_irt is None:
+            pat = self.patterns
+            self.derived.pattern_irt = IRT2PL(max_iter=self.irt_max_iter).fit(pat.matrix, pat.counts)
+        return self.derived.pattern_irt
+
+
+def _distinct_patterns(scores: np.ndarray, item_weights: np.ndarray) -> Patterns:
+    cols = np.ascontiguousarray(scores.T)
+    view = cols.view(np.dtype((np.void, cols.dtype.itemsize * cols.shape[1]))).ravel()
+    _, first, inverse, counts = np.unique(view, return_index=True, return_inverse=True, return_counts=True)
+    inverse = inverse.ravel()
+    weight = np.bincount(inverse, weights=item_weights, minlength=len(first))
+    order = np.argsort(inverse, kind="stable")
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    return Patterns(scores[:, first], inverse, first, counts, weight, order, starts)
 
 
 class SubsetSelector:
@@ -156,6 +183,8 @@ class SubsetSelector:
     uses_target: ClassVar[bool] = False
     #: Estimator used when none is given.
     default_estimator: ClassVar[str] = "calibrated"
+    #: Estimators this method supports (p-IRT needs a method that fits the 2PL model).
+    estimators: ClassVar[tuple[str, ...]] = ("mean", "calibrated")
 
     def __init__(self, size: int = 50, *, estimator: str | None = None, random_state=None):
         self.size = size
@@ -187,9 +216,9 @@ class SubsetSelector:
         estimator = self.estimator or self.default_estimator
         if estimator not in ESTIMATORS:
             raise HumansError(f"estimator {estimator!r} is not one of {', '.join(ESTIMATORS)}.")
-        if estimator == "pirt" and not self.name.startswith("irt"):
+        if estimator not in self.estimators:
             raise HumansError(
-                f"estimator 'pirt' needs an IRT method; {self.name!r} is not one (use mean or calibrated)."
+                f"estimator {estimator!r} needs an IRT method; {self.name!r} supports {', '.join(self.estimators)}."
             )
         if not isinstance(self.size, int | np.integer) or not 1 <= self.size <= train.n_items:
             raise HumansError(f"subset size {self.size!r} must be an integer between 1 and {train.n_items} items.")
@@ -203,9 +232,9 @@ class SubsetSelector:
         self.items_, self.weights_, self.estimator_ = items, weights, estimator
         self._item_weights = train.item_weights
         if estimator == "pirt":
-            self.irt_ = train.irt
-            pat = train.patterns  # p-IRT sums v_j p_j(theta) over distinct patterns (same a, d within a pattern)
-            self._pattern_params = (self.irt_.a_[pat.first], self.irt_.d_[pat.first], pat.weight)
+            self.irt_ = train.pattern_irt  # one (a, d) per distinct pattern; p-IRT sums v_j p_j(theta) over them
+            self._item_pattern = train.patterns.inverse[items]
+            self._pattern_weight = train.patterns.weight
         est = self._raw(train.scores[:, items], estimator)
         self.slope_, self.intercept_ = _linear_fit(est, train.target)
         return self
@@ -235,14 +264,13 @@ class SubsetSelector:
     def _raw(self, x: np.ndarray, estimator: str) -> np.ndarray:
         if estimator != "pirt":
             return x @ self.weights_
-        irt, v = self.irt_, self._item_weights
-        a_pat, d_pat, w_pat = self._pattern_params
-        theta = estimate_ability(x, irt.a_[self.items_], irt.d_[self.items_])
+        irt, v, seen_pat, w_pat = self.irt_, self._item_weights, self._item_pattern, self._pattern_weight
+        theta = estimate_ability(x, irt.a_[seen_pat], irt.d_[seen_pat])
         # sum over all items of v_j p_j(theta), then swap the seen items' predictions for their observed scores
         pred_all = np.empty(len(theta))
         for start in range(0, len(theta), 64):
-            pred_all[start : start + 64] = expit(np.outer(theta[start : start + 64], a_pat) + d_pat) @ w_pat
-        seen = irt.probabilities(theta, self.items_)
+            pred_all[start : start + 64] = expit(np.outer(theta[start : start + 64], irt.a_) + irt.d_) @ w_pat
+        seen = irt.probabilities(theta, seen_pat)
         return pred_all + (x - seen) @ v[self.items_]
 
 

@@ -29,10 +29,11 @@ class IRTAnchorSelector(SubsetSelector):
     name = "irt_anchor"
     stochastic = True
     default_estimator = "pirt"
+    estimators = ("mean", "calibrated", "pirt")
 
     def _select(self, train: TrainingSet, rng: np.random.Generator):
-        pat, irt = train.patterns, train.irt
-        points = np.column_stack([irt.a_[pat.first], irt.d_[pat.first]])
+        pat, irt = train.patterns, train.pattern_irt
+        points = np.column_stack([irt.a_, irt.d_])
         anchors, weight = weighted_kmeans_anchors(
             points, pat.weight, self.size, rng, train.cache, (self.name, repr(self.random_state))
         )

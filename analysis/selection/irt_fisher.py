@@ -29,10 +29,11 @@ class IRTFisherSelector(SubsetSelector):
 
     name = "irt_fisher"
     default_estimator = "pirt"
+    estimators = ("mean", "calibrated", "pirt")
 
     def _select(self, train: TrainingSet, rng: np.random.Generator):
-        pat, irt = train.patterns, train.irt
-        a, d = irt.a_[pat.first], irt.d_[pat.first]
+        pat, irt = train.patterns, train.pattern_irt
+        a, d = irt.a_, irt.d_
         grid = np.quantile(irt.theta_, np.linspace(0.05, 0.95, min(self.size, 25)))
         info = item_information(grid, a, d)  # (G, n_patterns)
         # each pattern may be taken as often as it has items; rank (pattern, copy) pairs per grid point

@@ -32,6 +32,7 @@ COMMAND_MODULES: dict[str, str] = {
     "simulate-benchmark": "benchmark",
     "report": "report",
     "backup": "backup",
+    "loadtest": "loadtest",
 }
 
 

@@ -12,6 +12,7 @@ from analysis.benchmark_data import load_benchmark
 from analysis.errors import HumansError
 from analysis.human_targets import read_human_scores
 from analysis.report import build_report, read_selection_results
+from annotation_app.cli.options import average_option, human_option, models_option, seed_option, ties_option
 from annotation_app.cli.scores import _is_sqlite, load_votes
 from annotation_app.store import Store
 
@@ -37,12 +38,7 @@ __all__ = ["COMMANDS"]
     default=None,
     help="The --out folder of `humans select` (results.csv, predictions.csv, subsets/).",
 )
-@click.option(
-    "--human",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="CSV of human scores per model (default: the Bradley–Terry human score of --votes).",
-)
+@human_option("CSV of human scores per model (default: the Bradley–Terry human score of --votes).")
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -50,15 +46,9 @@ __all__ = ["COMMANDS"]
     show_default=True,
     help="The HTML file to write.",
 )
-@click.option("--models", default=None, help="Regular expression: keep only matching benchmark models.")
+@models_option()
 @click.option("--subset", default=None, help="Subset to plot against the human score, as <method>_<size>.")
-@click.option(
-    "--ties",
-    type=click.Choice(["half", "davidson", "drop"]),
-    default="half",
-    show_default=True,
-    help="How ties count in the leaderboard.",
-)
+@ties_option("How ties count in the leaderboard.")
 @click.option(
     "--bootstrap",
     type=click.IntRange(min=0),
@@ -66,19 +56,13 @@ __all__ = ["COMMANDS"]
     show_default=True,
     help="Bootstrap rounds for the leaderboard intervals (resampling raters; 0: Wald).",
 )
-@click.option(
-    "--average",
-    type=click.Choice(["macro", "micro"]),
-    default="macro",
-    show_default=True,
-    help="Full benchmark score: mean over tasks (macro) or over items (micro).",
-)
+@average_option()
 @click.option(
     "--title",
     default=None,
     help="Title of the report (default: the study's title from a database, else the study id of an export).",
 )
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstraps and permutations.")
+@seed_option("Seed of the bootstraps and permutations.")
 def report(votes, benchmark, select_results, human, out, models, subset, ties, bootstrap, average, title, seed):
     """Write one self-contained HTML report (plots embedded) of a study and its relation to a benchmark.
 

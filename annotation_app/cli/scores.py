@@ -11,32 +11,10 @@ from analysis.bradley_terry import SCORE_COLUMNS, BTScores, bt_scores
 from analysis.correlation import CorrelationResult
 from analysis.correlation import correlate as correlate_tables
 from analysis.errors import HumansError
+from analysis.table_files import read_table
+from annotation_app.cli.options import seed_option, ties_option
 
-__all__ = ["COMMANDS", "correlate", "format_correlations", "format_leaderboard", "load_table", "load_votes", "scores"]
-
-TABLE_SUFFIXES = {".csv": "csv", ".tsv": "tsv", ".parquet": "parquet", ".pq": "parquet"}
-
-
-def load_table(path: str | Path) -> pd.DataFrame:
-    """Read a CSV, TSV or Parquet file, turning every read problem into a :class:`HumansError`."""
-    path = Path(path)
-    if path.is_dir():
-        from annotation_app.store import default_db_path
-
-        db = default_db_path(path)
-        what = f"pass its study database {db}" if db.is_file() else f"it has no {db.name}; pass a study database"
-        raise HumansError(f"{path} is a folder; {what} or a votes file from `humans export` (.csv, .tsv or .parquet).")
-    if not path.is_file():
-        raise HumansError(f"{path}: no such file; check the path.")
-    kind = TABLE_SUFFIXES.get(path.suffix.lower())
-    if kind is None:
-        raise HumansError(f"{path}: unknown file type {path.suffix!r}; use .csv, .tsv or .parquet.")
-    try:
-        if kind == "parquet":
-            return pd.read_parquet(path)
-        return pd.read_csv(path, sep="\t" if kind == "tsv" else ",")
-    except (ValueError, OSError, pd.errors.ParserError) as exc:
-        raise HumansError(f"{path}: cannot read it as {kind} ({exc}); check the file.") from exc
+__all__ = ["COMMANDS", "correlate", "format_correlations", "format_leaderboard", "load_votes", "scores"]
 
 
 def load_votes(path: str | Path) -> pd.DataFrame:
@@ -51,11 +29,17 @@ def load_votes(path: str | Path) -> pd.DataFrame:
         ``model_a``, ``model_b``, ``winner`` and any of ``rater``, ``scenario``, ``weight``, ``left``.
     """
     path = Path(path)
+    if path.is_dir():
+        from annotation_app.store import default_db_path
+
+        db = default_db_path(path)
+        what = f"pass its study database {db}" if db.is_file() else f"it has no {db.name}; pass a study database"
+        raise HumansError(f"{path} is a folder; {what} or a votes file from `humans export` (.csv, .tsv or .parquet).")
     if _is_sqlite(path):
         from annotation_app.export import votes_frame
 
         return votes_frame(path)
-    return load_table(path)
+    return read_table(path)
 
 
 def _is_sqlite(path: Path) -> bool:
@@ -107,13 +91,7 @@ def format_correlations(result: CorrelationResult, level: float = 0.95) -> str:
 
 @click.command()
 @click.argument("votes", type=click.Path(path_type=Path))
-@click.option(
-    "--ties",
-    type=click.Choice(["half", "davidson", "drop"]),
-    default="half",
-    show_default=True,
-    help="How ties count: half a win each, Davidson's tie parameter, or dropped.",
-)
+@ties_option()
 @click.option(
     "--both-bad",
     type=click.Choice(["tie", "drop"]),
@@ -140,7 +118,7 @@ def format_correlations(result: CorrelationResult, level: float = 0.95) -> str:
     default=None,
     help="Resample whole raters or scenarios instead of single votes.",
 )
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap.")
+@seed_option("Seed of the bootstrap.")
 @click.option(
     "--level",
     type=click.FloatRange(0, 1, min_open=True, max_open=True),
@@ -207,7 +185,7 @@ def scores(votes, ties, both_bad, position, bootstrap, cluster, seed, level, pro
     show_default=True,
     help="Permutations for the p-values.",
 )
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the resampling.")
+@seed_option("Seed of the resampling.")
 def correlate(a, b, on, a_col, b_col, bootstrap, permutations, seed):
     """Correlate two per-model score tables (Pearson, Spearman, Kendall tau-b) with CIs and p-values.
 
@@ -216,8 +194,8 @@ def correlate(a, b, on, a_col, b_col, bootstrap, permutations, seed):
         humans correlate scores.csv benchmark.csv --b-col accuracy
     """
     result = correlate_tables(
-        load_table(a),
-        load_table(b),
+        read_table(a),
+        read_table(b),
         on=on,
         a_col=a_col,
         b_col=b_col,

@@ -7,15 +7,19 @@ from pathlib import Path
 import click
 
 from analysis.benchmark_data import load_benchmark
+from analysis.conformal import DEFAULT_LEVEL
 from analysis.errors import HumansError
-from analysis.evaluation import DEFAULT_SIZES, evaluate_selection
+from analysis.evaluation import AUTO, DEFAULT_SIZES, evaluate_selection
 from analysis.human_targets import align_human_scores, read_human_scores
 from analysis.humans_format import write_subset_splits
 from analysis.humans_subset import apply_subset as apply_subset_table
-from analysis.humans_subset import fit_humans_subsets, read_subset
-from analysis.regression import human_baselines
+from analysis.humans_subset import read_subset
+from analysis.regression import REGRESSORS, human_baselines
 from analysis.selection import METHODS
-from analysis.selection_plot import plot_selection
+from analysis.selection_results import write_selection_results
+from analysis.subset_files import fit_selection_subsets
+from analysis.subset_intervals import with_intervals
+from annotation_app.cli.options import average_option, human_option, models_option
 
 __all__ = ["COMMANDS"]
 
@@ -33,15 +37,15 @@ def _parse_sizes(text: str) -> tuple[int, ...]:
 
 
 def _parse_methods(text: str) -> list[str]:
-    if text.strip() == "all":
-        return list(METHODS)
     names = [m.strip() for m in text.split(",") if m.strip()]
-    unknown = [m for m in names if m not in METHODS]
+    names = [n for m in names for n in (METHODS if m == "all" else [m])]
+    unknown = [m for m in names if m not in METHODS and m != AUTO]
     if unknown or not names:
         raise HumansError(
-            f"--methods: unknown method(s) {', '.join(unknown) or '(none)'}; use all or some of {', '.join(METHODS)}."
+            f"--methods: unknown method(s) {', '.join(unknown) or '(none)'}; use all, {AUTO} or some of "
+            f"{', '.join(METHODS)}."
         )
-    return names
+    return list(dict.fromkeys(names))
 
 
 def _check_items(data, sizes: tuple[int, ...], source: Path) -> None:
@@ -58,13 +62,13 @@ def _check_items(data, sizes: tuple[int, ...], source: Path) -> None:
 
 @click.command()
 @click.argument("items", type=click.Path(path_type=Path))
+@human_option()
 @click.option(
-    "--human",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="CSV of human scores per model (model + human_score, as `humans scores` writes).",
+    "--methods",
+    default="all",
+    show_default=True,
+    help="Comma-separated selection methods, all, or auto (nested cross-validation picks method and estimator).",
 )
-@click.option("--methods", default="all", show_default=True, help="Comma-separated selection methods, or all.")
 @click.option("--sizes", default=_SIZES, show_default=True, help="Comma-separated subset sizes.")
 @click.option(
     "--cv",
@@ -75,14 +79,8 @@ def _check_items(data, sizes: tuple[int, ...], source: Path) -> None:
 )
 @click.option("--folds", default=5, show_default=True, help="Number of folds for --cv kfold.")
 @click.option("--seeds", default=5, show_default=True, help="Repetitions of stochastic methods.")
-@click.option("--models", default=None, help="Regular expression: keep only matching models (e.g. '_best$').")
-@click.option(
-    "--average",
-    type=click.Choice(["macro", "micro"]),
-    default="macro",
-    show_default=True,
-    help="Full score: mean over tasks (macro) or over items (micro).",
-)
+@models_option()
+@average_option()
 @click.option(
     "--estimator",
     type=click.Choice(["mean", "calibrated", "pirt"]),
@@ -91,10 +89,18 @@ def _check_items(data, sizes: tuple[int, ...], source: Path) -> None:
 )
 @click.option(
     "--regressor",
-    type=click.Choice(["ridge", "lasso", "ols"]),
-    default="ridge",
+    type=click.Choice(list(REGRESSORS)),
+    default="stacked",
     show_default=True,
-    help="Regression of the human score on a subset's item scores (with --human).",
+    help="Regression of the human score on a subset's items (stacked: the full-benchmark regression corrected "
+    "by the items).",
+)
+@click.option(
+    "--interval-level",
+    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    default=DEFAULT_LEVEL,
+    show_default=True,
+    help="Level of the split-conformal prediction intervals of every held-out and new model.",
 )
 @click.option("--jobs", default=2, show_default=True, help="Parallel processes over folds.")
 @click.option(
@@ -104,7 +110,9 @@ def _check_items(data, sizes: tuple[int, ...], source: Path) -> None:
     show_default=True,
     help="Output folder for results.csv, summary.csv, plots and subsets/.",
 )
-def select(items, human, methods, sizes, cv, folds, seeds, models, average, estimator, regressor, jobs, out):
+def select(
+    items, human, methods, sizes, cv, folds, seeds, models, average, estimator, regressor, interval_level, jobs, out
+):
     """Evaluate subset-selection methods on item-level results and write HUMANS subset files.
 
     ITEMS is a long or wide CSV/Parquet file, or a folder of wide CSVs (one per task). Writes results.csv (one
@@ -117,6 +125,12 @@ def select(items, human, methods, sizes, cv, folds, seeds, models, average, esti
     the human score on the subset's items (subset chosen on the training models with the human score as
     target), predicted for held-out models; and human_baselines.csv holds the raw full score and a regression on
     the task means, for comparison (the random method's human_* columns are the random-subset reference).
+
+    --methods auto adds the method `auto`: in every fold, nested cross-validation over the training models only
+    picks the method and estimator (results.csv column chosen); its scores are honest, and the headline reports
+    it. Every held-out model gets split-conformal intervals at --interval-level (predictions.csv estimate_low,
+    estimate_high, human_estimate_low, human_estimate_high; results.csv coverage), and every subset file the
+    half-widths that `humans apply-subset` prints for new models.
 
     Example:
 
@@ -140,31 +154,28 @@ def select(items, human, methods, sizes, cv, folds, seeds, models, average, esti
         estimator=estimator,
         human=human_scores,
         regressor=regressor,
+        interval_level=interval_level,
         n_jobs=jobs,
     )
-    subsets = fit_humans_subsets(
-        data, human_scores, methods=method_names, sizes=size_list, regressor=regressor, average=average
+    subsets = fit_selection_subsets(
+        data,
+        ev,
+        method_names,
+        size_list,
+        human=human_scores,
+        estimator=estimator,
+        regressor=regressor,
+        average=average,
+        interval_level=interval_level,
     )
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "subsets").mkdir(exist_ok=True)
-    ev.results.to_csv(out / "results.csv", index=False)
-    summary = ev.summary()
-    summary.to_csv(out / "summary.csv", index=False)
-    ev.predictions.to_csv(out / "predictions.csv", index=False)
-    plot_selection(summary, out / "correlation_vs_size.png")
+    baselines = None
     if human_scores is not None:
         baselines = human_baselines(data, human_scores, regressor=regressor, average=average)
-        baselines.to_csv(out / "human_baselines.csv", index=False)
-        plot_selection(
-            summary,
-            out / "human_correlation_vs_size.png",
-            metric="human_pearson",
-            title="LOO Pearson of the subset regression with the human score",
-        )
-    for method in method_names:  # one dataset per method, one split n<size> per size (the paper's layout)
+    summary = write_selection_results(out, ev, subsets, baselines)
+    for method in method_names:  # the paper's layout too: one dataset per method, one split n<size> per size
         tables = {size: table for (m, size), table in subsets.items() if m == method}
-        write_subset_splits(tables, out / "subsets" / method, title=f"HUMANS subsets chosen by {method}")
-    best = summary.sort_values("pearson", ascending=False).iloc[0]
+        if tables:
+            write_subset_splits(tables, out / "subsets" / method, title=f"HUMANS subsets chosen by {method}")
     click.echo(
         f"{data.n_models} models × {data.n_items} items in {len(data.task_names)} tasks; "
         f"{len(method_names)} methods × {len(size_list)} sizes ({cv})."
@@ -177,7 +188,31 @@ def select(items, human, methods, sizes, cv, folds, seeds, models, average, esti
         )
         hp = summary.pivot(index="method", columns="size", values="human_pearson").reindex(method_names)
         click.echo("subset regressions:\n" + hp.round(3).to_string())
-    click.echo(f"best: {best['method']} at {int(best['size'])} items, Pearson {best['pearson']:.3f}; wrote {out}")
+    click.echo(_coverage_line(summary, interval_level, human_scores is not None))
+    click.echo(_headline(summary, ev.results) + f"; wrote {out}")
+
+
+def _coverage_line(summary, level: float, has_human: bool) -> str:
+    line = f"{level:.0%} prediction intervals cover {summary['coverage'].mean():.1%} of held-out full scores"
+    if has_human:
+        line += f" and {summary['human_coverage'].mean():.1%} of human scores"
+    return line + " (mean over methods and sizes)"
+
+
+def _headline(summary, results) -> str:
+    """auto's honest nested-CV scores when it ran, else the best method (picked on the folds it is scored on)."""
+    if AUTO not in set(summary["method"]):
+        best = summary.sort_values("pearson", ascending=False).iloc[0]
+        return (
+            f"best: {best['method']} at {int(best['size'])} items, Pearson {best['pearson']:.3f} (picked on the "
+            "same folds, so optimistic; --methods auto gives an honest choice)"
+        )
+    auto = summary[summary["method"] == AUTO].sort_values("pearson", ascending=False).iloc[0]
+    chosen = results.loc[(results["method"] == AUTO) & (results["size"] == auto["size"]), "chosen"].iloc[0]
+    return (
+        f"auto (nested cross-validation): Pearson {auto['pearson']:.3f}, MAE {auto['mae']:.3f} at "
+        f"{int(auto['size'])} items; chosen per fold: {chosen}"
+    )
 
 
 @click.command()
@@ -188,7 +223,7 @@ def select(items, human, methods, sizes, cv, folds, seeds, models, average, esti
     default=None,
     help="Split of a SUBSET folder with several sizes, e.g. n50 (or 50); not needed when it holds one.",
 )
-@click.option("--models", default=None, help="Regular expression: score only matching models.")
+@models_option("Regular expression: score only matching models.")
 def apply_subset(subset, item_scores, split, models):
     """Score models with a HUMANS subset: human score and benchmark score per model (CSV on stdout).
 
@@ -196,7 +231,9 @@ def apply_subset(subset, item_scores, split, models):
     subset file (CSV, JSON Lines, Parquet) or a dataset folder in the paper's released layout (one split per
     size: `humans select`'s subsets/<method>/, a `save_to_disk` folder, or Parquet data files). ITEM_SCORES is
     item-level results in any layout `humans select` reads (it may hold more items than the subset), or the
-    paper evaluator's results JSON (a folder of them: one model each).
+    paper evaluator's results JSON (a folder of them: one model each). Subset files written by `humans select`
+    carry conformal half-widths: the output then has benchmark_low, benchmark_high, human_low, human_high at the
+    file's interval_level.
 
     Example:
 
@@ -204,7 +241,7 @@ def apply_subset(subset, item_scores, split, models):
     """
     table = read_subset(subset, split)
     data = load_benchmark(item_scores, models=models, min_models=1)
-    scores = apply_subset_table(table, data)
+    scores = with_intervals(apply_subset_table(table, data), table)
     click.echo(scores.to_csv(index=False, float_format="%.6f"), nl=False)
 
 

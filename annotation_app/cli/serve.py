@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import shutil
 import tempfile
 from pathlib import Path
@@ -10,7 +11,8 @@ import click
 
 from annotation_app.app import DEFAULT_DB_NAME, DEFAULT_NEW_RATERS_PER_IP, ServeConfig, StudyServer, build_server
 from annotation_app.study.demo import init_study
-from annotation_app.ui.admin_server import admin_secret, install_admin
+from annotation_app.ui.admin_server import ADMIN_PREFIX, admin_secret, install_admin
+from annotation_app.ui.gradio_settings import apply_serving_settings
 from annotation_app.ui.server import serve as run_server
 
 __all__ = ["COMMANDS", "demo", "serve"]
@@ -52,21 +54,36 @@ def _announce(server: StudyServer):
     help="New raters one IP address may create per hour; 0 = no limit (raise it when a lab shares one address).",
 )
 @click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Server processes behind nginx (apt-get install nginx), one per core; all write the one --db file.",
+)
+@click.option(
     "--root-path",
     default="",
     help="Where a reverse proxy publishes the study: the path prefix it forwards (/study) or the full public URL "
     "(https://study.example.org/study); see docs/deploy/.",
 )
-def serve(study_dir: str, db: str | None, host: str, port: int, max_new_raters_per_ip: int, root_path: str) -> None:
+def serve(
+    study_dir: str, db: str | None, host: str, port: int, max_new_raters_per_ip: int, workers: int, root_path: str
+) -> None:
     """Serve the rater app of the study in DIR until Ctrl-C (votes go to the SQLite file --db).
 
-    Behind nginx or Caddy under a path, pass that path as --root-path (docs/deploy/ has tested configurations).
+    With --workers N, N server processes share the database behind nginx, which keeps each rater on one process
+    (docs/deployment.md). Behind your own nginx or Caddy under a path, pass that path as --root-path
+    (docs/deploy/ has tested configurations).
 
     Example:
 
-        humans serve my-study --db my-study.sqlite --host 0.0.0.0 --port 8080
+        humans serve my-study --db my-study.sqlite --host 0.0.0.0 --port 8080 --workers 2
         humans serve my-study --port 7860 --root-path /study
     """
+    if workers > 1:
+        _serve_workers(Path(study_dir), db, host, port, max_new_raters_per_ip, workers)
+        return
+    apply_serving_settings()
     config = ServeConfig(
         Path(study_dir),
         Path(db) if db else None,
@@ -80,6 +97,41 @@ def serve(study_dir: str, db: str | None, host: str, port: int, max_new_raters_p
     install_admin(server)
     run_server(server, announce=_announce(server))
     click.echo(f"Stopped; the votes are in {server.config.db_path}")
+
+
+def _serve_workers(study_dir: Path, db: str | None, host: str, port: int, max_new: int, workers: int) -> None:
+    from annotation_app.ui.workers import WorkerPool
+
+    db_path = Path(db).resolve() if db else study_dir.resolve() / DEFAULT_DB_NAME
+    secret = admin_secret() or secrets.token_urlsafe(18)
+    pool = WorkerPool(
+        study_dir.resolve(),
+        ["--db", str(db_path), "--max-new-raters-per-ip", str(max_new)],
+        workers,
+        host,
+        port,
+        secret,
+        audio_dir=ServeConfig(study_dir, db_path).resolved().cache_dir,
+    )
+
+    def announce(urls: dict[str, str]) -> None:
+        click.echo(f"Serving {study_dir} with {workers} worker processes behind nginx")
+        click.echo(f"  database   {db_path}")
+        click.echo(f"  rater URL  {urls['rater']}")
+        click.echo(f"  admin URL  {urls['admin']}  (keep it secret)")
+        click.echo("Press Ctrl-C to stop.")
+
+    def urls(bound_host: str, bound_port: int) -> dict[str, str]:
+        shown = "127.0.0.1" if bound_host in ("0.0.0.0", "::", "") else bound_host
+        base = f"http://{shown}:{bound_port}"
+        return {"rater": f"{base}/", "admin": f"{base}{ADMIN_PREFIX}/{secret}/"}
+
+    if port == 0:
+        from annotation_app.ui.workers import free_port
+
+        pool.port = free_port(host)
+    pool.run(announce, urls)
+    click.echo(f"Stopped; the votes are in {db_path}")
 
 
 @click.command(name="demo")
@@ -101,6 +153,7 @@ def demo(directory: str | None, host: str, port: int) -> None:
     scratch = None if directory else Path(tempfile.mkdtemp(prefix="humans-demo-"))
     target = Path(directory) if directory else scratch / "study"
     served = []
+    apply_serving_settings()
     try:
         init_study(target)
         server = build_server(ServeConfig(target, host=host, port=port, admin_secret=admin_secret()))

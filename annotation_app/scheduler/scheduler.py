@@ -62,6 +62,7 @@ class Scheduler:
         self.rng = rng
         self.mode = mode
         self.scores = scores or bt_scores_from_counts
+        self._pairs: _PairTable | None = None
 
     def choose(self, reader: SchedulingReader, rater_id: int, kind: str) -> dict | None:
         """Assignment columns for the rater's next ``kind`` ('trial', 'attention', 'practice') item, or None.
@@ -92,37 +93,51 @@ class Scheduler:
         return {"pair_id": pair["id"], "left_conversation_id": left, "right_conversation_id": right}
 
     def _trial_pair(self, reader: SchedulingReader, rater_id: int, seen: set[int]) -> dict | None:
-        pairs = reader.pairs("trial")
-        candidates = [p for p in pairs if p["id"] not in seen]
-        if not candidates:
+        table = self._table(reader)
+        unseen = ~np.isin(table.ids, np.fromiter(seen, dtype=np.int64, count=len(seen)))
+        candidates = np.flatnonzero(unseen)
+        if candidates.size == 0:
             return None
-        model_cov: Counter = Counter()
-        model_left: Counter = Counter()
-        scenario_cov: Counter = Counter()
-        for p in pairs:
-            key = (p["model_a"], p["model_b"])
-            model_cov[key] += p["n"]
-            model_left[key] += p["a_left"]
-            scenario_cov[p["scenario_id"]] += p["n"]
-        closeness = self._closeness(reader) if self.mode == "active" else {}
-        takers = reader.takers(rater_id)
-        ties = self._tiebreak(len(candidates))
-        order = []
-        for p, tie in zip(candidates, ties, strict=True):
-            key = (p["model_a"], p["model_b"])
-            balanced = (p["n"], takers.get(p["id"], 0), model_cov[key], scenario_cov[p["scenario_id"]], tie)
-            if self.mode == "active":
-                order.append(((p["n"] >= self.target, closeness.get(key, 0.0), *balanced), p))
-            else:
-                order.append((balanced, p))
-        best = min(order, key=lambda item: item[0])[1]
-        key = (best["model_a"], best["model_b"])
-        return {"kind": "trial", **self._sides(best, model_left[key], model_cov[key])}
+        n = np.zeros(table.ids.size)
+        a_left = np.zeros(table.ids.size)
+        live = reader.coverage("trial")
+        if live:
+            ids, counts, lefts = np.asarray(live, dtype=np.int64).T
+            rows = table.rows(ids)
+            n[rows], a_left[rows] = counts, lefts
+        model_cov = np.bincount(table.model_pair, weights=n, minlength=table.n_model_pairs)
+        model_left = np.bincount(table.model_pair, weights=a_left, minlength=table.n_model_pairs)
+        scenario_cov = np.bincount(table.scenario, weights=n, minlength=table.n_scenarios)
+        takers = np.zeros(table.ids.size)
+        n_active, had = reader.active_seen(rater_id)
+        if n_active:
+            takers[:] = n_active
+            trial_had = [(pid, k) for pid, k in had if pid in table.row_of]
+            if trial_had:
+                ids, counts = np.asarray(trial_had, dtype=np.int64).T
+                takers[table.rows(ids)] -= counts
+        ties = self._tiebreak(candidates.size)
+        mp = table.model_pair[candidates]
+        # np.lexsort sorts by the last key first: the order is (n, takers, model pair, scenario, tie).
+        keys = [ties, scenario_cov[table.scenario[candidates]], model_cov[mp], takers[candidates], n[candidates]]
+        if self.mode == "active":
+            closeness = self._closeness(reader)
+            near = np.array([closeness.get(table.model_pairs[k], 0.0) for k in range(table.n_model_pairs)])
+            keys += [near[mp], n[candidates] >= self.target]
+        best = int(candidates[np.lexsort(keys)[0]])
+        k = int(table.model_pair[best])
+        pair = {"id": int(table.ids[best]), "conv_a": int(table.conv_a[best]), "conv_b": int(table.conv_b[best])}
+        return {"kind": "trial", **self._sides(pair, int(model_left[k]), int(model_cov[k]))}
+
+    def _table(self, reader: SchedulingReader) -> _PairTable:
+        if self._pairs is None:
+            self._pairs = _PairTable(reader.pair_table("trial"))
+        return self._pairs
 
     def _closeness(self, reader: SchedulingReader) -> dict[tuple[int, int], float]:
         scores = self.scores(reader.vote_counts())
         out = {}
-        for a, b in {(p["model_a"], p["model_b"]) for p in reader.pairs("trial")}:
+        for a, b in self._table(reader).model_pairs:
             ta, sa = scores.get(a, (0.0, 1.0))
             tb, sb = scores.get(b, (0.0, 1.0))
             out[(a, b)] = abs(ta - tb) / math.sqrt(sa * sa + sb * sb + 1e-12)
@@ -156,3 +171,26 @@ class Scheduler:
             ),
         )[0]
         return {"kind": kind, "conversation_id": best["id"], "left_conversation_id": best["id"]}
+
+
+class _PairTable:
+    """The trial pairs as arrays (they never change once a study is imported), read once per scheduler.
+
+    Coverage is what changes; it comes from the store on every call (the only per-call reads are the live
+    assignments' counts and the active raters' pairs), so several server processes can share one database.
+    """
+
+    def __init__(self, rows: list[tuple]) -> None:
+        cols = np.asarray(rows, dtype=np.int64).reshape(-1, 6).T
+        self.ids, model_a, model_b, scenario, self.conv_a, self.conv_b = cols
+        self.row_of = {int(pid): i for i, pid in enumerate(self.ids)}
+        self.model_pairs = sorted({(int(a), int(b)) for a, b in zip(model_a, model_b, strict=True)})
+        index = {key: i for i, key in enumerate(self.model_pairs)}
+        self.model_pair = np.array([index[(int(a), int(b))] for a, b in zip(model_a, model_b, strict=True)])
+        self.n_model_pairs = len(self.model_pairs)
+        _, self.scenario = np.unique(scenario, return_inverse=True)
+        self.n_scenarios = int(self.scenario.max()) + 1 if self.scenario.size else 0
+
+    def rows(self, ids: np.ndarray) -> np.ndarray:
+        """Row positions of pair ids (ids are sorted, so a binary search)."""
+        return np.searchsorted(self.ids, ids)

@@ -661,6 +661,16 @@ class Store(ResearchQueries):
         """All Likert rows."""
         return self._rows("SELECT * FROM likert ORDER BY id")
 
+    def data_version(self) -> tuple:
+        """A cheap fingerprint of what the dashboard shows: it changes with every vote, Likert rating, issued
+        assignment, new rater, stage change or flag (one query over rowid maxima and the raters table)."""
+        row = self.db.execute(
+            "SELECT (SELECT COUNT(*) FROM votes), (SELECT MAX(id) FROM votes), (SELECT MAX(id) FROM assignments), "
+            "(SELECT COUNT(*) FROM likert), COUNT(*), TOTAL(length(stage) * id), TOTAL(flagged * id), "
+            "TOTAL(length(COALESCE(flag_reason, '')) * id) FROM raters"
+        ).fetchone()
+        return tuple(row)
+
 
 class SchedulingReader:
     """Read-only queries the scheduler needs, run inside the store's issuing transaction (consistent snapshot).
@@ -684,6 +694,39 @@ class SchedulingReader:
             "WHERE p.kind = ? GROUP BY p.id ORDER BY p.id",
             [self.expire_before, kind],
         )
+
+    def pair_table(self, kind: str) -> list[tuple]:
+        """Pairs of a kind as ``(id, model_a, model_b, scenario_id, conv_a, conv_b)`` tuples by id (they never
+        change once the study is imported, so a scheduler may keep them)."""
+        return self._db.execute(
+            "SELECT id, model_a, model_b, scenario_id, conv_a, conv_b FROM pairs WHERE kind = ? ORDER BY id", [kind]
+        ).fetchall()
+
+    def coverage(self, kind: str) -> list[tuple]:
+        """``(pair_id, n, a_left)`` of the pairs of a kind that have live assignments (the others have 0, 0)."""
+        return self._db.execute(
+            "SELECT a.pair_id, COUNT(*), SUM(a.left_conversation_id = p.conv_a) FROM assignments a "
+            "JOIN pairs p ON p.id = a.pair_id WHERE p.kind = ? "
+            "AND (a.status = 'done' OR (a.status = 'open' AND a.issued_at >= ?)) GROUP BY a.pair_id",
+            [kind, self.expire_before],
+        ).fetchall()
+
+    def active_seen(self, rater_id: int) -> tuple[int, list[tuple]]:
+        """How many *other* active raters (holding a live open assignment) there are, and ``(pair_id, k)``: how
+        many of them have had each pair (pairs none of them had are left out)."""
+        live = (
+            "SELECT DISTINCT rater_id FROM assignments WHERE status = 'open' AND issued_at >= ? AND rater_id != ? "
+            "AND id NOT IN (SELECT assignment_id FROM votes)"
+        )
+        (n_active,) = self._db.execute(f"SELECT COUNT(*) FROM ({live})", [self.expire_before, rater_id]).fetchone()
+        if not n_active:
+            return 0, []
+        rows = self._db.execute(
+            f"SELECT pair_id, COUNT(DISTINCT rater_id) FROM assignments WHERE pair_id IS NOT NULL "
+            f"AND rater_id IN ({live}) GROUP BY pair_id",
+            [self.expire_before, rater_id],
+        ).fetchall()
+        return n_active, rows
 
     def conversations(self, gold_bad: bool) -> list[dict]:
         """Conversations (non-generated study ones, or the bad ones) with their live coverage ``n``."""

@@ -1,6 +1,7 @@
 """The researcher's dashboard (Gradio Blocks): progress, leaderboard, quality, flagging and export.
 
-Only wiring: every callback calls :func:`annotation_app.dashboard_data.snapshot` (rendered by
+Only wiring: every callback calls :func:`annotation_app.dashboard_data.snapshot` (through the per-data-version
+:class:`~annotation_app.dashboard_cache.DashboardCache`; rendered by
 :mod:`annotation_app.ui.admin_views`), :func:`~annotation_app.dashboard_data.flag_rater` or
 :func:`~annotation_app.dashboard_data.export_download`. The app has no access control of its own: serve it only
 behind :class:`annotation_app.ui.admin_server.AdminGuard` (``install_admin`` does both).
@@ -14,7 +15,8 @@ from pathlib import Path
 import gradio as gr
 
 from analysis.errors import HumansError
-from annotation_app.dashboard_data import LeaderboardSettings, export_download, flag_rater, snapshot
+from annotation_app.dashboard_cache import DashboardCache
+from annotation_app.dashboard_data import LeaderboardSettings, export_download, flag_rater
 from annotation_app.export import FORMATS
 from annotation_app.store import Store
 from annotation_app.ui.admin_views import VIEW_NAMES, download_links, render
@@ -67,8 +69,10 @@ def build_admin_app(store: Store, settings: AdminSettings) -> gr.Blocks:
     """
     export_dir = settings.export_folder
 
+    cache = DashboardCache(store, settings.leaderboard, render)
+
     def refresh():
-        return render(snapshot(store, settings.leaderboard))
+        return cache.rendered()
 
     def auto_refresh(on: bool):
         return gr.Timer(active=bool(on))

@@ -12,17 +12,17 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 import fastapi
 import gradio as gr
 import uvicorn
-from fastapi.responses import FileResponse, PlainTextResponse
+from fastapi.responses import PlainTextResponse
 from starlette.routing import Mount
 
 from analysis.errors import HumansError
 from annotation_app.rater_service import RaterService
+from annotation_app.ui.audio_files import AudioFiles
 from annotation_app.ui.rater_app import RATER_CSS, rater_head, rater_theme
 from annotation_app.ui.request_guard import GradioRequestGuard
 
@@ -39,7 +39,6 @@ __all__ = [
 
 #: Where the blind audio files are served (``/audio/<sha256>.<ext>``).
 AUDIO_ROUTE = "/audio"
-_AUDIO_TYPES = MappingProxyType({".wav": "audio/wav", ".ogg": "audio/ogg", ".mp3": "audio/mpeg", ".flac": "audio/flac"})
 
 #: Names that moved to :mod:`annotation_app.app`, still importable from here.
 _MOVED = ("DEFAULT_DB_NAME", "DEFAULT_NEW_RATERS_PER_IP", "ServeConfig", "StudyServer", "build_server")
@@ -58,14 +57,11 @@ def http_app(service: RaterService, rater_blocks: gr.Blocks) -> fastapi.FastAPI:
     ``rater_blocks`` mounted at ``/`` behind a :class:`GradioRequestGuard`."""
     app = fastapi.FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
 
+    files = AudioFiles(service.audio_file)
+
     @app.get(AUDIO_ROUTE + "/{name}")
-    def audio(name: str):
-        try:
-            path = service.audio_file(name)
-        except HumansError:
-            return PlainTextResponse("not found", status_code=404)
-        headers = {"Cache-Control": "public, max-age=31536000, immutable"}
-        return FileResponse(path, media_type=_AUDIO_TYPES.get(path.suffix.lower()), headers=headers)
+    async def audio(name: str, request: fastapi.Request):
+        return files.response(name, request.headers.get("range"))
 
     @app.get("/healthz")
     def healthz():

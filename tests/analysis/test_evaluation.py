@@ -8,7 +8,8 @@ import pytest
 from scipy import stats
 
 from analysis.errors import HumansError
-from analysis.evaluation import agreement, evaluate_selection, model_folds
+from analysis.evaluation import evaluate_selection, model_folds
+from analysis.score_agreement import score_agreement
 from analysis.selection import METHODS
 from analysis.selection_plot import plot_selection
 from analysis.simulate import simulate_benchmark
@@ -25,7 +26,7 @@ def test_folds_partition_the_models():
 
 def test_agreement_matches_scipy(rng):
     x, y = rng.random(15), rng.random(15)
-    out = agreement(x, y)
+    out = score_agreement(x, y)
     assert out["pearson"] == pytest.approx(stats.pearsonr(x, y).statistic)
     assert out["kendall"] == pytest.approx(stats.kendalltau(x, y).statistic)
     assert out["mae"] == pytest.approx(np.abs(x - y).mean())

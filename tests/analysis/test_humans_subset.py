@@ -40,7 +40,7 @@ def test_missing_items_and_bad_files_are_clear_errors(tmp_path):
     (tmp_path / "nan.csv").write_text(",".join(SUBSET_COLUMNS) + "\ni1,t,t,score,0.5,x,0\n")
     with pytest.raises(HumansError, match="row 2: full_benchmark_weight 'x' is not a number"):
         read_subset(tmp_path / "nan.csv")
-    with pytest.raises(HumansError, match="not found"):
+    with pytest.raises(HumansError, match=r"none\.csv: no such file; check the path"):
         read_subset(tmp_path / "none.csv")
 
 

@@ -8,7 +8,16 @@ import pytest
 from sklearn.linear_model import RidgeCV
 
 from analysis.errors import HumansError
-from analysis.regression import RidgeLOO, compare_human_regression, fit_regressor, loo_predictions, task_means
+from analysis.regression import (
+    RidgeLOO,
+    ShrunkRidgeLOO,
+    StackedRidge,
+    compare_human_regression,
+    fit_regressor,
+    fit_ridge,
+    loo_predictions,
+    task_means,
+)
 from analysis.simulate import simulate_benchmark
 
 #: Closed-form ridge vs scikit-learn's RidgeCV (same alphas, same efficient LOO criterion).
@@ -34,7 +43,7 @@ def test_loo_predictions_refit_without_the_held_out_row(rng):
     assert pred[0] == pytest.approx(manual)
     assert np.corrcoef(pred, y)[0, 1] > 0.9
     assert np.isfinite(loo_predictions(x, y, "lasso")).all()
-    with pytest.raises(HumansError, match="regressor 'svm' is not one of ridge, lasso, ols"):
+    with pytest.raises(HumansError, match="regressor 'svm' is not one of stacked, ridge, lasso, ols"):
         fit_regressor(x, y, "svm")
 
 
@@ -63,3 +72,39 @@ def test_compare_refuses_misaligned_human_scores():
     sim = simulate_benchmark(n_models=6, task_sizes=(20,), seed=0)
     with pytest.raises(HumansError, match=r"one number per model \(6\)"):
         compare_human_regression(sim.data, np.zeros(5))
+
+
+def test_shrunk_ridge_closed_form_loo_equals_refitting_without_each_row(rng):
+    """Exact LOO error of every candidate penalty vs a brute-force refit (augmented least squares) per row."""
+    n, p = 14, 30
+    x = rng.random((n, p))
+    y = x[:, :3].mean(axis=1) + rng.normal(0, 0.05, n)
+    base = x.mean(axis=1)
+    fitted = ShrunkRidgeLOO(alphas=np.array([0.05, 0.7, 20.0])).fit(x, y, base)
+    for alpha, loo_mse in zip(fitted.alphas_, fitted.loo_mse_, strict=True):
+        errors = []
+        for i in range(n):
+            keep = np.arange(n) != i
+            design = np.column_stack([np.ones(n - 1), base[keep], x[keep]])
+            if np.isinf(alpha):
+                coef = np.linalg.lstsq(design[:, :2], y[keep], rcond=None)[0]
+                pred = coef @ np.array([1.0, base[i]])
+            else:  # min |y - U g - X w|^2 + alpha |w|^2, unpenalised intercept and base
+                penalty = np.hstack([np.zeros((p, 2)), np.sqrt(alpha) * np.eye(p)])
+                coef = np.linalg.lstsq(np.vstack([design, penalty]), np.concatenate([y[keep], np.zeros(p)]),
+                                       rcond=None)[0]  # fmt: skip
+                pred = coef @ np.concatenate([[1.0, base[i]], x[i]])
+            errors.append(y[i] - pred)
+        assert loo_mse == pytest.approx(np.mean(np.square(errors)), rel=1e-8)
+    assert fitted.alpha_ == fitted.alphas_[np.argmin(fitted.loo_mse_)]
+
+
+def test_stacked_regression_falls_back_to_the_full_benchmark_regression_when_items_are_noise(rng):
+    features = rng.random((20, 4))
+    y = features @ np.array([0.5, 0.2, 0.0, 0.1]) + rng.normal(0, 0.01, 20)
+    noise = (rng.random((20, 25)) < 0.5).astype(float)
+    stacked = StackedRidge().fit(noise, y, features)
+    base = fit_ridge(features, y)
+    assert stacked.top_.alpha_ >= 10  # heavy or infinite penalty on items that carry nothing
+    np.testing.assert_allclose(stacked.predict(noise, features), base.predict(features), atol=0.02)
+    assert stacked.top_.base_coef_ == pytest.approx(1.0, abs=0.1)

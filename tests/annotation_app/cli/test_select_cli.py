@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import io
+
 import pandas as pd
 import pytest
 from click.testing import CliRunner
 
 from analysis.humans_subset import SUBSET_COLUMNS
+from analysis.selection import METHODS
 from analysis.simulate import simulate_benchmark
+from analysis.subset_intervals import INTERVAL_COLUMNS
 from annotation_app.cli import cli
 
 
@@ -35,7 +39,8 @@ def test_select_writes_results_summary_plots_and_subsets(study):
             "--sizes", "5,20", "--seeds", "2", "--jobs", "1", "--regressor", "ols", "--out", str(out)]  # fmt: skip
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
-    assert "best:" in result.output
+    assert "best:" in result.output and "optimistic; --methods auto gives an honest choice" in result.output
+    assert "90% prediction intervals cover" in result.output
     res = pd.read_csv(out / "results.csv")
     assert list(res.columns[:8]) == ["method", "size", "seed", "estimator", "pearson", "spearman", "kendall", "mae"]
     assert "human_pearson" in res.columns
@@ -45,18 +50,48 @@ def test_select_writes_results_summary_plots_and_subsets(study):
     base = pd.read_csv(out / "human_baselines.csv")
     assert base["comparison"].tolist() == ["full_score", "full_benchmark_regression"]
     assert "human score (LOO Pearson): full_score" in result.output
-    subset = pd.read_csv(out / "subsets" / "irt_fisher" / "n20.csv")
-    assert tuple(subset.columns) == SUBSET_COLUMNS and len(subset) == 20
+    subset = pd.read_csv(out / "subsets" / "irt_fisher_20.csv")
+    assert tuple(subset.columns) == SUBSET_COLUMNS + INTERVAL_COLUMNS and len(subset) == 20
     assert sorted(p.relative_to(out / "subsets").as_posix() for p in (out / "subsets").rglob("*.*")) == [
-        "irt_fisher/README.md", "irt_fisher/n20.csv", "irt_fisher/n5.csv",
-        "random/README.md", "random/n20.csv", "random/n5.csv"]  # fmt: skip
+        "irt_fisher/README.md", "irt_fisher/n20.csv", "irt_fisher/n5.csv", "irt_fisher_20.csv", "irt_fisher_5.csv",
+        "random/README.md", "random/n20.csv", "random/n5.csv", "random_20.csv", "random_5.csv"]  # fmt: skip
+    split = pd.read_csv(out / "subsets" / "irt_fisher" / "n20.csv")
+    assert tuple(split.columns) == SUBSET_COLUMNS and len(split) == 20
 
     applied = CliRunner().invoke(cli, ["apply-subset", str(out / "subsets" / "irt_fisher"), str(root / "items"),
                                        "--split", "n20"])  # fmt: skip
     assert applied.exit_code == 0, applied.output
     lines = applied.output.strip().splitlines()
-    assert lines[0] == "model,human_score,benchmark_score"
+    assert lines[0] == "model,human_score,benchmark_score,benchmark_low,benchmark_high,human_low,human_high"
     assert len(lines) == 1 + 12
+    applied = pd.read_csv(io.StringIO(applied.output))
+    assert (applied["benchmark_low"] <= applied["benchmark_score"]).all()
+    assert (applied["human_score"] <= applied["human_high"]).all()
+
+
+def test_auto_is_scored_by_nested_cross_validation_and_gets_a_subset_file(study):
+    root, _ = study
+    out = root / "auto"
+    args = ["select", str(root / "items"), "--human", str(root / "scores.csv"), "--methods", "auto,random",
+            "--sizes", "8", "--seeds", "1", "--cv", "kfold", "--folds", "3", "--jobs", "1", "--interval-level", "0.8",
+            "--out", str(out)]  # fmt: skip
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert "auto (nested cross-validation): Pearson" in result.output and "chosen per fold:" in result.output
+    res = pd.read_csv(out / "results.csv").set_index("method")
+    assert res.loc["auto", "estimator"] == "auto"
+    assert sum(int(part.rsplit("×", 1)[1]) for part in res.loc["auto", "chosen"].split(", ")) == 3  # one per fold
+    assert 0 <= res.loc["auto", "coverage"] <= 1 and 0 <= res.loc["auto", "human_coverage"] <= 1
+    assert set(pd.read_csv(out / "summary.csv")["method"]) == {"auto", "random"}
+    pred = pd.read_csv(out / "predictions.csv")
+    for col in ("estimate_low", "estimate_high", "human_estimate_low", "human_estimate_high", "chosen", "fold"):
+        assert col in pred.columns
+    assert (pred["estimate_low"] <= pred["estimate"]).all() and (pred["estimate"] <= pred["estimate_high"]).all()
+    auto = pd.read_csv(out / "subsets" / "auto_8.csv")
+    assert len(auto) == 8 and auto["chosen_method"].iloc[0] in set(METHODS)
+    assert auto["interval_level"].iloc[0] == 0.8
+    applied = CliRunner().invoke(cli, ["apply-subset", str(out / "subsets" / "auto_8.csv"), str(root / "items")])
+    assert applied.exit_code == 0 and "human_low,human_high" in applied.output.splitlines()[0]
 
 
 def test_apply_subset_scores_a_single_new_model(study, tmp_path):
@@ -81,9 +116,9 @@ def test_apply_subset_scores_a_single_new_model(study, tmp_path):
         (["select", "nowhere"], "nowhere: no such file or folder"),
         (["select", "{items}", "--sizes", "5,x"], "--sizes '5,x' must be comma-separated integers"),
         (["select", "{items}", "--methods", "random,magic"], "--methods: unknown method(s) magic"),
-        (["select", "{items}", "--human", "{root}/missing.csv"], "human scores file not found"),
+        (["select", "{items}", "--human", "{root}/missing.csv"], "missing.csv: no such file; check the path."),
         (["select", "{items}", "--models", "nomatch"], "model filter 'nomatch' matches 0 of 12 models"),
-        (["apply-subset", "{root}/missing.csv", "{items}"], "subset file not found"),
+        (["apply-subset", "{root}/missing.csv", "{items}"], "missing.csv: no such file; check the path."),
         (["select", "{items}", "--estimator", "pirt", "--methods", "random"], "estimator 'pirt' needs IRT methods"),
     ],
 )

@@ -1,4 +1,20 @@
-"""The output folder of ``humans select``, read back for the report."""
+"""The output folder of ``humans select``: written after the evaluation, read back for the report.
+
+Layout (one writer, one reader, so the two cannot drift apart):
+
+``results.csv``
+    one row per method, size and seed (:attr:`analysis.evaluation.SelectionEvaluation.results`);
+``summary.csv``
+    mean and sd over seeds per method and size;
+``predictions.csv``
+    out-of-fold estimates (and intervals) per model;
+``human_baselines.csv``
+    with human scores: the raw full score and the full-benchmark regression;
+``subsets/<method>_<size>.csv``
+    HUMANS subset files fitted on all models;
+``correlation_vs_size.png``, ``human_correlation_vs_size.png``
+    the summary plotted against subset size.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +28,10 @@ from analysis.errors import HumansError
 from analysis.evaluation import SelectionEvaluation
 from analysis.humans_format import list_subset_splits, split_size
 from analysis.humans_subset import read_subset
+from analysis.selection_plot import plot_selection
+from analysis.table_files import read_table
 
-__all__ = ["SelectionResults", "read_selection_results"]
+__all__ = ["SelectionResults", "read_selection_results", "write_selection_results"]
 
 _SUBSET_NAME = re.compile(r"^(?P<method>.+)_(?P<size>\d+)$")
 _RESULT_COLUMNS = ("method", "size", "seed", "pearson")
@@ -60,10 +78,7 @@ def _read_csv(path: Path, required: bool) -> pd.DataFrame | None:
         if required:
             raise HumansError(f"{path}: not found; pass the --out folder of `humans select` (it holds results.csv).")
         return None
-    try:
-        return pd.read_csv(path)
-    except (ValueError, OSError) as exc:
-        raise HumansError(f"{path}: cannot read it as CSV ({exc}); run `humans select` again.") from exc
+    return read_table(path)
 
 
 def read_selection_results(folder: str | Path) -> SelectionResults:
@@ -100,3 +115,39 @@ def read_selection_results(folder: str | Path) -> SelectionResults:
         subsets=subsets,
         source=str(folder),
     )
+
+
+def write_selection_results(
+    folder: str | Path,
+    evaluation: SelectionEvaluation,
+    subsets: dict[tuple[str, int], pd.DataFrame],
+    baselines: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Write the output folder of ``humans select`` (see the module docstring); returns the summary table.
+
+    Raises
+    ------
+    HumansError
+        When the folder cannot be written.
+    """
+    folder = Path(folder)
+    summary = evaluation.summary()
+    try:
+        (folder / "subsets").mkdir(parents=True, exist_ok=True)
+        evaluation.results.to_csv(folder / "results.csv", index=False)
+        summary.to_csv(folder / "summary.csv", index=False)
+        evaluation.predictions.to_csv(folder / "predictions.csv", index=False)
+        for (method, size), table in subsets.items():
+            table.to_csv(folder / "subsets" / f"{method}_{size}.csv", index=False)
+        plot_selection(summary, folder / "correlation_vs_size.png")
+        if baselines is not None:
+            baselines.to_csv(folder / "human_baselines.csv", index=False)
+            plot_selection(
+                summary,
+                folder / "human_correlation_vs_size.png",
+                metric="human_pearson",
+                title="Cross-validated Pearson of the subset regression with the human score",
+            )
+    except OSError as exc:
+        raise HumansError(f"{folder}: cannot write the results ({exc.strerror}); choose a writable folder.") from exc
+    return summary

@@ -1,0 +1,331 @@
+"""Capacity targets of a launch (issue 15), measured with ``humans loadtest`` against ``humans serve`` and against a
+no-op Gradio app served the same way (FastAPI + uvicorn subprocess on loopback: the floor any Gradio app pays).
+
+Three measurements, each printed with the machine's load (``uptime``) because the machine may be shared:
+
+``cost``
+    Server CPU per rater event (``/proc/<pid>/stat`` user + system time over the Gradio events the load test
+    answered, page loads, assets and audio included) on studies of ``--pairs`` sizes, next to the no-op app's CPU
+    per event under the same crowd (same raters, arrivals, think times, trials); the ratio is the target
+    (within 1.3x at every size). Also the server's peak resident memory (VmHWM).
+``burst``
+    ``--raters`` raters arriving within ``--arrival-minutes``, voting every ``--think`` s for ``--trials`` trials:
+    vote p50/p90/p99, acknowledged votes lost (not in the database), duplicated (two votes for one rater position),
+    HTTP 5xx, peak RSS; ``--kills K`` kills the server with SIGKILL K times during the burst and restarts it.
+``saturation``
+    Everyone at once with no think time beyond the listening floor: events/s answered, for each ``--workers``
+    value (``humans serve --workers N``, N processes behind nginx) and the ratio to one process.
+
+Run::
+
+    python benchmarks/loadtest_targets.py cost --pairs 120 1500 10000 --raters 100 --trials 10 --think 2
+    python benchmarks/loadtest_targets.py burst --raters 1000 --arrival-minutes 5 --think 20 --trials 10 --kills 2
+    python benchmarks/loadtest_targets.py saturation --workers 1 2 --raters 200
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "tests" / "reliability"))
+sys.path.insert(0, str(HERE.parent / "tests"))
+sys.path.insert(0, str(HERE.parent))  # the package before tests/
+
+from helpers.studies import write_study_folder  # noqa: E402
+from reliability_db import db_rows, vote_rows  # noqa: E402
+from server_process import ServerProcess  # noqa: E402
+
+from annotation_app.loadtest import LoadReport, loadtest  # noqa: E402
+
+CLIP_S = 0.5
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+# ---------------------------------------------------------------------------------------------- servers and studies
+def write_study(root: Path, pairs: int, trials: int, floor: float) -> Path:
+    """A pairwise study of about ``pairs`` trial pairs (5, 6 or 8 models), one gold pair per scenario."""
+    models = 5 if pairs <= 500 else 6 if pairs <= 3000 else 8
+    per = models * (models - 1) // 2
+    scenarios = max(2, round(pairs / per))
+    config = {
+        "title": "Load benchmark",
+        "instructions": "Listen to both conversations, then answer.",
+        "consent": "I agree to take part in this load test.",
+        "rating": {"scheme": "pairwise", "preference_points": 3, "allow_both_bad": True, "reason": "optional"},
+        "targets": {"raters_per_pair": 3, "trials_per_rater": trials - 1},
+        "quality": {"min_listen_fraction": floor, "attention_checks": 1, "practice_trials": 0},
+        "completion": {"code": "LOAD-DONE"},
+    }
+    names = tuple(f"m{i}" for i in range(models))
+    return write_study_folder(root, config, models=names, scenarios=scenarios, seconds=CLIP_S, bad_model="mbad")
+
+
+def noop_server(port_file: str) -> None:
+    """Serve a one-event Blocks app (``noop`` returns its input) the way ``humans serve`` serves the rater app."""
+    import fastapi
+    import gradio as gr
+    import uvicorn
+    from fastapi.responses import PlainTextResponse
+
+    from annotation_app.ui.gradio_settings import apply_serving_settings
+
+    apply_serving_settings()  # the same Gradio settings as humans serve
+    with gr.Blocks(analytics_enabled=False) as blocks:
+        box = gr.Textbox()
+        out = gr.Textbox()
+        gr.Button("go").click(lambda text: text, box, out, api_name="noop")
+    app = fastapi.FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    app.get("/healthz")(lambda: PlainTextResponse("ok"))
+    gr.mount_gradio_app(app, blocks, path="/", footer_links=[], run_history=False, show_error=False)
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(128)
+    Path(port_file).write_text(f"http://127.0.0.1:{sock.getsockname()[1]}/")
+    uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False)).run(sockets=[sock])
+
+
+class NoopProcess:
+    """The no-op app in a subprocess."""
+
+    def __init__(self, folder: Path) -> None:
+        port_file = folder / "noop.url"
+        self.proc = subprocess.Popen(
+            [sys.executable, __file__, "noop-server", str(port_file)],
+            stdout=(folder / "noop.log").open("wb"),
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"},
+        )
+        for _ in range(1200):
+            if port_file.exists() and port_file.read_text():
+                self.url = port_file.read_text()
+                if ServerProcess._healthy_url(self.url + "healthz"):
+                    return
+            time.sleep(0.1)
+        self.proc.kill()
+        raise RuntimeError("the no-op server did not start")
+
+    def pids(self) -> list[int]:
+        return [self.proc.pid]
+
+    def stop(self) -> None:
+        self.proc.kill()
+        self.proc.wait()
+
+
+def cpu_s(pids: list[int]) -> float:
+    """User + system CPU seconds of the processes (and their reaped children) so far."""
+    total = 0.0
+    for pid in pids:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        total += sum(int(x) for x in fields[11:15]) / TICKS
+    return total
+
+
+def peak_rss_mb(pids: list[int]) -> float:
+    """Largest peak resident set size (VmHWM) among the processes, in MB."""
+    best = 0.0
+    for pid in pids:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    best = max(best, int(line.split()[1]) / 1024)
+    return best
+
+
+def uptime() -> str:
+    return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+
+
+def start_humans(root: Path, tmp: Path, name: str, workers: int = 1) -> ServerProcess:
+    extra = ("--max-new-raters-per-ip", "0") + (("--workers", str(workers)) if workers > 1 else ())
+    server = ServerProcess(root, tmp / f"{name}.sqlite", tmp / f"{name}.log", extra=extra)
+    server.start(timeout_s=600)
+    return server
+
+
+def server_pids(server: ServerProcess) -> list[int]:
+    """The serve process and every process under it (workers, nginx)."""
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(server.proc.pid)], capture_output=True, text=True)
+    children = [int(p) for p in out.stdout.split()]
+    grand = []
+    for child in children:
+        more = subprocess.run(["ps", "-o", "pid=", "--ppid", str(child)], capture_output=True, text=True)
+        grand += [int(p) for p in more.stdout.split()]
+    return [server.proc.pid, *children, *grand]
+
+
+def run_load(url: str, args, **overrides) -> LoadReport:
+    options = {
+        "raters": args.raters,
+        "arrival_minutes": args.arrival_minutes,
+        "think": args.think,
+        "trials": args.trials,
+        "seed": args.seed,
+    } | overrides
+    return loadtest(url, **options, progress=lambda line: print("   ", line, flush=True))
+
+
+def check_votes(report: LoadReport, db_path: Path) -> dict:
+    votes = vote_rows(db_path)
+    stored = {v["token"] for v in votes}
+    acked = [a["trial"] for a in report.acknowledged]
+    return {
+        "acknowledged": len(acked),
+        "stored": len(votes),
+        "lost": len(set(acked) - stored),
+        "duplicated": len(votes) - len({(v["prolific_pid"], v["phase"], v["position"]) for v in votes}),
+        "integrity": db_rows(db_path, "PRAGMA integrity_check")[0]["integrity_check"],
+    }
+
+
+# ---------------------------------------------------------------------------------------------- measurements
+def audio_cpu_ms(server: ServerProcess, pids: list[int], n: int = 200) -> float:
+    """Server CPU per audio request (Range: bytes=0-), measured alone with ``n`` sequential requests."""
+    import httpx
+
+    names = [r["audio_name"] for r in db_rows(server.db_path, "SELECT audio_name FROM turns LIMIT 50")]
+    with httpx.Client() as client:
+        c0 = cpu_s(pids)
+        for i in range(n):
+            client.get(server.url + "audio/" + names[i % len(names)], headers={"Range": "bytes=0-"})
+        return 1000 * (cpu_s(pids) - c0) / n
+
+
+def measure_cost(args) -> None:
+    tmp = Path(tempfile.mkdtemp(prefix="humans-cost-"))
+    print(f"{os.cpu_count()} cores; {uptime()}")
+    noop = NoopProcess(tmp)
+    try:
+        pids = noop.pids()
+        c0 = cpu_s(pids)
+        floor_report = run_load(noop.url, args, trials=args.trials + 3)  # rater: enter, consent, instructions + votes
+        floor_ms = 1000 * (cpu_s(pids) - c0) / max(1, floor_report.events)
+        print(f"no-op Gradio: {floor_report.events} events, {floor_ms:.2f} ms server CPU per event; {uptime()}")
+    finally:
+        noop.stop()
+    for pairs in args.pairs:
+        root = write_study(tmp / f"study{pairs}", pairs, args.trials, args.floor)
+        server = start_humans(root, tmp, f"cost{pairs}")
+        try:
+            pids = server_pids(server)
+            c0 = cpu_s(pids)
+            report = run_load(server.url, args)
+            per = 1000 * (cpu_s(pids) - c0) / max(1, report.events)
+            checked = check_votes(report, server.db_path)
+            audio_ms = audio_cpu_ms(server, pids)
+            without = per - audio_ms * report.kinds["audio"]["n"] / max(1, report.events)
+            print(
+                f"humans serve, {pairs} pairs: {report.events} events, {per:.2f} ms server CPU per event = "
+                f"{per / floor_ms:.2f}x the no-op event; without the audio requests ({audio_ms:.2f} ms each) "
+                f"{without:.2f} ms = {without / floor_ms:.2f}x; vote p50 {report.kinds['submit']['p50_ms']:.0f} ms, "
+                f"p99 {report.kinds['submit']['p99_ms']:.0f} ms; peak RSS {peak_rss_mb(pids):.0f} MB; {checked}; "
+                f"generator CPU {report.settings['client_cpu_s']} s; {uptime()}"
+            )
+        finally:
+            server.stop()
+            server.kill()
+
+
+def measure_burst(args) -> None:
+    tmp = Path(tempfile.mkdtemp(prefix="humans-burst-"))
+    print(f"{os.cpu_count()} cores; {uptime()}")
+    root = write_study(tmp / "study", args.pairs[0], args.trials, args.floor)
+    server = start_humans(root, tmp, "burst", args.workers[0])
+    box: dict = {}
+    try:
+        pids = server_pids(server)
+        c0 = cpu_s(pids)
+        runner = threading.Thread(target=lambda: box.update(report=run_load(server.url, args)), daemon=True)
+        runner.start()
+        span = args.arrival_minutes * 60 + args.think
+        kill_times = [span * (k + 1) / (args.kills + 1) for k in range(args.kills)]
+        started = time.monotonic()
+        cpu_before_kills = 0.0
+        for at in kill_times:
+            time.sleep(max(0.0, at - (time.monotonic() - started)))
+            cpu_before_kills += cpu_s(pids) - c0
+            rss = peak_rss_mb(pids)
+            print(f"    kill -9 at {time.monotonic() - started:.0f} s (peak RSS so far {rss:.0f} MB)", flush=True)
+            server.kill()
+            server.start(timeout_s=600)
+            pids = server_pids(server)
+            c0 = cpu_s(pids)
+        runner.join()
+        report = box["report"]
+        cpu = cpu_before_kills + cpu_s(pids) - c0
+        print(report.format())
+        checked = check_votes(report, server.db_path)
+        print(
+            f"burst: {args.raters} raters within {args.arrival_minutes} min, think {args.think} s, {args.trials} "
+            f"trials, {args.kills} kills, workers {args.workers[0]}: vote p50 {report.kinds['submit']['p50_ms']:.0f} "
+            f"ms, p90 {report.kinds['submit']['p90_ms']:.0f} ms, p99 {report.kinds['submit']['p99_ms']:.0f} ms; "
+            f"{checked}; 5xx {report.http_5xx}; raters finished {report.raters_finished}/{report.raters_started}; "
+            f"server CPU {cpu:.0f} s = {1000 * cpu / max(1, report.events):.1f} ms per event; peak RSS "
+            f"{peak_rss_mb(pids):.0f} MB; generator CPU {report.settings['client_cpu_s']} s; {uptime()}"
+        )
+    finally:
+        server.stop()
+        server.kill()
+
+
+def measure_saturation(args) -> None:
+    tmp = Path(tempfile.mkdtemp(prefix="humans-sat-"))
+    print(f"{os.cpu_count()} cores; {uptime()}")
+    root = write_study(tmp / "study", args.pairs[0], args.trials, args.floor)
+    rates = {}
+    for workers in args.workers:
+        server = start_humans(root, tmp, f"sat{workers}", workers)
+        try:
+            runs = []
+            for rep in range(args.repeats):
+                report = run_load(server.url, args, arrival_minutes=0.0, think=0.0, seed=args.seed + rep)
+                runs.append(report.events_per_s)
+                print(
+                    f"    workers {workers} run {rep + 1}: {report.events_per_s:.1f} events/s, vote p50 "
+                    f"{report.kinds['submit']['p50_ms']:.0f} ms, 5xx {report.http_5xx}, "
+                    f"errors {sum(report.errors.values())}; {uptime()}",
+                    flush=True,
+                )
+            rates[workers] = statistics.median(runs)
+        finally:
+            server.stop()
+            server.kill()
+    base = rates[args.workers[0]]
+    for workers, rate in rates.items():
+        print(f"saturation, --workers {workers}: median {rate:.1f} events/s = {rate / base:.2f}x")
+
+
+def main() -> None:
+    if len(sys.argv) == 3 and sys.argv[1] == "noop-server":
+        noop_server(sys.argv[2])
+        return
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("what", choices=["cost", "burst", "saturation"])
+    parser.add_argument("--pairs", type=int, nargs="+", default=[120], help="study sizes (trial pairs)")
+    parser.add_argument("--raters", type=int, default=100)
+    parser.add_argument("--arrival-minutes", type=float, default=1.0)
+    parser.add_argument("--think", type=float, default=2.0, help="mean seconds per trial")
+    parser.add_argument("--trials", type=int, default=10, help="votes per rater (one is an attention check)")
+    parser.add_argument("--floor", type=float, default=0.1, help="min_listen_fraction of the study")
+    parser.add_argument("--kills", type=int, default=0, help="burst: kill -9 the server this many times")
+    parser.add_argument("--workers", type=int, nargs="+", default=[1], help="humans serve --workers values")
+    parser.add_argument("--repeats", type=int, default=3, help="saturation: runs per workers value")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    {"cost": measure_cost, "burst": measure_burst, "saturation": measure_saturation}[args.what](args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,44 @@
+"""The dashboard's refresh is computed once per state of the study: an unchanged study answers from the cache, and
+every change the dashboard shows (a vote, a new rater, a flag) makes the next refresh compute afresh."""
+
+from __future__ import annotations
+
+from annotation_app.dashboard_cache import DashboardCache
+from annotation_app.dashboard_data import LeaderboardSettings, flag_rater, snapshot
+from annotation_app.store import Store
+
+FAST = LeaderboardSettings(bootstrap=20)
+
+
+def test_unchanged_study_is_answered_from_the_cache_and_changes_recompute(db_copy):
+    db = db_copy("pairwise")
+    with Store(db) as store:
+        renders = []
+        cache = DashboardCache(store, FAST, render=lambda snap: renders.append(snap) or len(renders))
+        first = cache.snapshot()
+        assert cache.snapshot() is first and cache.computed == 1
+        assert cache.rendered() == cache.rendered() == 1  # rendered once
+        assert first.summary == snapshot(store, FAST).summary  # the cached value is what a fresh one says
+
+        rater = int(first.raters.loc[~first.raters["flagged"].astype(bool), "id"].iloc[0])
+        flag_rater(store, rater, True, "test")
+        flagged = cache.snapshot()
+        assert flagged is not first and cache.computed == 2
+        assert flagged.summary["raters"]["flagged"] == first.summary["raters"]["flagged"] + 1
+        assert cache.rendered() == 2
+
+        before = store.data_version()
+        store.create_rater(
+            {
+                "external_id": "typed:late-rater",
+                "id_kind": "typed",
+                "typed_id": "late-rater",
+                "token": "t" * 32,
+                "stage": "consent",
+                "attention_positions": "[]",
+                "created_at": 1.0,
+            }
+        )
+        assert store.data_version() != before
+        assert cache.snapshot().summary["raters"]["started"] == flagged.summary["raters"]["started"] + 1
+        assert cache.computed == 3
