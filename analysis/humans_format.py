@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import HumansError
+from analysis.table_files import TABLE_SUFFIXES, read_table
 
 __all__ = [
     "SUBSET_COLUMNS",
@@ -86,10 +87,10 @@ def split_size(split: str) -> int | None:
 def _read_file(path: Path) -> pd.DataFrame:
     """One data file as a table (item ids kept as text)."""
     suffix = path.suffix.lower()
+    if suffix in TABLE_SUFFIXES:  # CSV, TSV, Parquet: the project's one table reader
+        return read_table(path, dtype={"item_id": str, "item": str})
     try:
-        if suffix in (".parquet", ".pq"):
-            table = pd.read_parquet(path)
-        elif suffix == ".arrow":
+        if suffix == ".arrow":
             import pyarrow as pa
 
             with pa.memory_map(str(path)) as source:
@@ -100,14 +101,12 @@ def _read_file(path: Path) -> pd.DataFrame:
             rows = json.loads(text) if text.startswith("[") else [json.loads(line) for line in lines if line]
             table = pd.DataFrame(rows)
         else:
-            table = pd.read_csv(path, dtype={"item_id": str, "item": str})
+            raise HumansError(f"{path}: unknown file type {suffix!r}; use .csv, .jsonl, .json or .parquet.")
     except FileNotFoundError as exc:
-        raise HumansError(f"{path}: subset file not found; check the path.") from exc
+        raise HumansError(f"{path}: no such file; check the path.") from exc
     except Exception as exc:  # parser errors of pandas, pyarrow and json come in many classes
-        kind = {".parquet": "Parquet", ".pq": "Parquet", ".arrow": "Arrow", ".jsonl": "JSON Lines", ".json": "JSON"}
-        raise HumansError(
-            f"{path}: cannot be read as {kind.get(suffix, 'CSV')} ({type(exc).__name__}: {exc})."
-        ) from exc
+        kind = {".arrow": "Arrow", ".jsonl": "JSON Lines", ".json": "JSON"}[suffix]
+        raise HumansError(f"{path}: cannot be read as {kind} ({type(exc).__name__}: {exc}); check the file.") from exc
     return table
 
 
@@ -184,7 +183,7 @@ def read_subset_source(path: str | Path, split: str | None = None) -> tuple[pd.D
     elif path.exists():
         chosen, table, source = None, _read_file(path), str(path)
     else:
-        raise HumansError(f"{path}: subset file not found; check the path.")
+        raise HumansError(f"{path}: no such file; check the path.")
     return check_subset_table(table, source), chosen
 
 
@@ -257,11 +256,11 @@ def write_subset_splits(tables: dict[int, pd.DataFrame], folder: str | Path, *, 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     sizes = sorted(tables)
-    for size in sizes:
-        tables[size][list(SUBSET_COLUMNS)].to_csv(folder / f"{split_name(size)}.csv", index=False)
-    features = "".join(
-        f"    - name: {c}\n      dtype: {'float64' if c in _NUMERIC else 'string'}\n" for c in SUBSET_COLUMNS
-    )
+    columns = list(SUBSET_COLUMNS) + [c for c in tables[sizes[0]].columns if c not in SUBSET_COLUMNS] if sizes else []
+    for size in sizes:  # the released fields first, then any extra (e.g. interval half-widths)
+        tables[size][columns].to_csv(folder / f"{split_name(size)}.csv", index=False)
+    numeric = {c for c in columns if c in _NUMERIC or (sizes and pd.api.types.is_numeric_dtype(tables[sizes[0]][c]))}
+    features = "".join(f"    - name: {c}\n      dtype: {'float64' if c in numeric else 'string'}\n" for c in columns)
     data_files = "".join(f"      - split: {split_name(s)}\n        path: {split_name(s)}.csv\n" for s in sizes)
     card = (
         "---\n"

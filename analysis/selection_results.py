@@ -100,13 +100,13 @@ def read_selection_results(folder: str | Path) -> SelectionResults:
             "results.csv of `humans select`."
         )
     subsets = {}
-    for path in sorted((folder / "subsets").glob("*.csv")):  # <method>_<size>.csv of earlier versions
+    for path in sorted((folder / "subsets").glob("*.csv")):  # <method>_<size>.csv, with the interval half-widths
         match = _SUBSET_NAME.match(path.stem)
         if match:
             subsets[match["method"], int(match["size"])] = read_subset(path)
-    for method_dir in sorted(p for p in (folder / "subsets").glob("*") if p.is_dir()):  # <method>/n<size>.csv
+    for method_dir in sorted(p for p in (folder / "subsets").glob("*") if p.is_dir()):  # the paper's n<size> splits
         for split in list_subset_splits(method_dir):
-            if split_size(split) is not None:
+            if split_size(split) is not None and (method_dir.name, split_size(split)) not in subsets:
                 subsets[method_dir.name, split_size(split)] = read_subset(method_dir, split)
     return SelectionResults(
         results=results,

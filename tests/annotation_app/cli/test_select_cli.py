@@ -56,7 +56,7 @@ def test_select_writes_results_summary_plots_and_subsets(study):
         "irt_fisher/README.md", "irt_fisher/n20.csv", "irt_fisher/n5.csv", "irt_fisher_20.csv", "irt_fisher_5.csv",
         "random/README.md", "random/n20.csv", "random/n5.csv", "random_20.csv", "random_5.csv"]  # fmt: skip
     split = pd.read_csv(out / "subsets" / "irt_fisher" / "n20.csv")
-    assert tuple(split.columns) == SUBSET_COLUMNS and len(split) == 20
+    assert tuple(split.columns) == SUBSET_COLUMNS + INTERVAL_COLUMNS and len(split) == 20
 
     applied = CliRunner().invoke(cli, ["apply-subset", str(out / "subsets" / "irt_fisher"), str(root / "items"),
                                        "--split", "n20"])  # fmt: skip
