@@ -370,7 +370,9 @@ def load_benchmark(path: str | Path, models: str | None = None, *, min_models: i
     ----------
     path : str or Path
         A ``.csv``/``.parquet`` file (long if it has columns ``model, item, task, score``, wide otherwise, in
-        which case the task is the file stem), or a folder of wide files, one per task (file stem = task).
+        which case the task is the file stem), or a folder of wide files, one per task (file stem = task); or the
+        HUMANS evaluator's results ``.json`` (a folder of them: one model each; see
+        :func:`analysis.humans_format.read_evaluator_results`).
     models : str, optional
         Regular expression; keep only the models whose name matches (``re.search``).
     min_models : int, default 2
@@ -397,10 +399,21 @@ def load_benchmark(path: str | Path, models: str | None = None, *, min_models: i
     ((3, 2), ['qa', 'qa'])
     """
     path = Path(path)
-    if path.is_dir():
+    if path.is_dir() and not any(p.suffix.lower() in _TABLE_SUFFIXES for p in path.iterdir()):
+        results = sorted(path.glob("*.json"))
+    else:
+        results = [path] if path.suffix.lower() == ".json" else []
+    if results:  # the HUMANS evaluator's results files, one model each
+        from analysis.humans_format import read_evaluator_results
+
+        data = from_long(read_evaluator_results(results), source=str(path))
+    elif path.is_dir():
         files = sorted(p for p in path.iterdir() if p.suffix.lower() in _TABLE_SUFFIXES)
         if not files:
-            raise HumansError(f"{path}: the folder holds no .csv or .parquet files; point to item-level results.")
+            raise HumansError(
+                f"{path}: the folder holds no .csv or .parquet files (nor results .json of the HUMANS evaluator); "
+                "point to item-level results."
+            )
         parts = [_read_wide(file, file.stem) for file in files]
         data = parts[0] if len(parts) == 1 else _concat_tasks(parts, str(path))
     elif path.exists():

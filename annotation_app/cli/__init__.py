@@ -33,6 +33,7 @@ COMMAND_MODULES: dict[str, str] = {
     "adapt": "adapt",
     "simulate-benchmark": "benchmark",
     "report": "report",
+    "backup": "backup",
     "loadtest": "loadtest",
 }
 
