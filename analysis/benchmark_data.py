@@ -10,6 +10,10 @@ Three layouts are read (CSV or Parquet):
 Scores must lie in [0, 1]. The full-benchmark score of a model is the macro average over tasks (the mean of the
 task means) or, as an option, the micro average over items. Both are a weighted sum of item scores,
 :math:`S_m = \\sum_j v_j s_{mj}`, with :math:`v_j = 1 / (T\\,n_{t(j)})` (macro) or :math:`v_j = 1/n` (micro).
+
+Missing scores (an empty cell, or no row for a model and item in a long table) are kept as NaN: real leaderboards
+have gaps. A model's full score is then taken over the items it has, each task keeping its weight
+(:func:`analysis.missing.observed_full_score`); every model and every item needs at least one score.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import HumansError
+from analysis.missing import observed_full_score
 from analysis.table_files import read_table
 
 __all__ = ["AVERAGES", "BenchmarkData", "from_long", "from_wide", "load_benchmark"]
@@ -104,8 +109,18 @@ class BenchmarkData:
         return 1.0 / (len(counts) * counts[codes])
 
     def full_score(self, average: str = "macro") -> np.ndarray:
-        """Full-benchmark score of every model, shape (n_models,): :math:`S_m = \\sum_j v_j s_{mj}`."""
+        """Full-benchmark score of every model, shape (n_models,): :math:`S_m = \\sum_j v_j s_{mj}`.
+
+        With missing scores, the score over each model's observed items (tasks keep their weights).
+        """
+        if self.has_missing:
+            return observed_full_score(self.scores, self.item_weights(average), self.task_codes)
         return self.scores @ self.item_weights(average)
+
+    @property
+    def has_missing(self) -> bool:
+        """Whether any score is missing (NaN)."""
+        return bool(np.isnan(self.scores).any())
 
     def select_models(self, pattern: str | None, min_models: int = 3) -> BenchmarkData:
         """The models whose name matches the regular expression ``pattern`` (``re.search``); all when None.
@@ -172,8 +187,17 @@ def _check_average(average: str) -> None:
 
 
 def _check_range(scores: np.ndarray, source: str, models: np.ndarray, items: np.ndarray) -> None:
-    """Raise when a score is missing or outside [0, 1], naming up to three offending model/item cells."""
-    bad = ~((scores >= 0.0) & (scores <= 1.0))  # also catches NaN
+    """Raise when a score is outside [0, 1] (naming up to three cells), or a model or item has no score at all."""
+    missing = np.isnan(scores)
+    if missing.any():
+        for axis, names, what in ((1, models, "model"), (0, items, "item")):
+            empty = np.flatnonzero(missing.all(axis=axis))
+            if len(empty):
+                raise HumansError(
+                    f"{source}: {what} {names[empty[0]]!r} has no score at all ({len(empty)} such {what}s); "
+                    f"drop it or add its scores."
+                )
+    bad = ~((scores >= 0.0) & (scores <= 1.0) | missing)
     if not bad.any():
         return
     rows, cols = np.nonzero(bad)
@@ -181,10 +205,7 @@ def _check_range(scores: np.ndarray, source: str, models: np.ndarray, items: np.
         f"model {models[r]!r} item {items[c]!r} = {float(scores[r, c])!r}"
         for r, c in zip(rows[:3], cols[:3], strict=True)
     )
-    raise HumansError(
-        f"{source}: {len(rows)} score(s) are missing or outside [0, 1] ({shown}); rescale them to [0, 1] "
-        "or fill the gaps."
-    )
+    raise HumansError(f"{source}: {len(rows)} score(s) are outside [0, 1] ({shown}); rescale them to [0, 1].")
 
 
 def from_wide(frame: pd.DataFrame, task: str, source: str = "wide table") -> BenchmarkData:
@@ -209,7 +230,8 @@ def from_long(frame: pd.DataFrame, source: str = "long table") -> BenchmarkData:
             "(a wide table has the model in its first column and one column per item)."
         )
     score = pd.to_numeric(frame["score"], errors="coerce").to_numpy(dtype=np.float64)
-    bad = np.flatnonzero(~((score >= 0.0) & (score <= 1.0)))
+    blank = frame["score"].isna().to_numpy()  # an empty score is a missing score, text is an error
+    bad = np.flatnonzero(~((score >= 0.0) & (score <= 1.0) | blank))
     if len(bad):
         rows = ", ".join(str(int(r) + 2) for r in bad[:5])  # +2: header line and 1-based rows
         raise HumansError(
@@ -225,14 +247,9 @@ def from_long(frame: pd.DataFrame, source: str = "long table") -> BenchmarkData:
         )
     model_codes, models = pd.factorize(frame["model"].astype(str))
     item_codes, items = pd.factorize(frame["item"].astype(str))
-    scores = np.full((len(models), len(items)), np.nan)
+    scores = np.full((len(models), len(items)), np.nan)  # a model without a row for an item: missing
     scores[model_codes, item_codes] = score
-    if np.isnan(scores).any():
-        r, c = np.argwhere(np.isnan(scores))[0]
-        raise HumansError(
-            f"{source}: model {models[r]!r} has no score for item {items[c]!r} "
-            f"({int(np.isnan(scores).sum())} missing cells); every model needs a score on every item."
-        )
+    _check_range(scores, source, np.asarray(models, dtype=object), np.asarray(items, dtype=object))
     first = np.unique(item_codes, return_index=True)[1]  # first row of each item code, codes are 0..n-1 in order
 
     def per_item(column: str, default: np.ndarray | None) -> np.ndarray | None:
@@ -353,7 +370,9 @@ def load_benchmark(path: str | Path, models: str | None = None, *, min_models: i
     ----------
     path : str or Path
         A ``.csv``/``.parquet`` file (long if it has columns ``model, item, task, score``, wide otherwise, in
-        which case the task is the file stem), or a folder of wide files, one per task (file stem = task).
+        which case the task is the file stem), or a folder of wide files, one per task (file stem = task); or the
+        HUMANS evaluator's results ``.json`` (a folder of them: one model each; see
+        :func:`analysis.humans_format.read_evaluator_results`).
     models : str, optional
         Regular expression; keep only the models whose name matches (``re.search``).
     min_models : int, default 2
@@ -380,10 +399,21 @@ def load_benchmark(path: str | Path, models: str | None = None, *, min_models: i
     ((3, 2), ['qa', 'qa'])
     """
     path = Path(path)
-    if path.is_dir():
+    if path.is_dir() and not any(p.suffix.lower() in _TABLE_SUFFIXES for p in path.iterdir()):
+        results = sorted(path.glob("*.json"))
+    else:
+        results = [path] if path.suffix.lower() == ".json" else []
+    if results:  # the HUMANS evaluator's results files, one model each
+        from analysis.humans_format import read_evaluator_results
+
+        data = from_long(read_evaluator_results(results), source=str(path))
+    elif path.is_dir():
         files = sorted(p for p in path.iterdir() if p.suffix.lower() in _TABLE_SUFFIXES)
         if not files:
-            raise HumansError(f"{path}: the folder holds no .csv or .parquet files; point to item-level results.")
+            raise HumansError(
+                f"{path}: the folder holds no .csv or .parquet files (nor results .json of the HUMANS evaluator); "
+                "point to item-level results."
+            )
         parts = [_read_wide(file, file.stem) for file in files]
         data = parts[0] if len(parts) == 1 else _concat_tasks(parts, str(path))
     elif path.exists():

@@ -19,6 +19,10 @@ cross-validated residuals. They serve two purposes, neither of which sees the he
   the held-out models — the honest version of picking "the best method" (Varma & Simon 2006);
 * prediction intervals: split conformal over the inner residuals (:mod:`analysis.conformal`).
 
+Missing item scores (NaN) are allowed: the methods see the training models' item means in their place, the
+estimators use the observed items (p-IRT predicts the rest), the truth is the full score over each model's observed
+items (:mod:`analysis.missing`), and the human regression fills gaps with the training item means.
+
 Folds run in parallel processes (joblib/loky, ``n_jobs``), with a progress bar over folds.
 
 References

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from analysis.missing import fill_missing
 from analysis.regression import fit_predict
 from analysis.selection import METHODS, TrainingSet
 
@@ -75,10 +76,11 @@ def _human_prediction(data, train_rows, test_rows, sel, human_train, spec, key) 
     items = sel.items_
     if cls.uses_target:
         items = cls(size=sel.size, estimator=spec.estimator, random_state=[spec.seed, key]).fit(human_train).items_
+    x_train = human_train.scores[:, items]  # missing scores: the item's mean over the training models
     return fit_predict(
-        data.scores[np.ix_(train_rows, items)],
+        x_train,
         data.human[train_rows],
-        data.scores[np.ix_(test_rows, items)],
+        fill_missing(data.scores[np.ix_(test_rows, items)], x_train.mean(axis=0)),
         data.regressor,
         data.features[train_rows],
         data.features[test_rows],

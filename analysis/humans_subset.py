@@ -1,8 +1,10 @@
 """HUMANS subset files: a small set of items with weights that predict human preference and the full benchmark.
 
-A subset file is a CSV with one row per item and the columns of the paper's released subsets:
+A subset has one row per item and the fields of the paper's released subsets:
 
-``item, task, dataset, metric, human_preference_weight, full_benchmark_weight, human_regression_bias``
+``item_id, task, dataset, metric, human_preference_weight, full_benchmark_weight, human_regression_bias``
+
+(files and dataset folders in the released layouts are read by :mod:`analysis.humans_format`).
 
 Applied to a model's scores :math:`s_i` on those items it gives
 
@@ -22,21 +24,10 @@ import pandas as pd
 
 from analysis.benchmark_data import BenchmarkData
 from analysis.errors import HumansError
-from analysis.table_files import read_table
+from analysis.humans_format import SUBSET_COLUMNS, read_subset_source
+from analysis.missing import weighted_mean_observed
 
 __all__ = ["SUBSET_COLUMNS", "apply_subset", "fit_humans_subsets", "make_subset_table", "read_subset"]
-
-#: Columns of a HUMANS subset file, in order.
-SUBSET_COLUMNS = (
-    "item",
-    "task",
-    "dataset",
-    "metric",
-    "human_preference_weight",
-    "full_benchmark_weight",
-    "human_regression_bias",
-)
-_NUMERIC = ("human_preference_weight", "full_benchmark_weight", "human_regression_bias")
 
 
 def make_subset_table(
@@ -51,7 +42,7 @@ def make_subset_table(
     w = np.zeros(len(items)) if human_preference_weight is None else np.asarray(human_preference_weight, float)
     return pd.DataFrame(
         {
-            "item": data.items[items],
+            "item_id": data.items[items],
             "task": data.tasks[items],
             "dataset": data.datasets[items],
             "metric": data.metrics[items],
@@ -119,33 +110,18 @@ def fit_humans_subsets(
             if cls.uses_target:
                 items = cls(size=size, random_state=random_state).fit(hum_train).items_
                 v = np.full(len(items), 1.0 / len(items))
-            reg = fit_regressor(data.scores[:, items], human, regressor)
+            reg = fit_regressor(train.scores[:, items], human, regressor)  # missing scores: item means
             out[method, size] = make_subset_table(data, items, v, reg.coef_, float(reg.intercept_))
     return out
 
 
-def read_subset(path: str | Path) -> pd.DataFrame:
-    """Read and check a HUMANS subset file (CSV); raises :class:`HumansError` naming the file and problem."""
-    path = Path(path)
-    table = read_table(path, dtype={"item": str})
-    missing = [c for c in SUBSET_COLUMNS if c not in table.columns]
-    if missing:
-        raise HumansError(
-            f"{path}: missing column(s) {', '.join(missing)}; a HUMANS subset file has {', '.join(SUBSET_COLUMNS)}."
-        )
-    for col in _NUMERIC:
-        values = pd.to_numeric(table[col], errors="coerce")
-        bad = np.flatnonzero(values.isna().to_numpy())
-        if len(bad):
-            raise HumansError(
-                f"{path} row {bad[0] + 2}: {col} {table[col].iloc[bad[0]]!r} is not a number; fix the value."
-            )
-        table[col] = values.astype(float)
-    if table["item"].duplicated().any():
-        raise HumansError(f"{path}: item {table['item'][table['item'].duplicated()].iloc[0]!r} is listed twice.")
-    if table["human_regression_bias"].nunique() > 1:
-        raise HumansError(f"{path}: human_regression_bias differs between rows; it is one number for the subset.")
-    return table
+def read_subset(path: str | Path, split: str | None = None) -> pd.DataFrame:
+    """Read and check a HUMANS subset: a CSV, JSON Lines or Parquet file, or one split of a dataset folder.
+
+    See :func:`analysis.humans_format.read_subset_source` for the layouts; raises :class:`HumansError` naming the
+    file and problem.
+    """
+    return read_subset_source(path, split)[0]
 
 
 def apply_subset(subset: pd.DataFrame, data: BenchmarkData) -> pd.DataFrame:
@@ -155,16 +131,19 @@ def apply_subset(subset: pd.DataFrame, data: BenchmarkData) -> pd.DataFrame:
     -------
     DataFrame
         ``model, human_score, benchmark_score`` with human score = clip(b + Σ wᵢ sᵢ, 0, 1) and benchmark score =
-        Σ vᵢ sᵢ.
+        Σ vᵢ sᵢ; and ``human_<dimension>_score`` likewise for every ``<dimension>_human_preference_weight`` of the
+        subset (the paper's later releases: overall, understanding, naturalness, ...). A model missing some of the
+        subset's scores (NaN) gets the benchmark score over the items it has (weights renormalised) and no human
+        score (NaN): the regression needs every item.
 
     Raises
     ------
     HumansError
         When the item scores lack some of the subset's items.
     """
-    position = pd.Index(data.items).get_indexer(subset["item"].astype(str))
+    position = pd.Index(data.items).get_indexer(subset["item_id"].astype(str))
     if (position < 0).any():
-        absent = subset["item"][position < 0]
+        absent = subset["item_id"][position < 0]
         raise HumansError(
             f"the item scores lack {len(absent)} of the subset's {len(subset)} items (e.g. {absent.iloc[0]!r}); "
             "score the models on every item of the subset."
@@ -172,5 +151,10 @@ def apply_subset(subset: pd.DataFrame, data: BenchmarkData) -> pd.DataFrame:
     x = data.scores[:, position]
     bias = float(subset["human_regression_bias"].iloc[0]) if len(subset) else 0.0
     human = np.clip(bias + x @ subset["human_preference_weight"].to_numpy(float), 0.0, 1.0)
-    bench = x @ subset["full_benchmark_weight"].to_numpy(float)
-    return pd.DataFrame({"model": data.models, "human_score": human, "benchmark_score": bench})
+    bench = weighted_mean_observed(x, subset["full_benchmark_weight"].to_numpy(float))
+    out = pd.DataFrame({"model": data.models, "human_score": human, "benchmark_score": bench})
+    for weight in (c for c in subset.columns if c.endswith("_human_preference_weight")):  # per-dimension releases
+        dim = weight.removesuffix("_human_preference_weight")
+        b = float(subset[f"{dim}_human_regression_bias"].iloc[0])
+        out[f"human_{dim}_score"] = np.clip(b + x @ subset[weight].to_numpy(float), 0.0, 1.0)
+    return out

@@ -6,6 +6,8 @@ and intercept :math:`d_j` (difficulty :math:`b_j = -d_j / a_j`):
 .. math:: P(s_{mj} = 1) = p_{mj} = \\sigma(a_j \\theta_m + d_j), \\qquad \\sigma(x) = 1 / (1 + e^{-x}).
 
 Scores in [0, 1] that are not 0/1 enter the Bernoulli log-likelihood as fractional outcomes (cross-entropy).
+Missing scores (NaN: a model not run on an item) are left out of the likelihood: every sum below runs over the
+observed cells only (weight :math:`o_{mj} = 1` where observed, 0 where missing).
 
 Fit. Joint maximum a posteriori with Gaussian priors :math:`\\theta_m \\sim N(0, 1)`, :math:`a_j \\sim N(1,
 \\sigma_a^2)`, :math:`d_j \\sim N(0, \\sigma_d^2)`; the priors keep items that every model answers right (or
@@ -99,36 +101,51 @@ class IRT2PL:
         c = np.ones(y.shape[1]) if item_counts is None else np.asarray(item_counts, dtype=np.float64)
         if y.ndim != 2 or y.shape[0] < 2:
             raise HumansError(f"IRT needs a (models × items) matrix with at least 2 models; got shape {y.shape}.")
-        if not ((y >= 0) & (y <= 1)).all():
+        lo, hi = np.nanmin(y) if y.size else 0.0, np.nanmax(y) if y.size else 1.0
+        if lo < 0 or hi > 1:
             raise HumansError("IRT scores must lie in [0, 1]; rescale them first.")
         la, ld = 1.0 / self.prior_a_sd**2, 1.0 / self.prior_d_sd**2
-        # start: ability = standardised mean score, intercept = logit of item mean
-        row = y @ c / c.sum()
+        blocks = _column_blocks(y.shape)
+        # start: ability = standardised mean score, intercept = logit of item mean (over observed cells)
+        row_sum, row_mass = np.zeros(y.shape[0]), np.zeros(y.shape[0])
+        col = np.empty(y.shape[1])
+        for cols in blocks:
+            yb, ob = _block(y, cols)
+            ob = np.broadcast_to(ob, yb.shape)
+            row_sum += yb @ c[cols]
+            row_mass += ob @ c[cols]
+            col[cols] = yb.sum(axis=0) / np.maximum(ob.sum(axis=0), 1.0)
+        row = row_sum / np.maximum(row_mass, 1e-12)
         theta = (row - row.mean()) / (row.std() + 1e-9)
-        col = np.clip(y.mean(axis=0), 0.02, 0.98)
+        col = np.clip(col, 0.02, 0.98)
         d = np.log(col / (1 - col))
         a = np.ones(y.shape[1])
         n_iter = 0
         for n_iter in range(1, self.max_iter + 1):  # noqa: B007 - n_iter is reported
             before = theta, a, d
-            # items given abilities
-            p = expit(np.outer(theta, a) + d)
-            r = y - p
-            w = p * (1 - p)
-            ga = theta @ r - (a - 1) * la
-            gd = r.sum(axis=0) - d * ld
-            haa = (theta**2) @ w + la
-            had = theta @ w
-            hdd = w.sum(axis=0) + ld
-            det = haa * hdd - had**2
-            step_a = np.clip((hdd * ga - had * gd) / det, -_STEP, _STEP)
-            step_d = np.clip((haa * gd - had * ga) / det, -_STEP, _STEP)
+            # items given abilities (column blocks bound the memory: no full models × items temporaries)
+            step_a, step_d = np.empty_like(a), np.empty_like(d)
+            for cols in blocks:
+                yb, ob = _block(y, cols)
+                p = expit(np.outer(theta, a[cols]) + d[cols])
+                r, w = (yb - p) * ob, p * (1 - p) * ob
+                ga = theta @ r - (a[cols] - 1) * la
+                gd = r.sum(axis=0) - d[cols] * ld
+                haa = (theta**2) @ w + la
+                had = theta @ w
+                hdd = w.sum(axis=0) + ld
+                det = haa * hdd - had**2
+                step_a[cols] = np.clip((hdd * ga - had * gd) / det, -_STEP, _STEP)
+                step_d[cols] = np.clip((haa * gd - had * ga) / det, -_STEP, _STEP)
             a = a + step_a
             d = d + step_d
             # abilities given items
-            p = expit(np.outer(theta, a) + d)
-            g = (y - p) @ (c * a) - theta
-            h = (p * (1 - p)) @ (c * a**2) + 1.0
+            g, h = -theta.copy(), np.ones_like(theta)
+            for cols in blocks:
+                yb, ob = _block(y, cols)
+                p = expit(np.outer(theta, a[cols]) + d[cols])
+                g += ((yb - p) * ob) @ (c[cols] * a[cols])
+                h += (p * (1 - p) * ob) @ (c[cols] * a[cols] ** 2)
             step_t = np.clip(g / h, -_STEP, _STEP)
             theta = theta + step_t
             mu, sd = theta.mean(), theta.std() + 1e-12
@@ -152,6 +169,24 @@ class IRT2PL:
         return expit(np.outer(np.atleast_1d(theta), a) + d)
 
 
+#: Cells per column block of the fit (bounds the temporaries to a few times 8 MB x this / 1e6).
+_BLOCK_CELLS = 4_000_000
+
+
+def _column_blocks(shape: tuple[int, int]) -> list[slice]:
+    width = max(1, _BLOCK_CELLS // max(shape[0], 1))
+    return [slice(start, start + width) for start in range(0, shape[1], width)]
+
+
+def _block(y: np.ndarray, cols: slice) -> tuple[np.ndarray, np.ndarray | float]:
+    """Scores of a column block with gaps set to 0, and the observed mask (1.0 when nothing is missing)."""
+    yb = y[:, cols]
+    missing = np.isnan(yb)
+    if not missing.any():
+        return yb, 1.0
+    return np.where(missing, 0.0, yb), (~missing).astype(np.float64)
+
+
 def estimate_ability(
     scores: np.ndarray, a: np.ndarray, d: np.ndarray, *, prior_sd: float = 1.0, n_steps: int = 30
 ) -> np.ndarray:
@@ -160,7 +195,7 @@ def estimate_ability(
     Parameters
     ----------
     scores : ndarray of shape (n_models, k)
-        Scores in [0, 1] on the k items.
+        Scores in [0, 1] on the k items (NaN = not observed, left out).
     a, d : ndarray of shape (k,)
         Item discriminations and intercepts.
     prior_sd : float, default 1.0
@@ -173,12 +208,14 @@ def estimate_ability(
     ndarray of shape (n_models,)
     """
     y = np.atleast_2d(np.asarray(scores, dtype=np.float64))
+    o = ~np.isnan(y)
+    y = np.where(o, y, 0.0)
     theta = np.zeros(y.shape[0])
     lam = 1.0 / prior_sd**2
     for _ in range(n_steps):
         p = expit(np.outer(theta, a) + d)
-        g = (y - p) @ a - lam * theta
-        h = (p * (1 - p)) @ (a**2) + lam
+        g = np.where(o, y - p, 0.0) @ a - lam * theta
+        h = np.where(o, p * (1 - p), 0.0) @ (a**2) + lam
         step = np.clip(g / h, -_STEP, _STEP)
         theta = theta + step
         if np.abs(step).max() < 1e-6:

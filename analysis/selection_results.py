@@ -26,6 +26,7 @@ import pandas as pd
 
 from analysis.errors import HumansError
 from analysis.evaluation import SelectionEvaluation
+from analysis.humans_format import list_subset_splits, split_size
 from analysis.humans_subset import read_subset
 from analysis.selection_plot import plot_selection
 from analysis.table_files import read_table
@@ -50,7 +51,8 @@ class SelectionResults:
     baselines : DataFrame or None
         ``human_baselines.csv``: agreement of the raw full score and of a task-mean regression with the human score.
     subsets : dict
-        ``(method, size) -> subset table`` from ``subsets/<method>_<size>.csv``.
+        ``(method, size) -> subset table`` from ``subsets/<method>/n<size>.csv`` (or the older
+        ``subsets/<method>_<size>.csv``).
     source : str
         The folder, for captions.
     """
@@ -80,7 +82,7 @@ def _read_csv(path: Path, required: bool) -> pd.DataFrame | None:
 
 
 def read_selection_results(folder: str | Path) -> SelectionResults:
-    """Read ``results.csv`` (required), ``predictions.csv``, ``human_baselines.csv`` and ``subsets/*.csv``.
+    """Read ``results.csv`` (required), ``predictions.csv``, ``human_baselines.csv`` and the subsets.
 
     Raises
     ------
@@ -98,10 +100,14 @@ def read_selection_results(folder: str | Path) -> SelectionResults:
             "results.csv of `humans select`."
         )
     subsets = {}
-    for path in sorted((folder / "subsets").glob("*.csv")):
+    for path in sorted((folder / "subsets").glob("*.csv")):  # <method>_<size>.csv, with the interval half-widths
         match = _SUBSET_NAME.match(path.stem)
         if match:
             subsets[match["method"], int(match["size"])] = read_subset(path)
+    for method_dir in sorted(p for p in (folder / "subsets").glob("*") if p.is_dir()):  # the paper's n<size> splits
+        for split in list_subset_splits(method_dir):
+            if split_size(split) is not None and (method_dir.name, split_size(split)) not in subsets:
+                subsets[method_dir.name, split_size(split)] = read_subset(method_dir, split)
     return SelectionResults(
         results=results,
         predictions=_read_csv(folder / "predictions.csv", required=False),

@@ -8,6 +8,7 @@ dashboard mounts onto the same FastAPI app under a secret path (:meth:`StudyServ
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -17,19 +18,53 @@ import gradio as gr
 import numpy as np
 
 from analysis.errors import HumansError
+from annotation_app.audio_cache import default_cache_dir
 from annotation_app.rate_limit import NewRaterLimit
 from annotation_app.rater_service import RaterService
 from annotation_app.scheduler import bt_scores_from_counts
-from annotation_app.store import Store
+from annotation_app.store import DB_FILE_NAME, Store, default_db_path
 from annotation_app.study.loader import load_study
 from annotation_app.study.model import Study
 from annotation_app.ui.rater_app import RaterAppSettings, build_rater_app
 from annotation_app.ui.server import AUDIO_ROUTE, guard_mount, http_app
 
-__all__ = ["DEFAULT_DB_NAME", "DEFAULT_NEW_RATERS_PER_IP", "ServeConfig", "StudyServer", "build_server"]
+__all__ = [
+    "ADMIN_PREFIX",
+    "DEFAULT_DB_NAME",
+    "DEFAULT_NEW_RATERS_PER_IP",
+    "ServeConfig",
+    "StudyServer",
+    "build_server",
+    "check_root_path",
+]
 
-#: The database file ``humans serve DIR`` uses when ``--db`` is not given (inside the study folder).
-DEFAULT_DB_NAME = "humans.sqlite"
+#: The database file ``humans serve DIR`` uses when ``--db`` is not given (owned by the store).
+DEFAULT_DB_NAME = DB_FILE_NAME
+
+#: Every admin URL starts with this (``/admin/<secret>/``); :mod:`annotation_app.ui.admin_server` guards it.
+ADMIN_PREFIX = "/admin"
+
+_ROOT_PATH = re.compile(r"(https?://[^/\s?#]+)?(/[A-Za-z0-9._~%!$&'()*+,;=:@/-]*)?")
+
+
+def check_root_path(root_path: str) -> str:
+    """``root_path`` in canonical form: ``""``, ``"/prefix"`` or ``"https://host/prefix"`` (no trailing slash).
+
+    Raises
+    ------
+    HumansError
+        For anything else (a query, a fragment, spaces, a path without its leading ``/``).
+    """
+    text = (root_path or "").strip()
+    if not text or text == "/":
+        return ""
+    if not _ROOT_PATH.fullmatch(text) or not (text.startswith("/") or "://" in text):
+        raise HumansError(
+            f"--root-path {root_path!r} is not a URL path; give the prefix the proxy forwards, such as /study, "
+            "or the full public URL, such as https://study.example.org/study."
+        )
+    return text.rstrip("/")
+
 
 #: New raters one IP address may create per hour unless ``--max-new-raters-per-ip`` says otherwise.
 DEFAULT_NEW_RATERS_PER_IP = 100
@@ -57,6 +92,10 @@ class ServeConfig:
         Seed of the scheduler's random choices (tests); default fresh randomness.
     max_new_raters_per_ip : int, default 100
         New raters one IP address may create per hour (0 = no limit); more get a polite refusal.
+    root_path : str, default ""
+        Where a reverse proxy publishes the app: a path prefix (``/study``, the proxy strips it before
+        forwarding) or the full public URL (``https://study.example.org/study``). Its path is the ASGI
+        ``root_path`` of every request (:attr:`public_prefix`), from which Gradio and the pages build their URLs.
     """
 
     study_dir: Path
@@ -67,22 +106,28 @@ class ServeConfig:
     admin_secret: str | None = None
     seed: int | None = None
     max_new_raters_per_ip: int = DEFAULT_NEW_RATERS_PER_IP
+    root_path: str = ""
+
+    @property
+    def public_prefix(self) -> str:
+        """The path part of :attr:`root_path` (``"/study"`` for ``https://study.example.org/study``), or ``""``."""
+        if "://" not in self.root_path:
+            return self.root_path
+        path = self.root_path.split("://", 1)[1].partition("/")[2].rstrip("/")
+        return f"/{path}" if path else ""
 
     def resolved(self) -> ServeConfig:
         """The same config with every default filled in (absolute paths, a generated admin secret)."""
         study_dir = Path(self.study_dir).expanduser().resolve()
-        db_path = Path(self.db_path).expanduser().resolve() if self.db_path else study_dir / DEFAULT_DB_NAME
-        cache_dir = (
-            Path(self.cache_dir).expanduser().resolve()
-            if self.cache_dir
-            else db_path.with_name(db_path.stem + "-audio")
-        )
+        db_path = Path(self.db_path).expanduser().resolve() if self.db_path else default_db_path(study_dir)
+        cache_dir = Path(self.cache_dir).expanduser().resolve() if self.cache_dir else default_cache_dir(db_path)
         return replace(
             self,
             study_dir=study_dir,
             db_path=db_path,
             cache_dir=cache_dir,
             admin_secret=self.admin_secret or secrets.token_urlsafe(18),
+            root_path=check_root_path(self.root_path),
         )
 
 
@@ -101,7 +146,7 @@ class StudyServer:
     @property
     def admin_path(self) -> str:
         """The secret URL path of the admin dashboard (``/admin/<secret>``)."""
-        return f"/admin/{self.config.admin_secret}"
+        return f"{ADMIN_PREFIX}/{self.config.admin_secret}"
 
     def mount_admin(self, blocks: gr.Blocks, **options) -> None:
         """Mount the admin dashboard at :attr:`admin_path` (before the rater app, which catches every other path).
@@ -109,11 +154,18 @@ class StudyServer:
         ``options`` go to :func:`gradio.mount_gradio_app` (theme, css_paths, ...).
         """
         gr.mount_gradio_app(self.app, blocks, path=self.admin_path, footer_links=[], run_history=False, **options)
-        # Starlette matches routes in order and the rater app is mounted at "/": move the new mount before it.
-        routes = self.app.router.routes
-        routes.insert(self.mounted_index(), routes.pop())
+        self.move_last_route_before_rater_app()
         guard_mount(self.app, self.admin_path, blocks)
         self.mounted.append(self.admin_path)
+
+    def move_last_route_before_rater_app(self) -> None:
+        """Move the route added last in front of the rater app's mount.
+
+        Starlette matches routes in order and the rater app is mounted at ``/``, where it catches every path; a
+        route or mount added after it (the dashboard, its downloads) is only reachable once moved before it.
+        """
+        routes = self.app.router.routes
+        routes.insert(self.mounted_index(), routes.pop())
 
     def mounted_index(self) -> int:
         """Index of the rater app's mount among the app's routes."""
@@ -123,10 +175,16 @@ class StudyServer:
         return len(self.app.router.routes)
 
     def urls(self, host: str, port: int) -> dict[str, str]:
-        """The rater URL and the admin URL for a server listening on ``host:port``."""
+        """The rater URL and the admin URL for a server listening on ``host:port`` (and ``local``, the address
+        it listens on).
+
+        Behind a reverse proxy (``root_path``) they are the public ones: the full URL when ``root_path`` is one,
+        else the path under the proxy's address.
+        """
         shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
-        base = f"http://{shown}:{port}"
-        return {"rater": f"{base}/", "admin": f"{base}{self.admin_path}/"}
+        local = f"http://{shown}:{port}"
+        base = self.config.root_path or local
+        return {"rater": f"{base}/", "admin": f"{base}{self.admin_path}/", "local": f"{local}/"}
 
     def close(self) -> None:
         """Close the database."""

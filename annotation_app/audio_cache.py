@@ -26,7 +26,7 @@ import numpy as np
 
 from analysis.errors import HumansError
 from annotation_app.audio.codec import Clip, decode
-from annotation_app.audio.web import WEB_FORMATS, WEB_RATE, WebRecipe, web_key, write_web
+from annotation_app.audio.web import WEB_FORMATS, WEB_RATE, WebRecipe, web_key, write_atomic, write_web
 from annotation_app.study.model import AudioConfig, Study, Turn
 
 __all__ = [
@@ -129,7 +129,7 @@ class AudioCache:
         name = f"{hashlib.sha256(data).hexdigest()}{suffix}"
         target = self.root / name
         if not target.exists():
-            self._write_atomic(target, lambda tmp: Path(tmp).write_bytes(data))
+            write_atomic(target, data)
         return name
 
     def silence(self, duration_s: float) -> Turn:

@@ -11,7 +11,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
-DEMO_STUDY = ROOT / "data" / "demo"
 
 
 def shared_path(*parts: str) -> Path:

@@ -16,6 +16,7 @@ from analysis.errors import HumansError
 from analysis.humans_subset import apply_subset
 from analysis.report.figures import score_scatter, size_curves
 from analysis.report.html import Section, figure_html, table_html
+from analysis.selection import UNTRUSTED
 from analysis.selection_results import SelectionResults
 
 __all__ = ["choose_subset", "human_benchmark_section", "selection_size_section"]
@@ -196,4 +197,6 @@ def selection_size_section(selection: SelectionResults) -> Section:
         wide = wide.reset_index()
         body.append(f"<p>{html.escape(label)}, mean over seeds:</p>")
         body.append(table_html(wide, {c: ".3f" for c in wide.columns if c != "method"}))
+    shown = [m for m in summary["method"].unique() if m in UNTRUSTED]
+    body.extend(f'<p class="note">{html.escape(m)} is not trusted: it {html.escape(UNTRUSTED[m])}.</p>' for m in shown)
     return Section("selection", "Correlation vs subset size", "\n".join(body))

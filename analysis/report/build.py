@@ -19,6 +19,7 @@ from analysis.report.quality_sections import (
 )
 from analysis.report.study_sections import (
     agreement_section,
+    check_votes_table,
     is_pairwise,
     leaderboard_section,
     likert_ratings,
@@ -113,6 +114,7 @@ def build_report(
     if votes is not None:
         if votes.empty:
             raise HumansError(f"{(sources or {}).get('votes', 'votes')}: no rows; nothing to report.")
+        check_votes_table(votes, (sources or {}).get("votes", "votes"))
         scored = scored_votes(votes)
         if is_pairwise(votes):
             section, bt = leaderboard_section(scored, ties=ties, bootstrap=bootstrap, seed=seed, level=level)

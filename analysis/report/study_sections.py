@@ -24,6 +24,7 @@ from analysis.report.html import Section, figure_html, table_html
 
 __all__ = [
     "agreement_section",
+    "check_votes_table",
     "is_pairwise",
     "leaderboard_section",
     "likert_ratings",
@@ -47,6 +48,27 @@ def _flagged(votes: pd.DataFrame) -> np.ndarray:
 def is_pairwise(votes: pd.DataFrame) -> bool:
     """Whether ``votes`` is a comparisons table (``model_a``, ``model_b``, ``winner``)."""
     return {"model_a", "model_b", "winner"} <= set(votes.columns)
+
+
+def check_votes_table(votes: pd.DataFrame, source: str) -> None:
+    """Raise unless ``votes`` is pairwise (``model_a, model_b, winner``) or Likert (``model, rating``) votes.
+
+    The message names the missing columns and, for item-level benchmark results, where they go instead.
+    """
+    columns = set(votes.columns)
+    if (
+        is_pairwise(votes)
+        or {"model", "rating"} <= columns
+        or {"likert_a", "likert_b", "model_a", "model_b"} <= columns
+    ):
+        return
+    missing = [c for c in ("model_a", "model_b", "winner") if c not in columns]
+    hint = " It looks like item-level benchmark results: pass them with --benchmark." if "item" in columns else ""
+    raise HumansError(
+        f"{source}: missing column(s) {', '.join(missing)} (found: {', '.join(map(str, votes.columns))}); votes "
+        "are a study database or the table `humans export` writes (model_a, model_b, winner; or model, rating for "
+        f"a Likert study).{hint}"
+    )
 
 
 def scored_votes(votes: pd.DataFrame) -> pd.DataFrame:

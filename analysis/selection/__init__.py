@@ -29,9 +29,13 @@ METHODS: dict[str, type[SubsetSelector]] = {
     )
 }
 
+#: Methods that lose to random subsets on the real reference data, with the measured evidence.
+UNTRUSTED: dict[str, str] = {name: cls.evidence for name, cls in METHODS.items() if not cls.trusted}
+
 __all__ = [
     "ESTIMATORS",
     "METHODS",
+    "UNTRUSTED",
     "AnchorPointsSelector",
     "DifficultyStratifiedSelector",
     "DisagreementSelector",

@@ -9,9 +9,18 @@ FINE_K = 200
 
 
 def weighted_kmeans_anchors(
-    points: np.ndarray, weight: np.ndarray, k: int, rng: np.random.Generator, cache: dict | None = None, key=None
+    points: np.ndarray,
+    weight: np.ndarray,
+    k: int,
+    rng: np.random.Generator,
+    cache: dict | None = None,
+    key=None,
+    prefer: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Weighted k-means on ``points`` (n, p); return (index of the point nearest each centroid, cluster weights).
+
+    With ``prefer`` (n,), each cluster is represented by its point of largest ``prefer`` instead of the one nearest
+    the centroid.
 
     When there are no more than ``k`` points (or distinct points), every point is its own cluster. For
     ``k < FINE_K`` the clustering is two-stage: the points are clustered once into ``FINE_K`` clusters (cached in
@@ -44,7 +53,7 @@ def weighted_kmeans_anchors(
             centers = coarse_centers
             dist = ((points - centers[labels]) ** 2).sum(axis=1)
     anchors = np.full(k, -1, dtype=np.intp)
-    order = np.lexsort((dist, labels))  # by cluster, then distance to its centroid
+    order = np.lexsort((dist if prefer is None else -prefer, labels))  # by cluster, then distance (or preference)
     first_in_cluster = np.ones(n, dtype=bool)
     first_in_cluster[1:] = labels[order][1:] != labels[order][:-1]
     chosen = order[first_in_cluster]

@@ -27,6 +27,10 @@ class AnchorPointsSelector(SubsetSelector):
 
     name = "anchor_points"
     stochastic = True
+    evidence = (
+        "beats random on nlu-test-sets (MAE 0.029 vs 0.039 at 30 items) but only matches it on open-llm-tiny "
+        "(0.039 vs 0.039 at 30, 0.033 vs 0.032 at 50)"
+    )
 
     def _select(self, train: TrainingSet, rng: np.random.Generator):
         pat = train.patterns

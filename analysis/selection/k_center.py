@@ -5,6 +5,10 @@ weighted mean column; then repeatedly add the item farthest (Euclidean) from its
 2-approximation to the k-center problem (Gonzalez 1985), used for core-set selection by Sener & Savarese (2018).
 Each item is then assigned to its nearest center; a center's weight is the total full-score weight of its items.
 
+Not trusted for benchmark subsets: farthest-first traversal picks the most *atypical* item columns (outliers, items
+only a few models get right), which represent the bulk of the benchmark poorly; on open-llm-tiny and nlu-test-sets it
+loses to random subsets at every size (see ``KCenterSelector.evidence``). It stays available for comparison.
+
 References
 ----------
 Gonzalez, T. F. (1985). Clustering to minimize the maximum intercluster distance. Theor. Comput. Sci. 38, 293–306.
@@ -45,6 +49,11 @@ class KCenterSelector(SubsetSelector):
     """``k_center``: farthest-first traversal of the item score vectors, Voronoi-mass weights."""
 
     name = "k_center"
+    trusted = False
+    evidence = (
+        "loses to random at every size on real data: MAE 0.058 vs 0.039 at 30 items and 0.056 vs 0.032 at 50 on "
+        "open-llm-tiny, 0.057 vs 0.039 at 30 on nlu-test-sets (5-fold over models)"
+    )
 
     def _select(self, train: TrainingSet, rng: np.random.Generator):
         pat = train.patterns

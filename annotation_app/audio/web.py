@@ -125,12 +125,13 @@ def write_web(clip: Clip, recipe: WebRecipe, folder: Path, key: str) -> WebResul
     for suffix in WEB_FORMATS:
         target = Path(folder) / f"{key}{suffix}"
         if not target.exists():
-            _write_atomic(target, encode(mono, WEB_RATE, suffix))
+            write_atomic(target, encode(mono, WEB_RATE, suffix))
         paths.append(target)
     return WebResult(tuple(paths), source_lufs, gain if math.isfinite(gain) else 0.0)
 
 
-def _write_atomic(target: Path, data: bytes) -> None:
+def write_atomic(target: Path, data: bytes) -> None:
+    """Write ``data`` to ``target`` through a temporary file in the same folder, so no reader sees half a file."""
     fd, tmp = tempfile.mkstemp(suffix=target.suffix, dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as fh:

@@ -30,8 +30,10 @@ COMMAND_MODULES: dict[str, str] = {
     "correlate": "scores",
     "select": "select",
     "apply-subset": "select",
+    "adapt": "adapt",
     "simulate-benchmark": "benchmark",
     "report": "report",
+    "backup": "backup",
     "loadtest": "loadtest",
 }
 

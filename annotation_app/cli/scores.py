@@ -39,6 +39,12 @@ def load_votes(path: str | Path) -> pd.DataFrame:
         ``model_a``, ``model_b``, ``winner`` and any of ``rater``, ``scenario``, ``weight``, ``left``.
     """
     path = Path(path)
+    if path.is_dir():
+        from annotation_app.store import default_db_path
+
+        db = default_db_path(path)
+        what = f"pass its study database {db}" if db.is_file() else f"it has no {db.name}; pass a study database"
+        raise HumansError(f"{path} is a folder; {what} or a votes file from `humans export` (.csv, .tsv or .parquet).")
     if _is_sqlite(path):
         from annotation_app.export import votes_frame
 

@@ -11,10 +11,11 @@ from analysis.conformal import DEFAULT_LEVEL
 from analysis.errors import HumansError
 from analysis.evaluation import AUTO, DEFAULT_SIZES, evaluate_selection
 from analysis.human_targets import align_human_scores, read_human_scores
+from analysis.humans_format import write_subset_splits
 from analysis.humans_subset import apply_subset as apply_subset_table
 from analysis.humans_subset import read_subset
 from analysis.regression import REGRESSORS, human_baselines
-from analysis.selection import METHODS
+from analysis.selection import METHODS, UNTRUSTED
 from analysis.selection_results import write_selection_results
 from analysis.subset_files import fit_selection_subsets
 from analysis.subset_intervals import with_intervals
@@ -47,6 +48,18 @@ def _parse_methods(text: str) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+def _check_items(data, sizes: tuple[int, ...], source: Path) -> None:
+    """Refuse a table with fewer items than the smallest subset: per-model scores passed as ITEMS, usually."""
+    if data.n_items >= min(sizes):
+        return
+    shown = ", ".join(map(str, data.items[:4])) + (", ..." if data.n_items > 4 else "")
+    raise HumansError(
+        f"{source}: {data.n_items} item column(s) ({shown}) for {data.n_models} models, fewer than the smallest "
+        f"subset ({min(sizes)}); ITEMS must be item-level results (a long table model, item, task, score or a wide "
+        "table with one column per item); per-model scores such as human.csv go to --human."
+    )
+
+
 @click.command()
 @click.argument("items", type=click.Path(path_type=Path))
 @human_option()
@@ -54,7 +67,8 @@ def _parse_methods(text: str) -> list[str]:
     "--methods",
     default="all",
     show_default=True,
-    help="Comma-separated selection methods, all, or auto (nested cross-validation picks method and estimator).",
+    help="Comma-separated selection methods, all, or auto (nested cross-validation picks method and estimator); "
+    "all includes the untrusted ones: " + "; ".join(f"{name} {evidence}" for name, evidence in UNTRUSTED.items()) + ".",
 )
 @click.option("--sizes", default=_SIZES, show_default=True, help="Comma-separated subset sizes.")
 @click.option(
@@ -70,9 +84,9 @@ def _parse_methods(text: str) -> list[str]:
 @average_option()
 @click.option(
     "--estimator",
-    type=click.Choice(["mean", "calibrated", "pirt"]),
+    type=click.Choice(["mean", "calibrated", "pirt", "gpirt"]),
     default=None,
-    help="Full-score estimator for every method (default: each method's own; pirt only for irt_* methods).",
+    help="Full-score estimator for every method (default: each method's own; pirt and gpirt only for irt_* methods).",
 )
 @click.option(
     "--regressor",
@@ -104,12 +118,14 @@ def select(
 
     ITEMS is a long or wide CSV/Parquet file, or a folder of wide CSVs (one per task). Writes results.csv (one
     row per method, size and seed: pearson, spearman, kendall, mae of the cross-validated estimate with the
-    full score), summary.csv (mean and sd over seeds), predictions.csv, correlation_vs_size.png and
-    subsets/<method>_<size>.csv fitted on all models. With --human, results.csv also has human_pearson,
-    human_spearman, human_kendall, human_mae: a ridge regression of the human score on the subset's items
-    (subset chosen on the training models with the human score as target), predicted for held-out models; and
-    human_baselines.csv holds the raw full score and a regression on the task means, for comparison (the
-    random method's human_* columns are the random-subset reference).
+    full score), summary.csv (mean and sd over seeds), predictions.csv, correlation_vs_size.png and, fitted on
+    all models, subsets/<method>/: one HUMANS subset per size (n<size>.csv with item_id, task, dataset, metric,
+    human_preference_weight, full_benchmark_weight, human_regression_bias) and a README.md that lets
+    datasets.load_dataset('subsets/<method>', split='n50') load them, as the paper's evaluator does. With
+    --human, results.csv also has human_pearson, human_spearman, human_kendall, human_mae: a ridge regression of
+    the human score on the subset's items (subset chosen on the training models with the human score as
+    target), predicted for held-out models; and human_baselines.csv holds the raw full score and a regression on
+    the task means, for comparison (the random method's human_* columns are the random-subset reference).
 
     --methods auto adds the method `auto`: in every fold, nested cross-validation over the training models only
     picks the method and estimator (results.csv column chosen); its scores are honest, and the headline reports
@@ -124,6 +140,7 @@ def select(
     method_names = _parse_methods(methods)
     size_list = _parse_sizes(sizes)
     data = load_benchmark(items, models=models)
+    _check_items(data, size_list, items)
     human_scores = None
     if human is not None:
         human_scores = align_human_scores(read_human_scores(human), data.models, str(human))
@@ -156,6 +173,10 @@ def select(
     if human_scores is not None:
         baselines = human_baselines(data, human_scores, regressor=regressor, average=average)
     summary = write_selection_results(out, ev, subsets, baselines)
+    for method in method_names:  # the paper's layout too: one dataset per method, one split n<size> per size
+        tables = {size: table for (m, size), table in subsets.items() if m == method}
+        if tables:
+            write_subset_splits(tables, out / "subsets" / method, title=f"HUMANS subsets chosen by {method}")
     click.echo(
         f"{data.n_models} models × {data.n_items} items in {len(data.task_names)} tasks; "
         f"{len(method_names)} methods × {len(size_list)} sizes ({cv})."
@@ -170,6 +191,9 @@ def select(
         click.echo("subset regressions:\n" + hp.round(3).to_string())
     click.echo(_coverage_line(summary, interval_level, human_scores is not None))
     click.echo(_headline(summary, ev.results) + f"; wrote {out}")
+    for name in method_names:
+        if name in UNTRUSTED:
+            click.echo(f"note: {name} is not trusted; it {UNTRUSTED[name]}.")
 
 
 def _coverage_line(summary, level: float, has_human: bool) -> str:
@@ -198,20 +222,28 @@ def _headline(summary, results) -> str:
 @click.command()
 @click.argument("subset", type=click.Path(path_type=Path))
 @click.argument("item_scores", type=click.Path(path_type=Path))
+@click.option(
+    "--split",
+    default=None,
+    help="Split of a SUBSET folder with several sizes, e.g. n50 (or 50); not needed when it holds one.",
+)
 @models_option("Regular expression: score only matching models.")
-def apply_subset(subset, item_scores, models):
-    """Score models with a HUMANS subset file: human score and benchmark score per model (CSV on stdout).
+def apply_subset(subset, item_scores, split, models):
+    """Score models with a HUMANS subset: human score and benchmark score per model (CSV on stdout).
 
-    human_score = clip(bias + Σ wᵢ·sᵢ, 0, 1) and benchmark_score = Σ vᵢ·sᵢ over the subset's items; ITEM_SCORES
-    is item-level results in any layout `humans select` reads (it may hold more items than the subset). Subset
-    files written by `humans select` carry conformal half-widths: the output then has benchmark_low,
-    benchmark_high, human_low, human_high at the file's interval_level.
+    human_score = clip(bias + Σ wᵢ·sᵢ, 0, 1) and benchmark_score = Σ vᵢ·sᵢ over the subset's items. SUBSET is a
+    subset file (CSV, JSON Lines, Parquet) or a dataset folder in the paper's released layout (one split per
+    size: `humans select`'s subsets/<method>/, a `save_to_disk` folder, or Parquet data files). ITEM_SCORES is
+    item-level results in any layout `humans select` reads (it may hold more items than the subset), or the
+    paper evaluator's results JSON (a folder of them: one model each). Subset files written by `humans select`
+    carry conformal half-widths: the output then has benchmark_low, benchmark_high, human_low, human_high at the
+    file's interval_level.
 
     Example:
 
-        humans apply-subset sel/subsets/irt_fisher_50.csv new_model_items.csv
+        humans apply-subset sel/subsets/irt_fisher --split n50 new_model_items.csv
     """
-    table = read_subset(subset)
+    table = read_subset(subset, split)
     data = load_benchmark(item_scores, models=models, min_models=1)
     scores = with_intervals(apply_subset_table(table, data), table)
     click.echo(scores.to_csv(index=False, float_format="%.6f"), nl=False)

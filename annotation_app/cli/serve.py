@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -22,6 +23,8 @@ def _announce(server: StudyServer):
         study = server.study
         click.echo(f"Serving '{study.config.title}' from {server.config.study_dir}")
         click.echo(f"  database   {server.config.db_path}")
+        if server.config.root_path:
+            click.echo(f"  listening  {urls['local']}  (published by your reverse proxy at {server.config.root_path}/)")
         click.echo(f"  rater URL  {urls['rater']}")
         click.echo(
             f"  Prolific   {urls['rater']}?PROLIFIC_PID={{{{%PROLIFIC_PID%}}}}&STUDY_ID={{{{%STUDY_ID%}}}}"
@@ -57,15 +60,25 @@ def _announce(server: StudyServer):
     show_default=True,
     help="Server processes behind nginx (apt-get install nginx), one per core; all write the one --db file.",
 )
-def serve(study_dir: str, db: str | None, host: str, port: int, max_new_raters_per_ip: int, workers: int) -> None:
+@click.option(
+    "--root-path",
+    default="",
+    help="Where a reverse proxy publishes the study: the path prefix it forwards (/study) or the full public URL "
+    "(https://study.example.org/study); see docs/deploy/.",
+)
+def serve(
+    study_dir: str, db: str | None, host: str, port: int, max_new_raters_per_ip: int, workers: int, root_path: str
+) -> None:
     """Serve the rater app of the study in DIR until Ctrl-C (votes go to the SQLite file --db).
 
     With --workers N, N server processes share the database behind nginx, which keeps each rater on one process
-    (docs/deployment.md).
+    (docs/deployment.md). Behind your own nginx or Caddy under a path, pass that path as --root-path
+    (docs/deploy/ has tested configurations).
 
     Example:
 
         humans serve my-study --db my-study.sqlite --host 0.0.0.0 --port 8080 --workers 2
+        humans serve my-study --port 7860 --root-path /study
     """
     if workers > 1:
         _serve_workers(Path(study_dir), db, host, port, max_new_raters_per_ip, workers)
@@ -78,6 +91,7 @@ def serve(study_dir: str, db: str | None, host: str, port: int, max_new_raters_p
         port=port,
         admin_secret=admin_secret(),
         max_new_raters_per_ip=max_new_raters_per_ip,
+        root_path=root_path,
     )
     server = build_server(config)
     install_admin(server)
@@ -136,12 +150,20 @@ def demo(directory: str | None, host: str, port: int) -> None:
 
         humans demo --port 7860
     """
-    target = Path(directory) if directory else Path(tempfile.mkdtemp(prefix="humans-demo-")) / "study"
+    scratch = None if directory else Path(tempfile.mkdtemp(prefix="humans-demo-"))
+    target = Path(directory) if directory else scratch / "study"
+    served = []
     apply_serving_settings()
-    init_study(target)
-    server = build_server(ServeConfig(target, host=host, port=port, admin_secret=admin_secret()))
-    install_admin(server)
-    run_server(server, announce=_announce(server))
+    try:
+        init_study(target)
+        server = build_server(ServeConfig(target, host=host, port=port, admin_secret=admin_secret()))
+        install_admin(server)
+        announce = _announce(server)
+        run_server(server, announce=lambda urls: (served.append(True), announce(urls)))
+    except BaseException:
+        if scratch is not None and not served:  # a demo that never served leaves no temporary folder behind
+            shutil.rmtree(scratch, ignore_errors=True)
+        raise
     click.echo(f"Stopped; the demo study and its votes stay in {target}")
 
 

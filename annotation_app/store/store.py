@@ -294,6 +294,7 @@ class Store(ResearchQueries, QualityQueries):
             existing = next(iter(db.query("SELECT content_hash FROM study WHERE id = 1")), None)
             if existing is not None:
                 if existing["content_hash"] == study.content_hash:
+                    self._refresh_served_names(db, study, gold)
                     return False
                 votes = db.execute("SELECT COUNT(*) FROM votes").fetchone()[0]
                 if votes:
@@ -369,6 +370,25 @@ class Store(ResearchQueries, QualityQueries):
                 for kind, scenario, a, b in rows
             )
         return True
+
+    @staticmethod
+    def _refresh_served_names(db, study: Study, gold: Sequence[GoldItem]) -> None:
+        """Point the turns at the names the audio cache serves now (a newer version may encode clips differently).
+
+        Only how a clip is served changes, never which clip: the content hash already matched.
+        """
+        conversations = list(study.conversations) + [g.bad for g in gold]
+        ids = {r["ext_id"]: r["id"] for r in db.query("SELECT id, ext_id FROM conversations")}
+        db.conn.executemany(
+            "UPDATE turns SET audio_name = ? WHERE conversation_id = ? AND idx = ? AND audio_name != ?",
+            [
+                (name, ids[conv.id], i, name)
+                for conv in conversations
+                if conv.id in ids
+                for i, t in enumerate(conv.turns)
+                for name in (served_name(t.sha256, study.config.audio),)
+            ],
+        )
 
     def load_study(self) -> Study:
         """Rebuild the imported :class:`Study` from the database (audio paths as recorded at import)."""

@@ -1,8 +1,13 @@
-"""The bundled demo study (``data/demo`` of the source tree) and :func:`init_study`, which copies it."""
+"""The bundled demo study (package data ``annotation_app/demo_study``) and :func:`init_study`, which copies it.
+
+The demo ships inside the ``annotation_app`` package (``[tool.setuptools.package-data]``), so an installed wheel
+has it as well as a source checkout; :func:`demo_study_path` finds it with :mod:`importlib.resources`.
+"""
 
 from __future__ import annotations
 
 import shutil
+from importlib import resources
 from pathlib import Path
 
 from analysis.errors import HumansError
@@ -12,8 +17,8 @@ __all__ = ["EXAMPLES", "demo_study_path", "init_study"]
 #: What :func:`init_study` copies: the study files, not the generator script.
 _STUDY_FILES = ("study.yaml", "conversations.jsonl", "audio")
 
-#: Bundled examples: name -> (what it shows, the folder of its study.yaml under data/). Both use the demo's
-#: conversations and audio.
+#: Bundled examples: name -> what it shows. Every example but the demo is a ``<name>-study.yaml`` in the demo's
+#: folder, and uses the demo's conversations and audio.
 EXAMPLES = {
     "demo": "the demo study: pairwise votes, one practice trial, one attention check",
     "full": "every quality feature on: headphone screening, questionnaires, aspects, re-shows, screen-out codes",
@@ -26,12 +31,14 @@ def demo_study_path() -> Path:
     Raises
     ------
     HumansError
-        When the package was installed without its source tree (the demo ships in ``data/demo``).
+        When the installation lacks the package data (a broken or hand-trimmed install).
     """
-    path = Path(__file__).resolve().parents[2] / "data" / "demo"
+    root = resources.files("annotation_app") / "demo_study"
+    path = Path(str(root))
     if not (path / "study.yaml").is_file():
         raise HumansError(
-            f"the demo study is not at {path}; install the project from its source folder with `pip install -e .`"
+            f"the demo study is not at {path}; the installation lacks its package data, reinstall humans-lab "
+            "(`pip install --force-reinstall humans-lab` or `pip install .` in its source folder)."
         )
     return path
 
@@ -44,7 +51,7 @@ def init_study(directory: str | Path, example: str = "demo") -> Path:
     directory : str or Path
         A folder that does not exist yet or is empty.
     example : {"demo", "full"}, default "demo"
-        Which study.yaml: the demo's, or ``data/full/study.yaml`` with every quality feature on (see
+        Which study.yaml: the demo's, or ``full-study.yaml`` beside it with every quality feature on (see
         :data:`EXAMPLES`).
 
     Returns
@@ -70,7 +77,7 @@ def init_study(directory: str | Path, example: str = "demo") -> Path:
         for name in _STUDY_FILES:
             item = source / name
             if name == "study.yaml" and example != "demo":
-                item = source.parent / example / name
+                item = source / f"{example}-study.yaml"
             if item.is_dir():
                 shutil.copytree(item, target / name)
             else:

@@ -101,7 +101,7 @@ _LATER_KEYS = {
         "min_consistency",
     ),
     "completion": ("screen_out_code", "screen_out_redirect_url", "no_consent_code"),
-    "": ("questionnaire", "ui_text"),
+    "": ("questionnaire", "ui_text", "audio"),
 }
 
 

@@ -9,7 +9,6 @@ behind :class:`annotation_app.ui.admin_server.AdminGuard` (``install_admin`` doe
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,7 +32,8 @@ class AdminSettings:
     """What the dashboard needs besides the store: the database file (for exports), title and options.
 
     ``refresh_s`` is the period of the optional auto-refresh (off until the researcher ticks it). ``export_dir``
-    holds the files of the export button; they are served by the guarded download route of
+    holds the files of the export button (default :attr:`export_folder`: ``<db stem>-exports/`` beside the
+    database, created on the first export); they are served by the guarded download route of
     :func:`annotation_app.ui.admin_server.install_admin` (never through Gradio's shared file cache, which every
     Gradio app of the server, including the rater app, would serve).
     """
@@ -43,6 +43,14 @@ class AdminSettings:
     leaderboard: LeaderboardSettings = field(default_factory=LeaderboardSettings)
     export_dir: Path | None = None
     refresh_s: int = 30
+
+    @property
+    def export_folder(self) -> Path:
+        """Where the export button writes: ``export_dir``, or ``<db stem>-exports`` beside the database."""
+        if self.export_dir is not None:
+            return Path(self.export_dir)
+        db = Path(self.db_path)
+        return db.parent / f"{db.stem}-exports"
 
 
 def build_admin_app(store: Store, settings: AdminSettings) -> gr.Blocks:
@@ -59,7 +67,7 @@ def build_admin_app(store: Store, settings: AdminSettings) -> gr.Blocks:
     gradio.Blocks
         API endpoints ``/refresh``, ``/flag``, ``/unflag`` and ``/export``.
     """
-    export_dir = settings.export_dir or Path(tempfile.mkdtemp(prefix="humans-admin-export-"))
+    export_dir = settings.export_folder
 
     cache = DashboardCache(store, settings.leaderboard, render)
 

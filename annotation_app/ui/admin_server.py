@@ -17,8 +17,6 @@ from __future__ import annotations
 import os
 import re
 import secrets
-import tempfile
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,6 +24,7 @@ from fastapi.responses import FileResponse, PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from analysis.errors import HumansError
+from annotation_app.app import ADMIN_PREFIX
 from annotation_app.ui.admin_app import ADMIN_CSS, AdminSettings, build_admin_app
 from annotation_app.ui.admin_views import DOWNLOAD_ROUTE
 from annotation_app.ui.rater_app import rater_theme
@@ -35,8 +34,6 @@ if TYPE_CHECKING:
 
 __all__ = ["ADMIN_PREFIX", "SECRET_ENV", "AdminGuard", "admin_secret", "check_secret", "install_admin"]
 
-#: Every admin URL starts with this.
-ADMIN_PREFIX = "/admin"
 #: Environment variable with the admin secret.
 SECRET_ENV = "HUMANS_ADMIN_SECRET"
 _SECRET_RE = re.compile(r"[A-Za-z0-9_-]{16,128}")
@@ -97,7 +94,10 @@ class AdminGuard:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        allowed = self._allowed(scope.get("path", ""))
+        path, root = scope.get("path", ""), scope.get("root_path", "")
+        if root and path.startswith(root):  # behind a proxy's path prefix, the path starts with it
+            path = path[len(root) :]
+        allowed = self._allowed(path)
         if allowed is None:
             await self.app(scope, receive, send)
         elif not allowed:
@@ -139,8 +139,7 @@ def _add_download_route(server: StudyServer, root: Path) -> None:
         return FileResponse(path, filename=name, media_type="application/octet-stream")
 
     server.app.add_api_route(f"{server.admin_path}/{DOWNLOAD_ROUTE}/{{run}}/{{name}}", download, methods=["GET"])
-    routes = server.app.router.routes
-    routes.insert(server.mounted_index(), routes.pop())  # before the rater app mounted at "/"
+    server.move_last_route_before_rater_app()
 
 
 def install_admin(server: StudyServer, settings: AdminSettings | None = None) -> str:
@@ -157,10 +156,8 @@ def install_admin(server: StudyServer, settings: AdminSettings | None = None) ->
     if server.admin_path != f"{ADMIN_PREFIX}/{secret}":
         raise HumansError(f"the server's admin path is not under {ADMIN_PREFIX}/<secret>; cannot guard it.")
     settings = settings or AdminSettings(db_path=server.config.db_path, title=server.study.config.title)
-    if settings.export_dir is None:
-        settings = replace(settings, export_dir=Path(tempfile.mkdtemp(prefix="humans-admin-export-")))
     server.app.add_middleware(AdminGuard, secret=secret, prefix=ADMIN_PREFIX)
-    _add_download_route(server, settings.export_dir)
+    _add_download_route(server, settings.export_folder)
     server.mount_admin(
         build_admin_app(server.store, settings), theme=rater_theme(), css_paths=[ADMIN_CSS], show_error=True
     )

@@ -112,7 +112,12 @@ def _bind(host: str, port: int) -> socket.socket:
 
 
 def _uvicorn(server: StudyServer) -> uvicorn.Server:
-    return uvicorn.Server(uvicorn.Config(server.app, log_level="warning", lifespan="on", access_log=False))
+    """The uvicorn server; behind a reverse proxy under a path, that path is every request's ASGI ``root_path``
+    (the proxy strips it, uvicorn puts it back), so Gradio and the pages build their URLs under it."""
+    config = uvicorn.Config(
+        server.app, log_level="warning", lifespan="on", access_log=False, root_path=server.config.public_prefix
+    )
+    return uvicorn.Server(config)
 
 
 def serve(server: StudyServer, *, announce=print) -> None:

@@ -81,10 +81,23 @@ def test_out_of_range_score_in_wide_table_names_model_and_item(tmp_path):
         load_benchmark(tmp_path / "w.csv")
 
 
-def test_missing_cell_in_wide_table_is_an_error(tmp_path):
+def test_missing_cells_are_kept_as_nan_and_the_full_score_uses_the_observed_items(tmp_path):
     (tmp_path / "w.csv").write_text("model,q1,q2\na,1,\nb,0,1\n")
-    with pytest.raises(HumansError, match=r"missing or outside"):
+    data = load_benchmark(tmp_path / "w.csv")
+    assert data.has_missing and np.isnan(data.scores[0, 1])
+    np.testing.assert_allclose(data.full_score(), [1.0, 0.5])
+    (tmp_path / "long.csv").write_text("model,item,task,score\na,q1,t,1\nb,q1,t,0\nb,q2,u,1\na,q2,u,\n")
+    long = load_benchmark(tmp_path / "long.csv")
+    np.testing.assert_allclose(long.full_score(), [1.0, 0.5])  # model a: task u has no score, t counts alone
+
+
+def test_a_model_or_item_without_any_score_is_an_error(tmp_path):
+    (tmp_path / "w.csv").write_text("model,q1,q2\na,,\nb,0,1\n")
+    with pytest.raises(HumansError, match=r"model 'a' has no score at all"):
         load_benchmark(tmp_path / "w.csv")
+    (tmp_path / "i.csv").write_text("model,q1,q2\na,1,\nb,0,\n")
+    with pytest.raises(HumansError, match=r"item 'q2' has no score at all"):
+        load_benchmark(tmp_path / "i.csv")
 
 
 def test_files_with_different_models_are_refused(tmp_path):

@@ -31,7 +31,7 @@ def test_apply_subset_computes_clipped_human_score_and_weighted_benchmark_score(
 def test_missing_items_and_bad_files_are_clear_errors(tmp_path):
     data = _data()
     table = make_subset_table(data, np.array([0]), [1.0])
-    table.loc[0, "item"] = "zz"
+    table.loc[0, "item_id"] = "zz"
     with pytest.raises(HumansError, match="the item scores lack 1 of the subset's 1 items"):
         apply_subset(table, data)
     pd.DataFrame({"item": ["i1"], "task": ["t"]}).to_csv(tmp_path / "bad.csv", index=False)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from click.testing import CliRunner
 
@@ -87,9 +85,7 @@ def test_user_mistakes_are_one_line(tmp_path, db, args, message):
 def test_simulate_a_study_folder(tmp_path):
     if not hasattr(annotation_app.study, "load_study"):
         pytest.skip("the study loader (annotation_app.study.load_study) arrives with branch `study`")
-    demo = Path(__file__).resolve().parents[2] / "data" / "demo"
-    if not demo.is_dir():
-        pytest.skip(f"the demo study {demo} is not there yet")
+    demo = annotation_app.study.demo_study_path()
     db = tmp_path / "d.sqlite"
     result = CliRunner().invoke(cli, ["simulate", str(demo), "--db", str(db), "--raters", "3"])
     assert result.exit_code == 0, result.output

@@ -127,3 +127,11 @@ def test_read_selection_results(tmp_path, bench):
     read = read_selection_results(tmp_path)
     assert read.has_human and read.predictions is None and list(read.subsets) == [("random", 5)]
     pd.testing.assert_frame_equal(read.summary(), selection.summary(), check_dtype=False)
+
+
+def test_the_selection_section_flags_untrusted_methods_with_their_evidence():
+    sim = simulate_benchmark(n_models=10, seed=2)
+    ev = evaluate_selection(sim.data, methods=["random", "k_center"], sizes=(5,), n_seeds=1, n_jobs=1, progress=False)
+    document = build_report(selection=SelectionResults(ev.results, ev.predictions, None, {}, "sel"))
+    assert "k_center is not trusted: it loses to random at every size on real data" in document
+    assert "random is not trusted" not in document

@@ -104,3 +104,29 @@ def test_pirt_with_every_item_observed_is_the_exact_full_score(sim):
     train = TrainingSet.from_benchmark(data, np.arange(15))
     sel = METHODS["irt_fisher"](size=data.n_items, estimator="pirt").fit(train)
     np.testing.assert_allclose(sel.predict(data.scores[15:, sel.items_]), data.full_score()[15:], atol=1e-12)
+
+
+def test_untrusted_methods_carry_their_evidence_and_the_help_names_them():
+    from click.testing import CliRunner
+
+    from analysis.selection import UNTRUSTED
+    from annotation_app.cli import cli
+
+    assert list(UNTRUSTED) == ["k_center"]
+    assert "loses to random" in UNTRUSTED["k_center"] and "open-llm-tiny" in UNTRUSTED["k_center"]
+    help_text = " ".join(CliRunner().invoke(cli, ["select", "--help"]).output.split())
+    assert "untrusted ones: k_center loses to random" in help_text
+
+
+def test_gpirt_mixes_the_weighted_mean_and_pirt_with_a_weight_in_unit_interval(train, sim):
+    x = sim.data.scores[15:]
+    gp = METHODS["irt_anchor"](size=30, estimator="gpirt", random_state=0).fit(train)
+    mean = METHODS["irt_anchor"](size=30, estimator="mean", random_state=0).fit(train)
+    pirt = METHODS["irt_anchor"](size=30, estimator="pirt", random_state=0).fit(train)
+    np.testing.assert_array_equal(gp.items_, pirt.items_)
+    assert 0.0 <= gp.lambda_ <= 1.0
+    xs = x[:, gp.items_]
+    expected = gp.lambda_ * mean.predict(xs) + (1 - gp.lambda_) * pirt.predict(xs)
+    np.testing.assert_allclose(gp.predict(xs), expected, atol=1e-12)
+    with pytest.raises(HumansError, match="'gpirt' needs an IRT method"):
+        RandomSelector(size=5, estimator="gpirt").fit(train)

@@ -20,7 +20,7 @@ def test_with_target_shares_patterns_and_irt_but_not_the_target_cache(sim):
     train = TrainingSet.from_benchmark(sim.data)
     human = train.with_target(sim.human_scores)
     assert human.patterns is train.patterns
-    assert human.pattern_irt is train.pattern_irt
+    assert human.task_irt is train.task_irt
     np.testing.assert_array_equal(human.target, sim.human_scores)
     np.testing.assert_allclose(train.target, train.full_score)
     greedy = METHODS["greedy_forward"]
@@ -32,11 +32,11 @@ def test_with_target_shares_patterns_and_irt_but_not_the_target_cache(sim):
     assert np.array_equal(np.sort(b), np.sort(greedy(size=10).fit(fresh).items_))
 
 
-def test_pattern_irt_has_one_parameter_pair_per_distinct_column(sim):
+def test_task_irt_has_one_parameter_pair_per_distinct_pattern_and_task(sim):
     train = TrainingSet.from_benchmark(sim.data)
-    pat, irt = train.patterns, train.pattern_irt
-    assert irt.a_.shape == irt.d_.shape == (pat.matrix.shape[1],)
-    assert irt.theta_.shape == (train.n_models,)
+    tp, irt = train.task_patterns, train.task_irt
+    assert irt.a_.shape == irt.d_.shape == (tp.matrix.shape[1],)
+    assert irt.theta_.shape == (train.n_models, 1)  # 14 models, 2 tasks: too few for an ability per task
 
 
 class _NamedLikeIRT(RandomSelector):

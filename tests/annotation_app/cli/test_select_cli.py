@@ -52,10 +52,14 @@ def test_select_writes_results_summary_plots_and_subsets(study):
     assert "human score (LOO Pearson): full_score" in result.output
     subset = pd.read_csv(out / "subsets" / "irt_fisher_20.csv")
     assert tuple(subset.columns) == SUBSET_COLUMNS + INTERVAL_COLUMNS and len(subset) == 20
-    assert sorted(p.name for p in (out / "subsets").iterdir()) == [
-        "irt_fisher_20.csv", "irt_fisher_5.csv", "random_20.csv", "random_5.csv"]  # fmt: skip
+    assert sorted(p.relative_to(out / "subsets").as_posix() for p in (out / "subsets").rglob("*.*")) == [
+        "irt_fisher/README.md", "irt_fisher/n20.csv", "irt_fisher/n5.csv", "irt_fisher_20.csv", "irt_fisher_5.csv",
+        "random/README.md", "random/n20.csv", "random/n5.csv", "random_20.csv", "random_5.csv"]  # fmt: skip
+    split = pd.read_csv(out / "subsets" / "irt_fisher" / "n20.csv")
+    assert tuple(split.columns) == SUBSET_COLUMNS + INTERVAL_COLUMNS and len(split) == 20
 
-    applied = CliRunner().invoke(cli, ["apply-subset", str(out / "subsets" / "irt_fisher_20.csv"), str(root / "items")])
+    applied = CliRunner().invoke(cli, ["apply-subset", str(out / "subsets" / "irt_fisher"), str(root / "items"),
+                                       "--split", "n20"])  # fmt: skip
     assert applied.exit_code == 0, applied.output
     lines = applied.output.strip().splitlines()
     assert lines[0] == "model,human_score,benchmark_score,benchmark_low,benchmark_high,human_low,human_high"
@@ -100,7 +104,7 @@ def test_apply_subset_scores_a_single_new_model(study, tmp_path):
     long = sim.data.take_models([0]).to_long()
     long.to_csv(tmp_path / "new.csv", index=False)
     result = CliRunner().invoke(
-        cli, ["apply-subset", str(out / "subsets" / "stratified_6.csv"), str(tmp_path / "new.csv")]
+        cli, ["apply-subset", str(out / "subsets" / "stratified" / "n6.csv"), str(tmp_path / "new.csv")]
     )
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[1].startswith("model00,")

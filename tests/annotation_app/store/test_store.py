@@ -78,6 +78,17 @@ def test_import_is_idempotent(tmp_path, study):
     assert counts == {"models": 3, "scenarios": 4, "conversations": 12, "turns": 48, "pairs": 12}
 
 
+def test_reimport_points_turns_at_the_names_served_now(tmp_path, study):
+    """A database made by an older version (other served names) serves the same clips after an upgrade."""
+    with Store(tmp_path / "a.sqlite") as store:
+        store.import_study(study)
+        served = [t["audio_name"] for c in store.conversations() for t in store.turns(c["id"])]
+        with store.db.conn:
+            store.db.execute("UPDATE turns SET audio_name = 'old-' || audio_name")
+        assert store.import_study(study) is False
+        assert [t["audio_name"] for c in store.conversations() for t in store.turns(c["id"])] == served
+
+
 def test_round_trip_of_the_study(tmp_path, study):
     with Store(tmp_path / "a.sqlite") as store:
         store.import_study(study)

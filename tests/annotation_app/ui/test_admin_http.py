@@ -10,11 +10,9 @@ import contextlib
 import io
 import re
 import sqlite3
-import tempfile
 import urllib.error
 import urllib.request
 import zipfile
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -28,6 +26,7 @@ from annotation_app.cli import cli
 from annotation_app.cli.scores import format_leaderboard
 from annotation_app.dashboard_data import LeaderboardSettings, snapshot
 from annotation_app.simulate import simulate
+from annotation_app.ui.admin_app import AdminSettings
 from annotation_app.ui.admin_server import AdminGuard, admin_secret, check_secret, install_admin
 from annotation_app.ui.server import running
 
@@ -168,7 +167,8 @@ def test_export_button_downloads_only_behind_the_secret(admin_server, tmp_path):
     assert status(f"{base}/admin/{votes}") == 404
     assert status(f"{base}/{votes}") == 404
     run = votes.split("/")[1]
-    export_file = next(Path(p) for p in Path(tempfile.gettempdir()).glob(f"humans-admin-export-*/{run}/votes.csv"))
+    export_file = AdminSettings(db_path=server.config.db_path, title="").export_folder / run / "votes.csv"
+    assert export_file.is_file() and export_file.parent.parent.name == f"{server.config.db_path.stem}-exports"
     assert status(f"{base}/gradio_api/file={export_file}") == 403
     # a path that tries to leave the export folder
     assert status(admin + "download/..%2F..%2Fetc/hostname") == 404

@@ -10,7 +10,7 @@ models of a scenario, so raters compare the assistants only.
 Needs Debian's ``espeak-ng``, ``sox`` and ``opusenc`` (opus-tools). Audio: mono, 16 kHz, Ogg/Opus at 24 kbit/s
 (``--serial`` fixed, so the files are byte-identical on every run). Usage::
 
-    .venv/bin/python data/demo/make_demo.py
+    .venv/bin/python annotation_app/demo_study/make_demo.py
 """
 
 from __future__ import annotations

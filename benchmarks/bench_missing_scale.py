@@ -1,0 +1,100 @@
+"""Scale with gaps: ``humans select`` on 4,000 models × 30,000 items (simulated 2PL, 10 % of scores missing).
+
+Budget (issue 14): ``--sizes 50,100 --cv kfold`` under 5 minutes and under 4 GB peak memory on 2 cores. The data
+are simulated from a 2PL with ten tasks of 3,000 items (abilities per task correlated 0.6), 10 % of cells blanked
+at random, written as ten wide CSVs with empty cells, and read by the command like any user's folder.
+
+Measured: wall time of the command and the peak of the summed resident memory of its process tree (the command and
+its loky workers; shared pages count once per process, so the sum is an upper bound), sampled every 0.2 s from
+/proc. Printed next to the budget as ratios, with the anchor the budget names (the same command's time and memory
+limits), and the load of the machine.
+
+Run: ``.venv/bin/python benchmarks/bench_missing_scale.py [--models 4000 --items 30000 --methods random,irt_fisher]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from scipy.special import expit
+
+BUDGET_SECONDS = 300.0
+BUDGET_BYTES = 4 * 1024**3
+
+
+def _write_data(folder: Path, n_models: int, n_items: int, n_tasks: int, missing: float, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    cov = np.full((n_tasks, n_tasks), 0.6) + 0.4 * np.eye(n_tasks)
+    theta = rng.multivariate_normal(np.zeros(n_tasks), cov, size=n_models)
+    per_task = n_items // n_tasks
+    models = np.array([f"model{m}" for m in range(n_models)])
+    for t in range(n_tasks):
+        a, d = rng.lognormal(0.0, 0.4, per_task), rng.normal(0.0, 1.5, per_task)
+        y = (rng.random((n_models, per_task)) < expit(np.outer(theta[:, t], a) + d)).astype(np.uint8)
+        cells = np.where(rng.random(y.shape) < missing, "", np.where(y == 1, "1", "0"))
+        header = "model," + ",".join(f"t{t}_{j}" for j in range(per_task))
+        lines = [header] + [f"{models[m]}," + ",".join(cells[m]) for m in range(n_models)]
+        (folder / f"task{t}.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _tree_rss(pid: int) -> int:
+    """Summed VmRSS (bytes) of ``pid`` and its descendants, from /proc."""
+    total, stack = 0, [pid]
+    while stack:
+        p = stack.pop()
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) * 1024
+            for task in Path(f"/proc/{p}/task").iterdir():
+                children = (task / "children").read_text().split()
+                stack.extend(int(c) for c in children)
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+    return total
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", type=int, default=4000, help="number of models")
+    parser.add_argument("--items", type=int, default=30000, help="number of items (ten tasks)")
+    parser.add_argument("--missing", type=float, default=0.1, help="share of scores left out")
+    parser.add_argument("--methods", default="random,irt_fisher", help="methods passed to humans select")
+    parser.add_argument("--jobs", type=int, default=2, help="processes passed to humans select")
+    args = parser.parse_args()
+    humans = Path(sys.executable).parent / "humans"
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "items"
+        folder.mkdir()
+        start = time.perf_counter()
+        _write_data(folder, args.models, args.items, 10, args.missing, seed=0)
+        print(f"wrote {args.models} x {args.items} ({args.missing:.0%} missing) in {time.perf_counter() - start:.0f} s")
+        print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+        cmd = [str(humans), "select", str(folder), "--methods", args.methods, "--sizes", "50,100", "--cv", "kfold",
+               "--seeds", "1", "--jobs", str(args.jobs), "--out", str(Path(tmp) / "out")]  # fmt: skip
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        peak = 0
+        while proc.poll() is None:
+            peak = max(peak, _tree_rss(proc.pid))
+            time.sleep(0.2)
+        took = time.perf_counter() - start
+        out = proc.stdout.read() if proc.stdout else ""
+        if proc.returncode != 0:
+            raise SystemExit(f"humans select failed (exit {proc.returncode}):\n{out}")
+        print(out.strip())
+        print(f"humans select --methods {args.methods} --sizes 50,100 --cv kfold --jobs {args.jobs}:")
+        print(f"  time {took:.0f} s; budget {BUDGET_SECONDS:.0f} s; ratio {took / BUDGET_SECONDS:.2f}")
+        print(f"  peak memory {peak / 1024**3:.2f} GB; budget 4 GB; ratio {peak / BUDGET_BYTES:.2f}")
+        print(f"load average after: {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()
