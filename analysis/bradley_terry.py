@@ -150,6 +150,17 @@ def _centred_covariance_1(info: np.ndarray, n_models: int, m: int) -> np.ndarray
     return basis @ np.linalg.pinv(reduced, hermitian=True) @ basis.T
 
 
+def check_interval_options(level: float, bootstrap: int, cluster: str | None) -> None:
+    """Raise :class:`HumansError` for a confidence ``level`` outside (0, 1), negative ``bootstrap`` rounds, or a
+    ``cluster`` without bootstrap rounds (the checks every score function with intervals shares)."""
+    if not 0 < level < 1:
+        raise HumansError(f"level is {level}; use a confidence level between 0 and 1, such as 0.95.")
+    if bootstrap < 0:
+        raise HumansError(f"bootstrap is {bootstrap}; use 0 (no bootstrap) or a positive number of rounds.")
+    if cluster is not None and bootstrap == 0:
+        raise HumansError(f"cluster={cluster!r} needs bootstrap rounds; pass bootstrap=1000, for example.")
+
+
 def bt_scores(
     votes: pd.DataFrame | PairCounts,
     *,
@@ -209,12 +220,7 @@ def bt_scores(
     >>> bt_scores(votes).table["theta"].round(4).tolist()
     [0.0, 0.0]
     """
-    if not 0 < level < 1:
-        raise HumansError(f"level is {level}; use a confidence level between 0 and 1, such as 0.95.")
-    if bootstrap < 0:
-        raise HumansError(f"bootstrap is {bootstrap}; use 0 (no bootstrap) or a positive number of rounds.")
-    if cluster is not None and bootstrap == 0:
-        raise HumansError(f"cluster={cluster!r} needs bootstrap rounds; pass bootstrap=1000, for example.")
+    check_interval_options(level, bootstrap, cluster)
     if isinstance(votes, PairCounts):
         pc = votes
     elif isinstance(votes, pd.DataFrame) and "model_a" not in votes.columns and votes.shape[0] == votes.shape[1]:

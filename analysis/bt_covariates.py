@@ -39,7 +39,7 @@ from scipy import stats
 from scipy.special import expit
 from threadpoolctl import threadpool_limits
 
-from analysis.bradley_terry import BTScores, bt_scores, elo_scale, human_scores
+from analysis.bradley_terry import BTScores, bt_scores, check_interval_options, elo_scale, human_scores
 from analysis.comparisons import check_connected, pair_counts
 from analysis.errors import HumansError
 
@@ -183,12 +183,7 @@ def bt_controlled(
     """
     if ties not in ("half", "drop"):
         raise HumansError(f"ties is {ties!r}; controlled scores support 'half' or 'drop'.")
-    if not 0 < level < 1:
-        raise HumansError(f"level is {level}; use a confidence level between 0 and 1, such as 0.95.")
-    if bootstrap < 0:
-        raise HumansError(f"bootstrap is {bootstrap}; use 0 (no bootstrap) or a positive number of rounds.")
-    if cluster is not None and bootstrap == 0:
-        raise HumansError(f"cluster={cluster!r} needs bootstrap rounds; pass bootstrap=1000, for example.")
+    check_interval_options(level, bootstrap, cluster)
     if cluster not in (None, "rater", "scenario"):
         raise HumansError(f"cluster is {cluster!r}; use 'rater', 'scenario' or None.")
     unknown = [c for c in covariates if c not in COVARIATES]
