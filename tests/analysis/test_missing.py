@@ -64,7 +64,7 @@ def test_subset_files_are_fitted_and_applied_with_gaps(sim, gappy):
     table = fit_humans_subsets(gappy, sim.human_scores, methods=["anchor_points"], sizes=(15,))["anchor_points", 15]
     assert np.isfinite(table["human_preference_weight"]).all()
     scored = apply_subset(table, gappy)
-    complete = ~np.isnan(gappy.scores[:, pd.Index(gappy.items).get_indexer(table["item"])]).any(axis=1)
+    complete = ~np.isnan(gappy.scores[:, pd.Index(gappy.items).get_indexer(table["item_id"])]).any(axis=1)
     assert np.isfinite(scored["benchmark_score"]).all()
     assert np.isfinite(scored["human_score"][complete]).all() and scored["human_score"][~complete].isna().all()
 
