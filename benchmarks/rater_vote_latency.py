@@ -20,6 +20,7 @@ from gradio_client import Client
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the package before tests/
+from conftest import CHROMIUM_ARGS, chromium_executable
 from helpers.ui_study import write_study
 
 from annotation_app.app import ServeConfig, build_server
@@ -27,8 +28,6 @@ from annotation_app.rater_views import Answer
 from annotation_app.ui.server import running
 
 TRIALS = 15
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 
 
 def summary(name: str, seconds: list[float], anchor: float | None) -> str:
@@ -74,7 +73,10 @@ def browser_path(url: str) -> list[float]:
 
     out = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        executable = chromium_executable()
+        if executable is None:
+            raise SystemExit("no Chromium: install the Debian package chromium or set HUMANS_CHROMIUM")
+        browser = p.chromium.launch(executable_path=executable, args=list(CHROMIUM_ARGS))
         page = browser.new_page()
         page.goto(url + "?PROLIFIC_PID=browserrater")
         page.locator("#humans-agree").click(timeout=30000)
