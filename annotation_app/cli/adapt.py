@@ -9,6 +9,7 @@ import click
 from analysis.adaptive import evaluate_adaptive
 from analysis.benchmark_data import load_benchmark
 from analysis.errors import HumansError
+from annotation_app.cli.options import average_option, models_option
 
 __all__ = ["COMMANDS"]
 
@@ -48,14 +49,8 @@ def _parse_budgets(text: str) -> tuple[int, ...]:
     help="Stop a model's test early once the standard error of its full-score estimate is at most this.",
 )
 @click.option("--level", default=0.9, show_default=True, help="Level of the intervals estimate_low, estimate_high.")
-@click.option("--models", default=None, help="Regular expression: keep only matching models (e.g. '_best$').")
-@click.option(
-    "--average",
-    type=click.Choice(["macro", "micro"]),
-    default="macro",
-    show_default=True,
-    help="Full score: mean over tasks (macro) or over items (micro).",
-)
+@models_option("Regular expression: keep only matching models (e.g. '_best$').")
+@average_option("Full score: mean over tasks (macro) or over items (micro).")
 @click.option("--jobs", default=2, show_default=True, help="Parallel processes over folds.")
 @click.option(
     "--out",
