@@ -118,15 +118,15 @@ def test_untrusted_methods_carry_their_evidence_and_the_help_names_them():
     assert "untrusted ones: k_center loses to random" in help_text
 
 
-def test_gpirt_mixes_the_weighted_mean_and_pirt_with_a_weight_in_unit_interval(train, sim):
+def test_gpirt_mixes_the_calibrated_mean_and_pirt_with_a_weight_in_unit_interval(train, sim):
     x = sim.data.scores[15:]
     gp = METHODS["irt_anchor"](size=30, estimator="gpirt", random_state=0).fit(train)
-    mean = METHODS["irt_anchor"](size=30, estimator="mean", random_state=0).fit(train)
+    cal = METHODS["irt_anchor"](size=30, estimator="calibrated", random_state=0).fit(train)
     pirt = METHODS["irt_anchor"](size=30, estimator="pirt", random_state=0).fit(train)
     np.testing.assert_array_equal(gp.items_, pirt.items_)
     assert 0.0 <= gp.lambda_ <= 1.0
     xs = x[:, gp.items_]
-    expected = gp.lambda_ * mean.predict(xs) + (1 - gp.lambda_) * pirt.predict(xs)
+    expected = gp.lambda_ * cal.predict(xs) + (1 - gp.lambda_) * pirt.predict(xs)
     np.testing.assert_allclose(gp.predict(xs), expected, atol=1e-12)
     with pytest.raises(HumansError, match="'gpirt' needs an IRT method"):
         RandomSelector(size=5, estimator="gpirt").fit(train)
