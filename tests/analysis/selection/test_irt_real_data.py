@@ -1,4 +1,5 @@
-"""IRT that holds on real many-model data: on open-llm-tiny (2,656 models) the IRT methods beat random subsets.
+"""IRT that holds on real data: on open-llm-tiny (2,656 models) the IRT methods beat random subsets, and on
+nlu-test-sets (18 models, 29 tasks) they at least match them.
 
 Issue 14 asks: every IRT method at least matches random's MAE at every size, and the best IRT estimator beats random
 by at least 25 % at 30 and 50 items. Measured: irt_fisher 0.026 vs 0.038-0.039 at 30 (31-33 %); at 50, 0.023 vs
