@@ -34,7 +34,7 @@ def test_irt_methods_beat_random_on_open_llm_tiny():
 @pytest.mark.slow
 def test_irt_methods_at_least_match_random_with_few_models_on_nlu_test_sets(nlu_best):
     """18 models, 29 tasks (one pooled ability): measured with 10 seeds, MAE at 10/30/50/100 items irt_fisher
-    0.044/0.022/0.018/0.019, irt_anchor 0.044/0.035/0.031/0.031, random 0.056/0.043/0.038/0.035."""
+    0.044/0.022/0.018/0.019, irt_anchor 0.047/0.033/0.033/0.031, random 0.056/0.043/0.038/0.035."""
     ev = evaluate_selection(nlu_best, methods=["random", "irt_anchor", "irt_fisher"], sizes=(10, 30, 100),
                             cv="kfold", n_seeds=5, n_jobs=2, progress=False)  # fmt: skip
     mae = ev.summary().pivot(index="method", columns="size", values="mae")
