@@ -11,7 +11,6 @@ from analysis.conformal import DEFAULT_LEVEL
 from analysis.errors import HumansError
 from analysis.evaluation import AUTO, DEFAULT_SIZES, evaluate_selection
 from analysis.human_targets import align_human_scores, read_human_scores
-from analysis.humans_format import write_subset_splits
 from analysis.humans_subset import apply_subset as apply_subset_table
 from analysis.humans_subset import read_subset
 from analysis.regression import REGRESSORS, human_baselines
@@ -173,10 +172,6 @@ def select(
     if human_scores is not None:
         baselines = human_baselines(data, human_scores, regressor=regressor, average=average)
     summary = write_selection_results(out, ev, subsets, baselines)
-    for method in method_names:  # the paper's layout too: one dataset per method, one split n<size> per size
-        tables = {size: table for (m, size), table in subsets.items() if m == method}
-        if tables:
-            write_subset_splits(tables, out / "subsets" / method, title=f"HUMANS subsets chosen by {method}")
     click.echo(
         f"{data.n_models} models × {data.n_items} items in {len(data.task_names)} tasks; "
         f"{len(method_names)} methods × {len(size_list)} sizes ({cv})."
