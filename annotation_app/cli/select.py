@@ -121,10 +121,13 @@ def select(
     all models, subsets/<method>/: one HUMANS subset per size (n<size>.csv with item_id, task, dataset, metric,
     human_preference_weight, full_benchmark_weight, human_regression_bias) and a README.md that lets
     datasets.load_dataset('subsets/<method>', split='n50') load them, as the paper's evaluator does. With
-    --human, results.csv also has human_pearson, human_spearman, human_kendall, human_mae: a ridge regression of
-    the human score on the subset's items (subset chosen on the training models with the human score as
-    target), predicted for held-out models; and human_baselines.csv holds the raw full score and a regression on
-    the task means, for comparison (the random method's human_* columns are the random-subset reference).
+    --human, results.csv also has human_pearson, human_spearman, human_kendall, human_mae: a regression of the
+    human score on the subset's items (subset chosen on the training models with the human score as target;
+    --regressor), predicted for held-out models; and human_baselines.csv holds the raw full score and a
+    regression on the task means, for comparison (the random method's human_* columns are the random-subset
+    reference). The subset files hold the evaluated regression: for stacked, also its weights on the model's
+    task means of the full benchmark (human_task_mean_weight__<task>), so apply-subset then needs the full
+    benchmark's scores; --regressor ridge gives files that score from the subset's items alone.
 
     --methods auto adds the method `auto`: in every fold, nested cross-validation over the training models only
     picks the method and estimator (results.csv column chosen); its scores are honest, and the headline reports
@@ -232,7 +235,8 @@ def apply_subset(subset, item_scores, split, models):
     item-level results in any layout `humans select` reads (it may hold more items than the subset), or the
     paper evaluator's results JSON (a folder of them: one model each). Subset files written by `humans select`
     carry conformal half-widths: the output then has benchmark_low, benchmark_high, human_low, human_high at the
-    file's interval_level.
+    file's interval_level. A stacked subset (human_task_mean_weight__<task> columns) adds its weights times the
+    model's task means, so ITEM_SCORES must then hold the full benchmark.
 
     Example:
 
