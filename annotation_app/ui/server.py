@@ -42,17 +42,6 @@ __all__ = [
 #: Where the blind audio files are served (``/audio/<sha256>.<ext>``).
 AUDIO_ROUTE = "/audio"
 
-#: Names that moved to :mod:`annotation_app.app`, still importable from here.
-_MOVED = ("DEFAULT_DB_NAME", "DEFAULT_NEW_RATERS_PER_IP", "ServeConfig", "StudyServer", "build_server")
-
-
-def __getattr__(name: str):
-    if name in _MOVED:
-        from annotation_app import app
-
-        return getattr(app, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
 
 def http_app(service: RaterService, rater_blocks: gr.Blocks, files: AudioFiles | None = None) -> fastapi.FastAPI:
     """The FastAPI app of a study: ``/audio/<name>`` from the service's blind cache (``files``, default a new
@@ -118,8 +107,14 @@ def _bind(host: str, port: int) -> socket.socket:
 
 
 def uvicorn_config(app, *, root_path: str = "") -> uvicorn.Config:
-    """How every study server runs under uvicorn (benchmarks serve their no-op floor app with it too)."""
-    return uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False, root_path=root_path)
+    """How every study server runs under uvicorn (benchmarks serve their no-op floor app with it too).
+
+    ``http`` and ``loop`` stay uvicorn's ``"auto"``: httptools' C parser and uvloop when importable (dependencies of
+    humans-lab), else h11 and asyncio.
+    """
+    return uvicorn.Config(
+        app, log_level="warning", lifespan="on", access_log=False, root_path=root_path, http="auto", loop="auto"
+    )
 
 
 def _uvicorn(server: StudyServer) -> uvicorn.Server:
