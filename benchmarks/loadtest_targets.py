@@ -225,9 +225,22 @@ def audio_cpu_ms(server: ServerProcess, pids: list[int], n: int = 1000) -> tuple
         conn.close()
 
 
+def without_c_http(folder: Path) -> None:
+    """Make the servers started from now on run uvicorn's pure-Python HTTP and loop (h11, asyncio): modules named
+    ``httptools`` and ``uvloop`` that fail to import come first on their ``PYTHONPATH`` (uvicorn's "auto" falls
+    back), for a comparison in one session."""
+    shim = folder / "no-c-http"
+    for name in ("httptools", "uvloop"):
+        (shim / name).mkdir(parents=True, exist_ok=True)
+        (shim / name / "__init__.py").write_text("raise ImportError('disabled by the benchmark')\n")
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(shim), os.environ.get("PYTHONPATH")) if p)
+
+
 def measure_cost(args) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="humans-cost-"))
-    print(f"{os.cpu_count()} cores; {uptime()}")
+    if args.h11:
+        without_c_http(tmp)
+    print(f"{os.cpu_count()} cores; HTTP {'h11 + asyncio' if args.h11 else 'auto (httptools + uvloop)'}; {uptime()}")
     noop = NoopProcess(tmp)
     try:
         pids = noop.pids()
@@ -350,6 +363,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, nargs="+", default=[1], help="humans serve --workers values")
     parser.add_argument("--repeats", type=int, default=3, help="saturation: runs per workers value")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--h11", action="store_true", help="cost: servers without httptools and uvloop")
     args = parser.parse_args()
     {"cost": measure_cost, "burst": measure_burst, "saturation": measure_saturation}[args.what](args)
 
