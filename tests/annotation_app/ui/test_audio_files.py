@@ -78,6 +78,7 @@ def test_a_clip_removed_from_the_cache_folder_answers_404_and_a_replaced_one_its
 def _asgi_get(app, path: str, *, method: str = "GET", headers=(), root_path: str = "") -> tuple[int, dict, bytes]:
     """Run one request through an ASGI app; returns status, headers and body."""
     import asyncio
+    import concurrent.futures
 
     sent: list[dict] = []
     requests = [{"type": "http.request", "body": b"", "more_body": False}]
@@ -92,7 +93,9 @@ def _asgi_get(app, path: str, *, method: str = "GET", headers=(), root_path: str
 
     scope = {"type": "http", "method": method, "path": root_path + path, "root_path": root_path}
     scope["headers"] = [(k.encode(), v.encode()) for k, v in headers]
-    asyncio.run(app(scope, receive, send))
+    # a fresh thread: Playwright's sync API (browser tests earlier in the session) leaves a loop running here
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, app(scope, receive, send)).result()
     start = sent[0]
     body = b"".join(m.get("body", b"") for m in sent[1:])
     return start["status"], {k.decode(): v.decode() for k, v in start["headers"]}, body
