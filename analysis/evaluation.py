@@ -51,6 +51,8 @@ from analysis.selection import ESTIMATORS, METHODS
 __all__ = [
     "AUTO",
     "DEFAULT_SIZES",
+    "INNER_MAX_CELLS",
+    "INNER_MIN_MODELS",
     "METRICS",
     "SelectionEvaluation",
     "auto_candidates",
@@ -65,6 +67,15 @@ CV_SCHEMES = ("loo", "kfold")
 #: The method name of the nested-cross-validation choice among all methods and estimators.
 AUTO = "auto"
 AUTO_SPEC = Spec(AUTO, AUTO, 0)
+#: Training scores (models × items) above which the inner cross-validation runs on a subsample (see
+#: :func:`evaluate_selection`): open-llm-tiny (2,125 × 297) and nlu-test-sets at 5 folds (72 × 82,756) stay whole.
+INNER_MAX_CELLS = 8_000_000
+#: Scores (models × items) of the reduced inner problem.
+INNER_CELLS = 1_200_000
+#: Fewest training models the inner subsample keeps.
+INNER_MIN_MODELS = 400
+#: Score-matrix size above which folds run in threads sharing it rather than in processes with their own copies.
+THREADS_ABOVE_BYTES = 200_000_000
 _ROW_COLUMNS = [
     "method",
     "size",
@@ -148,6 +159,42 @@ def _inner_folds(n: int, fold: int, n_inner: int) -> list[np.ndarray]:
     return model_folds(n, "kfold", min(n_inner, n), seed=fold + 1)
 
 
+def _inner_problem(
+    data: FoldData, train_rows: np.ndarray, fold: int, max_cells: int | None, min_items: int
+) -> tuple[FoldData, np.ndarray]:
+    """The data and rows the inner cross-validation runs on: the training models as they are, or, when they hold
+    more than ``max_cells`` scores, a seeded random subsample of them (at least :data:`INNER_MIN_MODELS`) on a
+    random pool of items stratified by task, about :data:`INNER_CELLS` scores (each task keeps its full-score
+    weight; truth stays the full score over all items). Only training models are ever drawn."""
+    n, n_items = len(train_rows), data.scores.shape[1]
+    if max_cells is None or n * n_items <= max_cells:
+        return data, train_rows
+    rng = np.random.default_rng([abs(fold) + 1, 0x1A7E])
+    n_models = min(n, max(INNER_MIN_MODELS, INNER_CELLS // n_items))
+    rows = np.sort(rng.choice(train_rows, n_models, replace=False))
+    n_pool = min(n_items, max(min_items, INNER_CELLS // n_models))
+    pool = []
+    for t in np.unique(data.tasks):
+        members = np.flatnonzero(data.tasks == t)
+        take = max(1, round(n_pool * len(members) / n_items))
+        pool.append(rng.choice(members, min(take, len(members)), replace=False))
+    pool = np.sort(np.concatenate(pool))
+    weights = data.item_weights[pool] * _task_mass(data, pool)
+    human = None if data.human is None else data.human[rows]
+    reduced = FoldData(
+        np.ascontiguousarray(data.scores[rows][:, pool]), data.tasks[pool], weights, data.truth[rows], human,
+        data.features[rows], data.regressor,
+    )  # fmt: skip
+    return reduced, np.arange(n_models)
+
+
+def _task_mass(data: FoldData, pool: np.ndarray) -> np.ndarray:
+    """Factor per pooled item that gives each task of the pool the full-score weight of the whole task."""
+    full = np.bincount(data.tasks, weights=data.item_weights)
+    kept = np.bincount(data.tasks[pool], weights=data.item_weights[pool], minlength=len(full))
+    return (full / np.where(kept > 0, kept, 1.0))[data.tasks[pool]]
+
+
 def _inner_residuals(
     data: FoldData, train_rows: np.ndarray, specs: list[Spec], sizes: tuple[int, ...], fold: int, n_inner: int
 ) -> dict[tuple[Spec, int], tuple[np.ndarray, np.ndarray]]:
@@ -173,16 +220,19 @@ def choose_auto(
     regressor: str = "stacked",
     average: str = "macro",
     inner_folds: int = 5,
+    inner_max_cells: int | None = INNER_MAX_CELLS,
 ) -> dict[int, tuple[Spec, Spec]]:
     """``auto``'s choice on all models, for the subset file: per size, the (method, estimator) with the smallest
     cross-validated mean absolute error of the full score, and the method whose human-score regression has the
-    smallest cross-validated error (the first again without human scores)."""
+    smallest cross-validated error (the first again without human scores). Above ``inner_max_cells`` scores the
+    choice is made on a subsample of models and items, as in :func:`evaluate_selection`."""
     fold_data = FoldData(
         data.scores, data.task_codes, data.item_weights(average), data.full_score(average), human, task_means(data),
         regressor,
     )  # fmt: skip
     candidates = auto_candidates(estimator)
-    resid = _inner_residuals(fold_data, np.arange(data.n_models), candidates, sizes, -1, inner_folds)
+    inner_data, rows = _inner_problem(fold_data, np.arange(data.n_models), -1, inner_max_cells, 2 * max(sizes))
+    resid = _inner_residuals(inner_data, rows, candidates, sizes, -1, inner_folds)
     out = {}
     for size in sizes:
         best = min(candidates, key=lambda c: float(np.mean(np.abs(resid[c, size][0]))))
@@ -203,15 +253,17 @@ def _run_fold(
     estimator: str | None,
     level: float | None,
     n_inner: int,
+    inner_max_cells: int | None,
 ) -> list[tuple]:
     train_rows = np.setdiff1d(np.arange(data.scores.shape[0]), test)
     specs = _specs([n for n in names if n != AUTO], n_seeds, estimator)
     candidates = auto_candidates(estimator) if AUTO in names else []
     outer = fold_predictions(data, train_rows, test, specs, sizes, fold)
     resid: dict = {}
+    inner_data, inner_rows = _inner_problem(data, train_rows, fold, inner_max_cells, 2 * max(sizes))
     if level is not None or candidates:
         inner_specs = list(dict.fromkeys(specs + candidates))
-        resid = _inner_residuals(data, train_rows, inner_specs, sizes, fold, max(2, n_inner))
+        resid = _inner_residuals(inner_data, inner_rows, inner_specs, sizes, fold, max(2, n_inner))
     rows: list[tuple] = []
     nan = np.full(len(test), np.nan)
 
@@ -232,7 +284,7 @@ def _run_fold(
     for spec in specs:
         for size in sizes:
             emit(spec, size, spec, spec, spec.method, ("", ""))
-    inner = _inner_folds(len(train_rows), fold, max(2, n_inner))
+    inner = _inner_folds(len(inner_rows), fold, max(2, n_inner))
     for size in sizes if candidates else ():
         best = min(candidates, key=lambda c: float(np.mean(np.abs(resid[c, size][0]))))
         human_best = best
@@ -275,6 +327,7 @@ def evaluate_selection(
     regressor: str = "stacked",
     interval_level: float | None = None,
     inner_folds: int = 5,
+    inner_max_cells: int | None = INNER_MAX_CELLS,
     n_jobs: int = 2,
     progress: bool = True,
 ) -> SelectionEvaluation:
@@ -313,8 +366,17 @@ def evaluate_selection(
         (:mod:`analysis.conformal`). None: no intervals (and no inner folds unless ``auto`` is asked for).
     inner_folds : int, default 5
         Folds of the inner cross-validation over the training models (``auto`` and intervals).
+    inner_max_cells : int or None, default :data:`INNER_MAX_CELLS`
+        At scale, the inner cross-validation runs on a smaller problem: when the training models × items exceed
+        this many scores, on a random subsample of the training models (at least :data:`INNER_MIN_MODELS`) and a
+        random pool of items stratified by task, :data:`INNER_CELLS` scores in all (the truth stays each model's
+        full score over all items). ``auto`` then chooses the method that predicts best from such a pool and refits
+        it on all training models and items; intervals use the residuals of the reduced fits (from fewer models
+        and items, so if anything wider). The held-out models are never drawn. None: never reduce (every inner
+        fit on all training models and items, which at 4,000 models × 30,000 items costs hours).
     n_jobs : int, default 2
-        Parallel processes over folds (1 runs in this process).
+        Parallel workers over folds (1 runs in this process): processes for small data, threads sharing the
+        score matrix when it exceeds :data:`THREADS_ABOVE_BYTES`.
     progress : bool, default True
         Show a progress bar over folds.
 
@@ -355,10 +417,14 @@ def evaluate_selection(
         data.scores, data.task_codes, data.item_weights(average), truth, human, task_means(data), regressor
     )
     jobs = (
-        delayed(_run_fold)(fold_data, test, f, tuple(names), sizes, n_seeds, estimator, interval_level, inner_folds)
+        delayed(_run_fold)(
+            fold_data, test, f, tuple(names), sizes, n_seeds, estimator, interval_level, inner_folds, inner_max_cells
+        )
         for f, test in enumerate(folds)
     )
-    runner = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
+    # large matrices: threads share the one copy (numpy releases the GIL in the heavy array work)
+    prefer = "threads" if data.scores.nbytes > THREADS_ABOVE_BYTES else "processes"
+    runner = Parallel(n_jobs=n_jobs, prefer=prefer, return_as="generator_unordered")
     rows: list[tuple] = []
     for part in tqdm(runner(jobs), total=len(folds), desc="folds", disable=not progress, leave=False):
         rows.extend(part)
