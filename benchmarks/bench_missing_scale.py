@@ -84,7 +84,8 @@ def main() -> None:
             start = time.perf_counter()
             _write_data(folder, args.models, args.items, 10, args.missing, seed=0)
             print(
-                f"wrote {args.models} x {args.items} ({args.missing:.0%} missing) in {time.perf_counter() - start:.0f} s"
+                f"wrote {args.models} x {args.items} ({args.missing:.0%} missing) "
+                f"in {time.perf_counter() - start:.0f} s"
             )
         print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
         cmd = [str(humans), "select", str(folder), "--methods", args.methods, "--sizes", "50,100", "--cv", "kfold",
