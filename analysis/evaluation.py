@@ -23,7 +23,12 @@ Missing item scores (NaN) are allowed: the methods see the training models' item
 estimators use the observed items (p-IRT predicts the rest), the truth is the full score over each model's observed
 items (:mod:`analysis.missing`), and the human regression fills gaps with the training item means.
 
-Folds run in parallel processes (joblib/loky, ``n_jobs``), with a progress bar over folds.
+Folds run in parallel (``n_jobs``), with a progress bar over folds: in processes (joblib/loky) for small data, in
+threads sharing the one score matrix for large data (numpy releases the GIL in the array work).
+
+At scale (training models × items above ``inner_max_cells``), the inner cross-validation runs on a random
+subsample of the training models and a task-stratified random pool of items (:func:`_inner_problem`); ``auto``
+refits its choice on all training models and items. See :func:`evaluate_selection`.
 
 References
 ----------
@@ -33,11 +38,13 @@ Bioinformatics 7, 91.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
+from sklearn.exceptions import ConvergenceWarning
 from tqdm.auto import tqdm
 
 from analysis.benchmark_data import BenchmarkData
@@ -426,8 +433,10 @@ def evaluate_selection(
     prefer = "threads" if data.scores.nbytes > THREADS_ABOVE_BYTES else "processes"
     runner = Parallel(n_jobs=n_jobs, prefer=prefer, return_as="generator_unordered")
     rows: list[tuple] = []
-    for part in tqdm(runner(jobs), total=len(folds), desc="folds", disable=not progress, leave=False):
-        rows.extend(part)
+    with warnings.catch_warnings():  # the methods' own catch_warnings is not thread-safe: silence here for threads
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for part in tqdm(runner(jobs), total=len(folds), desc="folds", disable=not progress, leave=False):
+            rows.extend(part)
     pred = pd.DataFrame(rows, columns=_ROW_COLUMNS)
     pred["model"] = data.models[pred["row"].to_numpy()]
     pred["full_score"] = truth[pred["row"].to_numpy()]
