@@ -167,19 +167,25 @@ def _inner_folds(n: int, fold: int, n_inner: int) -> list[np.ndarray]:
 
 
 def _inner_problem(
-    data: FoldData, train_rows: np.ndarray, fold: int, max_cells: int | None, min_items: int
+    data: FoldData,
+    train_rows: np.ndarray,
+    fold: int,
+    max_cells: int | None,
+    min_items: int,
+    cells: int = INNER_CELLS,
+    min_models: int = INNER_MIN_MODELS,
 ) -> tuple[FoldData, np.ndarray]:
     """The data and rows the inner cross-validation runs on: the training models as they are, or, when they hold
-    more than ``max_cells`` scores, a seeded random subsample of them (at least :data:`INNER_MIN_MODELS`) on a
-    random pool of items stratified by task, about :data:`INNER_CELLS` scores (each task keeps its full-score
+    more than ``max_cells`` scores, a seeded random subsample of them (at least ``min_models``) on a random pool of
+    at least ``min_items`` items stratified by task, about ``cells`` scores in all (each task keeps its full-score
     weight; truth stays the full score over all items). Only training models are ever drawn."""
     n, n_items = len(train_rows), data.scores.shape[1]
     if max_cells is None or n * n_items <= max_cells:
         return data, train_rows
     rng = np.random.default_rng([abs(fold) + 1, 0x1A7E])
-    n_models = min(n, max(INNER_MIN_MODELS, INNER_CELLS // n_items))
+    n_models = min(n, max(min_models, cells // n_items))
     rows = np.sort(rng.choice(train_rows, n_models, replace=False))
-    n_pool = min(n_items, max(min_items, INNER_CELLS // n_models))
+    n_pool = min(n_items, max(min_items, cells // n_models))
     pool = []
     for t in np.unique(data.tasks):
         members = np.flatnonzero(data.tasks == t)
@@ -260,7 +266,7 @@ def _run_fold(
     estimator: str | None,
     level: float | None,
     n_inner: int,
-    inner_max_cells: int | None,
+    inner_max_cells: int | None = INNER_MAX_CELLS,
 ) -> list[tuple]:
     train_rows = np.setdiff1d(np.arange(data.scores.shape[0]), test)
     specs = _specs([n for n in names if n != AUTO], n_seeds, estimator)
