@@ -13,6 +13,14 @@ Also printed: the CPU time (user + sys) of the command and its workers, a fairer
 time / cores is a lower bound of the wall time on idle cores).
 
 Run: ``.venv/bin/python benchmarks/bench_missing_scale.py [--models 4000 --items 30000 --methods auto]``.
+
+Measured (2 December 2026, 2 shared cores, load average 9.8 during the run, ``--methods auto``): 469 s wall,
+233 s CPU (117 s per core), peak 2.46 GB; auto chose lasso/calibrated in every fold at 100 items (MAE 0.022,
+Pearson 0.977). Before (float64 copies, pandas CSV path, loky workers with their own copies, nested CV on all
+training models and items): killed after 27 minutes at 3.4 GB + 2 × 4.4 GB. Where the CPU goes now: the inner
+cross-validation on its reduced problem (400 models × 3,000 items, 24 candidates × 2 sizes × 5 inner folds, per
+outer fold and once more for the subset file), then the outer refits on all 3,200 training models; a 2PL fit on
+3,200 × 30,000 alone costs 71 s CPU, so a choice of an IRT method in every fold would add about 6 × 71 s.
 """
 
 from __future__ import annotations
