@@ -58,6 +58,7 @@ from analysis.selection import ESTIMATORS, METHODS
 __all__ = [
     "AUTO",
     "DEFAULT_SIZES",
+    "INNER_CELLS",
     "INNER_MAX_CELLS",
     "INNER_MIN_MODELS",
     "METRICS",
@@ -273,8 +274,9 @@ def _run_fold(
     candidates = auto_candidates(estimator) if AUTO in names else []
     outer = fold_predictions(data, train_rows, test, specs, sizes, fold)
     resid: dict = {}
-    inner_data, inner_rows = _inner_problem(data, train_rows, fold, inner_max_cells, 2 * max(sizes))
+    inner_rows = train_rows
     if level is not None or candidates:
+        inner_data, inner_rows = _inner_problem(data, train_rows, fold, inner_max_cells, 2 * max(sizes))
         inner_specs = list(dict.fromkeys(specs + candidates))
         resid = _inner_residuals(inner_data, inner_rows, inner_specs, sizes, fold, max(2, n_inner))
     rows: list[tuple] = []
