@@ -54,6 +54,7 @@ from analysis.fold_fit import FoldData, Spec, fold_predictions
 from analysis.regression import REGRESSORS, task_means
 from analysis.score_agreement import METRICS, interval_coverage, score_agreement
 from analysis.selection import ESTIMATORS, METHODS
+from analysis.selection.base import MODELS_PER_TASK_ABILITY
 
 __all__ = [
     "AUTO",
@@ -175,16 +176,21 @@ def _inner_problem(
     min_items: int,
     cells: int = INNER_CELLS,
     min_models: int = INNER_MIN_MODELS,
+    n_inner: int = 5,
 ) -> tuple[FoldData, np.ndarray]:
     """The data and rows the inner cross-validation runs on: the training models as they are, or, when they hold
     more than ``max_cells`` scores, a seeded random subsample of them (at least ``min_models``) on a random pool of
     at least ``min_items`` items stratified by task, about ``cells`` scores in all (each task keeps its full-score
-    weight; truth stays the full score over all items). Only training models are ever drawn."""
+    weight; truth stays the full score over all items). Only training models are ever drawn. The subsample keeps
+    enough models for every inner training set to get one 2PL ability per task (:data:`MODELS_PER_TASK_ABILITY`
+    per task over ``n_inner`` folds) whenever the training models have them, so the IRT candidates are judged
+    with the model they are refitted with."""
     n, n_items = len(train_rows), data.scores.shape[1]
     if max_cells is None or n * n_items <= max_cells:
         return data, train_rows
     rng = np.random.default_rng([abs(fold) + 1, 0x1A7E])
-    n_models = min(n, max(min_models, cells // n_items))
+    per_task = -(-MODELS_PER_TASK_ABILITY * len(np.unique(data.tasks)) * n_inner // max(n_inner - 1, 1))
+    n_models = min(n, max(min_models, per_task, cells // n_items))
     rows = np.sort(rng.choice(train_rows, n_models, replace=False))
     n_pool = min(n_items, max(min_items, cells // n_models))
     pool = []
@@ -245,7 +251,9 @@ def choose_auto(
         regressor,
     )  # fmt: skip
     candidates = auto_candidates(estimator)
-    inner_data, rows = _inner_problem(fold_data, np.arange(data.n_models), -1, inner_max_cells, 2 * max(sizes))
+    inner_data, rows = _inner_problem(
+        fold_data, np.arange(data.n_models), -1, inner_max_cells, 2 * max(sizes), n_inner=inner_folds
+    )
     resid = _inner_residuals(inner_data, rows, candidates, sizes, -1, inner_folds)
     out = {}
     for size in sizes:
@@ -276,7 +284,9 @@ def _run_fold(
     resid: dict = {}
     inner_rows = train_rows
     if level is not None or candidates:
-        inner_data, inner_rows = _inner_problem(data, train_rows, fold, inner_max_cells, 2 * max(sizes))
+        inner_data, inner_rows = _inner_problem(
+            data, train_rows, fold, inner_max_cells, 2 * max(sizes), n_inner=max(2, n_inner)
+        )
         inner_specs = list(dict.fromkeys(specs + candidates))
         resid = _inner_residuals(inner_data, inner_rows, inner_specs, sizes, fold, max(2, n_inner))
     rows: list[tuple] = []

@@ -63,11 +63,12 @@ def test_auto_results_intervals_and_coverage(sim):
     assert {"coverage", "human_coverage", "coverage_sd"} <= set(summary.columns)
 
 
-def test_at_scale_the_inner_problem_is_a_subsample_of_training_models_with_task_weights_kept(sim):
+def test_at_scale_the_inner_problem_is_drawn_from_training_models_with_task_weights_kept(sim):
     data = _fold_data(sim, sim.data.scores)
     train_rows = np.arange(10, 40)
     inner, rows = _inner_problem(data, train_rows, 0, max_cells=100, min_items=20, cells=300, min_models=10)
-    assert inner.scores.shape == (10, 30) and np.array_equal(rows, np.arange(10))
+    # 30 training models are fewer than one 2PL ability per task needs (50 per task): all are kept, items pooled
+    assert inner.scores.shape == (30, 20) and np.array_equal(rows, np.arange(30))
     assert np.isin(inner.truth, data.truth[train_rows]).all()  # only training models, never rows 0-9
     # the item pool keeps every task's full-score weight and the truth of the models drawn
     full = np.bincount(data.tasks, weights=data.item_weights)
