@@ -14,13 +14,19 @@ time / cores is a lower bound of the wall time on idle cores).
 
 Run: ``.venv/bin/python benchmarks/bench_missing_scale.py [--models 4000 --items 30000 --methods auto]``.
 
-Measured (2 December 2026, 2 shared cores, load average 9.8 during the run, ``--methods auto``): 469 s wall,
-233 s CPU (117 s per core), peak 2.46 GB; auto chose lasso/calibrated in every fold at 100 items (MAE 0.022,
-Pearson 0.977). Before (float64 copies, pandas CSV path, loky workers with their own copies, nested CV on all
-training models and items): killed after 27 minutes at 3.4 GB + 2 × 4.4 GB. Where the CPU goes now: the inner
-cross-validation on its reduced problem (400 models × 3,000 items, 24 candidates × 2 sizes × 5 inner folds, per
-outer fold and once more for the subset file), then the outer refits on all 3,200 training models; a 2PL fit on
-3,200 × 30,000 alone costs 71 s CPU, so a choice of an IRT method in every fold would add about 6 × 71 s.
+Measured (2 December 2026, 2 shared cores, ``--methods auto``), peak memory 2.46-2.95 GB in every run:
+
+* auto's inner subsample kept enough models for one 2PL ability per task (HEAD): 678 s wall at load 4.1, 853 s
+  CPU (426 s per core: over budget); auto chose irt_fisher/gpirt in every fold, MAE 0.015, Pearson 0.990 at 100;
+* with a 400-model inner subsample (the IRT candidates then fitted a pooled ability and lost): 469 s wall at load
+  9.8, 233 s CPU (117 s per core); auto chose lasso/calibrated, MAE 0.022, Pearson 0.977 at 100 items;
+* ``--methods random,irt_fisher``: 658 s wall at load 7.4, 447 s CPU, 2.95 GB; irt_fisher Pearson 0.990 at 100.
+
+Before (float64 copies, pandas CSV path, loky workers with their own copies, nested CV on all training models and
+items): killed after 27 minutes at 3.4 GB + 2 × 4.4 GB. What dominates now: the 2PL fits on all training models
+and items once an IRT method is chosen, 71 s CPU for 3,200 × 30,000 (five outer folds and the subset file), then
+the inner cross-validation on its reduced problem (24 candidates × 2 sizes × 5 inner folds, per outer fold and once
+more for the subset file).
 """
 
 from __future__ import annotations
