@@ -85,7 +85,9 @@ INNER_CELLS = 1_200_000
 INNER_MIN_MODELS = 400
 #: Score-matrix size above which folds run in threads sharing it rather than in processes with their own copies.
 THREADS_ABOVE_BYTES = 200_000_000
-_ROW_COLUMNS = [
+#: Columns of the predictions table, in order; the fold rows carry the same columns with ``row`` (the model's
+#: position) in place of ``model``, without the truths (``full_score``, ``human_score``, added after the folds).
+_PREDICTION_ORDER = [
     "method",
     "size",
     "seed",
@@ -93,14 +95,17 @@ _ROW_COLUMNS = [
     "fold",
     "chosen",
     "human_chosen",
-    "row",
+    "model",
     "estimate",
     "estimate_low",
     "estimate_high",
+    "full_score",
     "human_estimate",
     "human_estimate_low",
     "human_estimate_high",
+    "human_score",
 ]
+_ROW_COLUMNS = ["row" if c == "model" else c for c in _PREDICTION_ORDER if c not in ("full_score", "human_score")]
 
 
 def model_folds(n_models: int, cv: str = "loo", n_folds: int = 5, seed: int = 0) -> list[np.ndarray]:
@@ -473,26 +478,6 @@ def evaluate_selection(
     pred = pred.drop(columns=[c for c in dict.fromkeys(drop) if c in pred.columns])
     order = [c for c in _PREDICTION_ORDER if c in pred.columns]
     return SelectionEvaluation(pd.DataFrame(results), pred[order])
-
-
-_PREDICTION_ORDER = [
-    "method",
-    "size",
-    "seed",
-    "estimator",
-    "fold",
-    "chosen",
-    "human_chosen",
-    "model",
-    "estimate",
-    "estimate_low",
-    "estimate_high",
-    "full_score",
-    "human_estimate",
-    "human_estimate_low",
-    "human_estimate_high",
-    "human_score",
-]
 
 
 def _result_row(key: tuple, grp: pd.DataFrame, has_human: bool, has_intervals: bool) -> dict:

@@ -260,7 +260,9 @@ def write_subset_splits(tables: dict[int, pd.DataFrame], folder: str | Path, *, 
     for size in sizes:  # the released fields first, then any extra (e.g. interval half-widths)
         tables[size][columns].to_csv(folder / f"{split_name(size)}.csv", index=False)
     numeric = {c for c in columns if c in _NUMERIC or (sizes and pd.api.types.is_numeric_dtype(tables[sizes[0]][c]))}
-    features = "".join(f"    - name: {c}\n      dtype: {'float64' if c in numeric else 'string'}\n" for c in columns)
+    features = "".join(
+        f"    - name: {json.dumps(str(c))}\n      dtype: {'float64' if c in numeric else 'string'}\n" for c in columns
+    )
     data_files = "".join(f"      - split: {split_name(s)}\n        path: {split_name(s)}.csv\n" for s in sizes)
     card = (
         "---\n"

@@ -13,6 +13,17 @@ Applied to a model's scores :math:`s_i` on those items it gives
 
 with :math:`w_i` = ``human_preference_weight``, :math:`b` = ``human_regression_bias`` (the same on every row) and
 :math:`v_i` = ``full_benchmark_weight`` (summing to 1: the selector's weighted-mean estimate of the full score).
+
+The stacked regression (the default of ``humans select``, :class:`analysis.regression.StackedRidge`) also uses the
+model's mean score :math:`z_t` on every task of the full benchmark. Its file holds it exactly: one column
+``human_task_mean_weight__<task>`` per task (the same value on every row, like ``full_benchmark_items``, the
+number of items of those tasks), and
+
+.. math:: \\text{human score} = \\operatorname{clip}\\big(b + \\sum_t c_t z_t + \\sum_i w_i s_i,\\ 0,\\ 1\\big),
+
+so :func:`apply_subset` gives the predictions that were evaluated, and needs the model's scores on the full
+benchmark for the human score (the benchmark score still needs the subset's items only). The paper's evaluator
+formula, which knows only the items, holds for subsets fitted with ``ridge``, ``lasso`` or ``ols``.
 """
 
 from __future__ import annotations
@@ -27,7 +38,20 @@ from analysis.errors import HumansError
 from analysis.humans_format import SUBSET_COLUMNS, read_subset_source
 from analysis.missing import weighted_mean_observed
 
-__all__ = ["SUBSET_COLUMNS", "apply_subset", "fit_humans_subsets", "make_subset_table", "read_subset"]
+__all__ = [
+    "SUBSET_COLUMNS",
+    "TASK_ITEMS_COLUMN",
+    "TASK_MEAN_WEIGHT_PREFIX",
+    "apply_subset",
+    "fit_humans_subsets",
+    "make_subset_table",
+    "read_subset",
+]
+
+#: Column prefix of a stacked subset's weights on the model's task means of the full benchmark.
+TASK_MEAN_WEIGHT_PREFIX = "human_task_mean_weight__"
+#: Column of a stacked subset: how many items the weighed tasks have in the full benchmark.
+TASK_ITEMS_COLUMN = "full_benchmark_items"
 
 
 def make_subset_table(
@@ -36,11 +60,16 @@ def make_subset_table(
     full_benchmark_weight: np.ndarray,
     human_preference_weight: np.ndarray | None = None,
     human_regression_bias: float = 0.0,
+    task_mean_weights: dict[str, float] | None = None,
 ) -> pd.DataFrame:
-    """The subset file's table for items at positions ``items`` of ``data`` (human weights 0 when None)."""
+    """The subset file's table for items at positions ``items`` of ``data`` (human weights 0 when None).
+
+    ``task_mean_weights`` (task -> weight of the model's mean on that task of the full benchmark, for the stacked
+    regression) adds one ``human_task_mean_weight__<task>`` column per task and ``full_benchmark_items``.
+    """
     items = np.asarray(items)
     w = np.zeros(len(items)) if human_preference_weight is None else np.asarray(human_preference_weight, float)
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             "item_id": data.items[items],
             "task": data.tasks[items],
@@ -52,6 +81,11 @@ def make_subset_table(
         },
         columns=list(SUBSET_COLUMNS),
     )
+    for task, weight in (task_mean_weights or {}).items():
+        table[TASK_MEAN_WEIGHT_PREFIX + str(task)] = float(weight)
+    if task_mean_weights:
+        table[TASK_ITEMS_COLUMN] = int(np.isin(data.tasks, list(task_mean_weights)).sum())
+    return table
 
 
 def fit_humans_subsets(
@@ -69,8 +103,10 @@ def fit_humans_subsets(
     The selector (target = the full score) gives the items and ``full_benchmark_weight``. With human scores, a
     method that uses its target re-selects with the human score as target (its ``full_benchmark_weight`` is then
     uniform, the plain mean of the items), and a ``regressor`` fit of the human score on the items' scores gives
-    ``human_preference_weight`` (coefficients) and ``human_regression_bias`` (intercept). Without human scores the
-    human weights and bias are 0. The training set (distinct patterns, IRT fit) is shared by all methods and sizes.
+    ``human_preference_weight`` (coefficients) and ``human_regression_bias`` (intercept); ``stacked``
+    (:class:`analysis.regression.StackedRidge`, the model that :mod:`analysis.evaluation` evaluates) adds its weights
+    on the task means, ``human_task_mean_weight__<task>``. Without human scores the human weights and bias are 0.
+    The training set (distinct patterns, IRT fit) is shared by all methods and sizes.
 
     Parameters
     ----------
@@ -79,7 +115,7 @@ def fit_humans_subsets(
         Human scores aligned with ``data.models``.
     methods : sequence of str, default ("irt_fisher",)
     sizes : tuple of int, default (50,)
-    regressor : {"ridge", "lasso", "ols"}, default "ridge"
+    regressor : {"stacked", "ridge", "lasso", "ols"}, default "ridge"
     average : {"macro", "micro"}, default "macro"
     random_state : int, optional
 
@@ -87,7 +123,7 @@ def fit_humans_subsets(
     -------
     dict mapping (method, size) to a DataFrame with :data:`SUBSET_COLUMNS`.
     """
-    from analysis.regression import fit_regressor
+    from analysis.regression import StackedRidge, fit_regressor, task_means
     from analysis.selection import METHODS, TrainingSet
 
     unknown = [m for m in methods if m not in METHODS]
@@ -100,6 +136,7 @@ def fit_humans_subsets(
     if human is not None:
         human = np.asarray(human, float)
         hum_train = train.with_target(human)
+    features = task_means(data) if regressor == "stacked" else None
     out = {}
     for method in methods:
         cls = METHODS[method]
@@ -112,8 +149,12 @@ def fit_humans_subsets(
             if cls.uses_target:
                 items = cls(size=size, random_state=random_state).fit(hum_train).items_
                 v = np.full(len(items), 1.0 / len(items))
-            reg = fit_regressor(train.scores[:, items], human, regressor)  # missing scores: item means
-            out[method, size] = make_subset_table(data, items, v, reg.coef_, float(reg.intercept_))
+            reg = fit_regressor(train.scores[:, items], human, regressor, features)  # missing scores: item means
+            if isinstance(reg, StackedRidge):
+                tasks = dict(zip(data.task_names, reg.task_coef_, strict=True))
+                out[method, size] = make_subset_table(data, items, v, reg.item_coef_, reg.bias_, tasks)
+            else:
+                out[method, size] = make_subset_table(data, items, v, reg.coef_, float(reg.intercept_))
     return out
 
 
@@ -136,12 +177,14 @@ def apply_subset(subset: pd.DataFrame, data: BenchmarkData) -> pd.DataFrame:
         Σ vᵢ sᵢ; and ``human_<dimension>_score`` likewise for every ``<dimension>_human_preference_weight`` of the
         subset (the paper's later releases: overall, understanding, naturalness, ...). A model missing some of the
         subset's scores (NaN) gets the benchmark score over the items it has (weights renormalised) and no human
-        score (NaN): the regression needs every item.
+        score (NaN): the regression needs every item. A stacked subset (``human_task_mean_weight__<task>``
+        columns) adds :math:`\\sum_t c_t z_t` over the models' task means :math:`z_t` in ``data`` (the full
+        benchmark's items of each task).
 
     Raises
     ------
     HumansError
-        When the item scores lack some of the subset's items.
+        When the item scores lack some of the subset's items, or a task that a stacked subset weighs.
     """
     position = pd.Index(data.items).get_indexer(subset["item_id"].astype(str))
     if (position < 0).any():
@@ -152,7 +195,7 @@ def apply_subset(subset: pd.DataFrame, data: BenchmarkData) -> pd.DataFrame:
         )
     x = data.scores[:, position]
     bias = float(subset["human_regression_bias"].iloc[0]) if len(subset) else 0.0
-    human = np.clip(bias + x @ subset["human_preference_weight"].to_numpy(float), 0.0, 1.0)
+    human = np.clip(bias + x @ subset["human_preference_weight"].to_numpy(float) + _task_term(subset, data), 0.0, 1.0)
     bench = weighted_mean_observed(x, subset["full_benchmark_weight"].to_numpy(float))
     out = pd.DataFrame({"model": data.models, "human_score": human, "benchmark_score": bench})
     for weight in (c for c in subset.columns if c.endswith("_human_preference_weight")):  # per-dimension releases
@@ -160,3 +203,30 @@ def apply_subset(subset: pd.DataFrame, data: BenchmarkData) -> pd.DataFrame:
         b = float(subset[f"{dim}_human_regression_bias"].iloc[0])
         out[f"human_{dim}_score"] = np.clip(b + x @ subset[weight].to_numpy(float), 0.0, 1.0)
     return out
+
+
+def _task_term(subset: pd.DataFrame, data: BenchmarkData) -> np.ndarray | float:
+    """:math:`\\sum_t c_t z_t` of a stacked subset over the models' task means (0 for the paper's layout)."""
+    columns = [c for c in subset.columns if str(c).startswith(TASK_MEAN_WEIGHT_PREFIX)]
+    if not columns or subset.empty:
+        return 0.0
+    from analysis.regression import task_means
+
+    code = {str(name): k for k, name in enumerate(data.task_names)}
+    absent = [c.removeprefix(TASK_MEAN_WEIGHT_PREFIX) for c in columns if c.removeprefix(TASK_MEAN_WEIGHT_PREFIX)
+              not in code]  # fmt: skip
+    if absent:
+        raise HumansError(
+            f"the subset's human score weighs the model's mean on task {absent[0]!r}, which the item scores lack "
+            f"({len(absent)} of {len(columns)} tasks absent); score the models on the full benchmark."
+        )
+    n_items = int(np.isin(data.task_codes, [code[c.removeprefix(TASK_MEAN_WEIGHT_PREFIX)] for c in columns]).sum())
+    if TASK_ITEMS_COLUMN in subset.columns and n_items < int(subset[TASK_ITEMS_COLUMN].iloc[0]):
+        raise HumansError(
+            f"the subset's human score weighs the model's mean on each task of the full benchmark, but the item "
+            f"scores hold {n_items} of its {int(subset[TASK_ITEMS_COLUMN].iloc[0])} items; score the models on the "
+            "full benchmark, or use a subset fitted with --regressor ridge (a score from the subset's items alone)."
+        )
+    means = task_means(data)
+    weights = np.array([float(pd.to_numeric(subset[c]).iloc[0]) for c in columns])
+    return means[:, [code[c.removeprefix(TASK_MEAN_WEIGHT_PREFIX)] for c in columns]] @ weights

@@ -63,6 +63,12 @@ class IRT2PL:
         Maximum number of alternating sweeps.
     tol : float, default 1e-3
         Stop when no parameter moves more than this in a sweep.
+    min_a : float, optional
+        Lower bound on the discriminations (projected after every step), e.g. 0.2 as girth's 2PL keeps them in
+        [0.2, 5]. None (the default) leaves them free: negative discriminations are real on LLM benchmarks (items
+        that stronger models get wrong more often) and carry signal — bounding them at 0.2 raised the held-out MAE
+        of ``irt_fisher`` on open-llm-tiny from 0.026 to 0.031 at 30 items and on nlu-test-sets (90 models, 5-fold)
+        from 0.028 to 0.040.
 
     Attributes
     ----------
@@ -85,7 +91,16 @@ class IRT2PL:
     True
     """
 
-    def __init__(self, *, prior_a_sd: float = 1.0, prior_d_sd: float = 3.0, max_iter: int = 100, tol: float = 1e-3):
+    def __init__(
+        self,
+        *,
+        prior_a_sd: float = 1.0,
+        prior_d_sd: float = 3.0,
+        max_iter: int = 100,
+        tol: float = 1e-3,
+        min_a: float | None = None,
+    ):
+        self.min_a = min_a
         self.prior_a_sd = prior_a_sd
         self.prior_d_sd = prior_d_sd
         self.max_iter = max_iter
@@ -141,6 +156,8 @@ class IRT2PL:
                 step_d[cols] = np.clip((haa * gd - had * ga) / det, -_STEP, _STEP)
             a = a + step_a
             d = d + step_d
+            if self.min_a is not None:
+                a = np.maximum(a, self.min_a)
             # abilities given items
             g, h = -theta.copy(), np.ones_like(theta)
             for cols in blocks:
@@ -154,6 +171,8 @@ class IRT2PL:
             theta = (theta - mu) / sd
             d = d + a * mu
             a = a * sd
+            if self.min_a is not None:
+                a = np.maximum(a, self.min_a)
             change = max(np.abs(new - old).max() for new, old in zip((theta, a, d), before, strict=True))
             if change < self.tol:
                 break

@@ -10,8 +10,10 @@ Layout (one writer, one reader, so the two cannot drift apart):
     out-of-fold estimates (and intervals) per model;
 ``human_baselines.csv``
     with human scores: the raw full score and the full-benchmark regression;
-``subsets/<method>_<size>.csv``
-    HUMANS subset files fitted on all models;
+``subsets/<method>/n<size>.csv`` and ``subsets/<method>/README.md``
+    HUMANS subset files fitted on all models, one dataset per method with one split per size (the paper's released
+    layout, :func:`analysis.humans_format.write_subset_splits`; ``datasets.load_dataset`` and ``humans
+    apply-subset`` read it); folders written by older versions as ``subsets/<method>_<size>.csv`` are still read;
 ``correlation_vs_size.png``, ``human_correlation_vs_size.png``
     the summary plotted against subset size.
 """
@@ -26,7 +28,7 @@ import pandas as pd
 
 from analysis.errors import HumansError
 from analysis.evaluation import SelectionEvaluation
-from analysis.humans_format import list_subset_splits, split_size
+from analysis.humans_format import list_subset_splits, split_size, write_subset_splits
 from analysis.humans_subset import read_subset
 from analysis.selection_plot import plot_selection
 from analysis.table_files import read_table
@@ -51,8 +53,8 @@ class SelectionResults:
     baselines : DataFrame or None
         ``human_baselines.csv``: agreement of the raw full score and of a task-mean regression with the human score.
     subsets : dict
-        ``(method, size) -> subset table`` from ``subsets/<method>/n<size>.csv`` (or the older
-        ``subsets/<method>_<size>.csv``).
+        ``(method, size) -> subset table`` from ``subsets/<method>/n<size>.csv`` (or the flat
+        ``subsets/<method>_<size>.csv`` of folders written by older versions).
     source : str
         The folder, for captions.
     """
@@ -100,14 +102,14 @@ def read_selection_results(folder: str | Path) -> SelectionResults:
             "results.csv of `humans select`."
         )
     subsets = {}
-    for path in sorted((folder / "subsets").glob("*.csv")):  # <method>_<size>.csv, with the interval half-widths
-        match = _SUBSET_NAME.match(path.stem)
-        if match:
-            subsets[match["method"], int(match["size"])] = read_subset(path)
     for method_dir in sorted(p for p in (folder / "subsets").glob("*") if p.is_dir()):  # the paper's n<size> splits
         for split in list_subset_splits(method_dir):
-            if split_size(split) is not None and (method_dir.name, split_size(split)) not in subsets:
+            if split_size(split) is not None:
                 subsets[method_dir.name, split_size(split)] = read_subset(method_dir, split)
+    for path in sorted((folder / "subsets").glob("*.csv")):  # older folders: flat <method>_<size>.csv
+        match = _SUBSET_NAME.match(path.stem)
+        if match and (match["method"], int(match["size"])) not in subsets:
+            subsets[match["method"], int(match["size"])] = read_subset(path)
     return SelectionResults(
         results=results,
         predictions=_read_csv(folder / "predictions.csv", required=False),
@@ -137,8 +139,9 @@ def write_selection_results(
         evaluation.results.to_csv(folder / "results.csv", index=False)
         summary.to_csv(folder / "summary.csv", index=False)
         evaluation.predictions.to_csv(folder / "predictions.csv", index=False)
-        for (method, size), table in subsets.items():
-            table.to_csv(folder / "subsets" / f"{method}_{size}.csv", index=False)
+        for method in dict.fromkeys(m for m, _ in subsets):  # one dataset per method, one split per size
+            tables = {size: table for (m, size), table in subsets.items() if m == method}
+            write_subset_splits(tables, folder / "subsets" / method, title=f"HUMANS subsets chosen by {method}")
         plot_selection(summary, folder / "correlation_vs_size.png")
         if baselines is not None:
             baselines.to_csv(folder / "human_baselines.csv", index=False)

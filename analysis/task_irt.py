@@ -67,6 +67,8 @@ class TaskIRT:
         Sweeps of each per-task 2PL fit.
     tol : float, default 1e-3
         Convergence tolerance of each per-task fit.
+    min_a : float, optional
+        Lower bound on the discriminations (:class:`analysis.irt.IRT2PL`); None leaves them free.
 
     Attributes
     ----------
@@ -91,7 +93,8 @@ class TaskIRT:
     True
     """
 
-    def __init__(self, *, max_iter: int = 100, tol: float = 1e-3):
+    def __init__(self, *, max_iter: int = 100, tol: float = 1e-3, min_a: float | None = None):
+        self.min_a = min_a
         self.max_iter = max_iter
         self.tol = tol
 
@@ -111,7 +114,7 @@ class TaskIRT:
         theta = np.zeros((y.shape[0], n_tasks))
         for t in codes:
             cols = np.flatnonzero(tasks == t)
-            fitted = IRT2PL(max_iter=self.max_iter, tol=self.tol).fit(y[:, cols], counts[cols])
+            fitted = IRT2PL(max_iter=self.max_iter, tol=self.tol, min_a=self.min_a).fit(y[:, cols], counts[cols])
             a[cols], d[cols], theta[:, t] = fitted.a_, fitted.d_, fitted.theta_
         n = y.shape[0]
         corr = np.corrcoef(theta.T) if n_tasks > 1 else np.ones((1, 1))

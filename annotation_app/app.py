@@ -8,6 +8,7 @@ dashboard mounts onto the same FastAPI app under a secret path (:meth:`StudyServ
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 from dataclasses import dataclass, field, replace
@@ -25,6 +26,7 @@ from annotation_app.scheduler import bt_scores_from_counts
 from annotation_app.store import DB_FILE_NAME, Store, default_db_path
 from annotation_app.study.loader import load_study
 from annotation_app.study.model import Study
+from annotation_app.ui.audio_files import AudioFiles, AudioRoute
 from annotation_app.ui.rater_app import RaterAppSettings, build_rater_app
 from annotation_app.ui.server import AUDIO_ROUTE, guard_mount, http_app
 
@@ -133,7 +135,8 @@ class ServeConfig:
 
 @dataclass
 class StudyServer:
-    """A built server: the FastAPI ``app`` to run, and the pieces it was built from."""
+    """A built server: the FastAPI ``app``, the ASGI app to run (:attr:`asgi`), and the pieces they were built
+    from."""
 
     config: ServeConfig
     study: Study
@@ -142,6 +145,13 @@ class StudyServer:
     app: fastapi.FastAPI
     rater_settings: RaterAppSettings
     mounted: list[str] = field(default_factory=list)
+    audio_files: AudioFiles | None = None
+
+    @functools.cached_property
+    def asgi(self) -> AudioRoute:
+        """What uvicorn runs: audio requests answered from memory in front of :attr:`app`, the rest by ``app``."""
+        files = self.audio_files if self.audio_files is not None else AudioFiles(self.service.audio_file)
+        return AudioRoute(self.app, files, AUDIO_ROUTE + "/")
 
     @property
     def admin_path(self) -> str:
@@ -202,7 +212,8 @@ def build_server(config: ServeConfig) -> StudyServer:
     Returns
     -------
     StudyServer
-        ``server.app`` is an ASGI app (``uvicorn.run(server.app)``); audio is served from ``/audio/<sha256>.<ext>``.
+        ``server.asgi`` is the ASGI app to run (``uvicorn.run(server.asgi)``); audio is served from
+        ``/audio/<sha256>.<ext>``.
 
     Raises
     ------
@@ -229,5 +240,6 @@ def build_server(config: ServeConfig) -> StudyServer:
         store.close()
         raise
     settings = RaterAppSettings.from_study(study, audio_prefix=AUDIO_ROUTE.lstrip("/") + "/")
-    app = http_app(service, build_rater_app(service, settings))
-    return StudyServer(config, study, store, service, app, settings, mounted=["/"])
+    files = AudioFiles(service.audio_file)
+    app = http_app(service, build_rater_app(service, settings), files)
+    return StudyServer(config, study, store, service, app, settings, mounted=["/"], audio_files=files)

@@ -311,7 +311,7 @@ def snapshot(store: Store, settings: LeaderboardSettings | None = None) -> Dashb
         "needed": needed,
         "remaining": remaining,
         "target": target,
-        "raters": {k: int(raters[k]) for k in ("started", "finished", "flagged", "screened_out")},
+        "raters": {k: int(raters[k]) for k in ("started", "declined", "finished", "flagged", "screened_out")},
         "median_trial_s": float(everyone["time_to_vote_s"].median()) if len(everyone) else None,
         "votes_per_hour": per_hour,
         "eta_s": eta,

@@ -54,7 +54,7 @@ class StudyProgress:
             f"per {unit} {lo}..{hi}, target {self.target}, over {len(self.items)} {unit}s",
             "  (votes of every rater, flagged ones included; attention checks and practice not counted)",
             f"raters: {r['started']} started, {r['finished']} finished, {r['flagged']} flagged, "
-            f"{r['screened_out']} screened out",
+            f"{r['screened_out']} screened out, {r['declined']} declined consent",
             f"attention checks: {r['attention_checks']} answered, {r['attention_failed']} failed",
             "",
             f"{'model' if self.rating.likert_only else 'model pair':<40} {'votes':>7} {'target':>7}",

@@ -78,6 +78,7 @@ def noop_server(port_file: str) -> None:
     from fastapi.responses import PlainTextResponse
 
     from annotation_app.ui.gradio_settings import apply_serving_settings
+    from annotation_app.ui.server import uvicorn_config
 
     apply_serving_settings()  # the same Gradio settings as humans serve
     with gr.Blocks(analytics_enabled=False) as blocks:
@@ -92,7 +93,7 @@ def noop_server(port_file: str) -> None:
     sock.bind(("127.0.0.1", 0))
     sock.listen(128)
     Path(port_file).write_text(f"http://127.0.0.1:{sock.getsockname()[1]}/")
-    uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False)).run(sockets=[sock])
+    uvicorn.Server(uvicorn_config(app)).run(sockets=[sock])  # the same uvicorn settings as humans serve
 
 
 class NoopProcess:
@@ -191,28 +192,65 @@ def check_votes(report: LoadReport, db_path: Path) -> dict:
 
 
 # ---------------------------------------------------------------------------------------------- measurements
-def audio_cpu_ms(server: ServerProcess, pids: list[int], n: int = 200) -> float:
-    """Server CPU per audio request (Range: bytes=0-), measured alone with ``n`` sequential requests."""
-    import httpx
+def idle_cpu_ms_per_s(pids: list[int], seconds: float = 5.0) -> float:
+    """Server CPU per second of wall time with no request at all (Gradio's background loops), in ms/s."""
+    c0, t0 = cpu_s(pids), time.monotonic()
+    time.sleep(seconds)
+    return 1000 * (cpu_s(pids) - c0) / (time.monotonic() - t0)
+
+
+def audio_cpu_ms(server: ServerProcess, pids: list[int], n: int = 1000) -> tuple[float, float]:
+    """Server CPU per audio request (``Range: bytes=0-``), measured alone with ``n`` sequential requests on one
+    keep-alive connection, minus the server's idle CPU over the same wall time; returns (ms, idle ms/s).
+
+    ``http.client`` and not httpx: httpx's synchronous client waited ~40 ms per request on loopback here (small
+    writes meeting delayed ACKs), so the server's idle background CPU over that wait was charged to each request
+    (the 8 ms per audio request reported before this subtraction).
+    """
+    import http.client
+    from urllib.parse import urlsplit
 
     names = [r["audio_name"] for r in db_rows(server.db_path, "SELECT audio_name FROM turns LIMIT 50")]
-    with httpx.Client() as client:
-        c0 = cpu_s(pids)
+    idle = idle_cpu_ms_per_s(pids)
+    url = urlsplit(server.url)
+    conn = http.client.HTTPConnection(url.hostname, url.port)
+    try:
+        c0, t0 = cpu_s(pids), time.monotonic()
         for i in range(n):
-            client.get(server.url + "audio/" + names[i % len(names)], headers={"Range": "bytes=0-"})
-        return 1000 * (cpu_s(pids) - c0) / n
+            conn.request("GET", f"{url.path}audio/{names[i % len(names)]}", headers={"Range": "bytes=0-"})
+            conn.getresponse().read()
+        wall = time.monotonic() - t0
+        return (1000 * (cpu_s(pids) - c0) - idle * wall) / n, idle
+    finally:
+        conn.close()
+
+
+def without_c_http(folder: Path) -> None:
+    """Make the servers started from now on run uvicorn's pure-Python HTTP and loop (h11, asyncio): modules named
+    ``httptools`` and ``uvloop`` that fail to import come first on their ``PYTHONPATH`` (uvicorn's "auto" falls
+    back), for a comparison in one session."""
+    shim = folder / "no-c-http"
+    for name in ("httptools", "uvloop"):
+        (shim / name).mkdir(parents=True, exist_ok=True)
+        (shim / name / "__init__.py").write_text("raise ImportError('disabled by the benchmark')\n")
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(shim), os.environ.get("PYTHONPATH")) if p)
 
 
 def measure_cost(args) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="humans-cost-"))
-    print(f"{os.cpu_count()} cores; {uptime()}")
+    if args.h11:
+        without_c_http(tmp)
+    print(f"{os.cpu_count()} cores; HTTP {'h11 + asyncio' if args.h11 else 'auto (httptools + uvloop)'}; {uptime()}")
     noop = NoopProcess(tmp)
     try:
         pids = noop.pids()
         c0 = cpu_s(pids)
         floor_report = run_load(noop.url, args, trials=args.trials + 3)  # rater: enter, consent, instructions + votes
         floor_ms = 1000 * (cpu_s(pids) - c0) / max(1, floor_report.events)
-        print(f"no-op Gradio: {floor_report.events} events, {floor_ms:.2f} ms server CPU per event; {uptime()}")
+        print(
+            f"no-op Gradio: {floor_report.events} events, {floor_ms:.2f} ms server CPU per event; {uptime()}",
+            flush=True,
+        )
     finally:
         noop.stop()
     for pairs in args.pairs:
@@ -224,14 +262,16 @@ def measure_cost(args) -> None:
             report = run_load(server.url, args)
             per = 1000 * (cpu_s(pids) - c0) / max(1, report.events)
             checked = check_votes(report, server.db_path)
-            audio_ms = audio_cpu_ms(server, pids)
+            audio_ms, idle = audio_cpu_ms(server, pids)
             without = per - audio_ms * report.kinds["audio"]["n"] / max(1, report.events)
             print(
                 f"humans serve, {pairs} pairs: {report.events} events, {per:.2f} ms server CPU per event = "
-                f"{per / floor_ms:.2f}x the no-op event; without the audio requests ({audio_ms:.2f} ms each) "
+                f"{per / floor_ms:.2f}x the no-op event; idle server {idle:.0f} ms CPU/s; "
+                f"without the audio requests ({audio_ms:.2f} ms each) "
                 f"{without:.2f} ms = {without / floor_ms:.2f}x; vote p50 {report.kinds['submit']['p50_ms']:.0f} ms, "
                 f"p99 {report.kinds['submit']['p99_ms']:.0f} ms; peak RSS {peak_rss_mb(pids):.0f} MB; {checked}; "
-                f"generator CPU {report.settings['client_cpu_s']} s; {uptime()}"
+                f"generator CPU {report.settings['client_cpu_s']} s; {uptime()}",
+                flush=True,
             )
         finally:
             server.stop()
@@ -323,6 +363,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, nargs="+", default=[1], help="humans serve --workers values")
     parser.add_argument("--repeats", type=int, default=3, help="saturation: runs per workers value")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--h11", action="store_true", help="cost: servers without httptools and uvloop")
     args = parser.parse_args()
     {"cost": measure_cost, "burst": measure_burst, "saturation": measure_saturation}[args.what](args)
 

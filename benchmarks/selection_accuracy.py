@@ -7,7 +7,9 @@ on one data set and prints MAE, Pearson and interval coverage per method and siz
     python benchmarks/selection_accuracy.py open-llm # ../shared/data/open-llm-tiny, 2,656 models, 5-fold
     python benchmarks/selection_accuracy.py simulated  # simulate_benchmark(n_models=120), 5-fold
 
-Options: --sizes 10,30,50,100, --seeds 3, --jobs 1, --out FILE.csv (the summary).
+Options: --sizes 10,30,50,100, --seeds 3, --jobs 1, --out FILE.csv (the summary), --methods a,b (default every
+method and ``auto``), --cv loo|kfold (default per data set), --all-models (nlu: all 90 checkpoints, not the 18
+``_best``), --no-intervals.
 """
 
 from __future__ import annotations
@@ -26,9 +28,9 @@ from analysis.simulate import simulate_benchmark
 DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 
 
-def load(name: str):
+def load(name: str, all_models: bool = False):
     if name == "nlu":
-        return load_benchmark(DATA / "nlu-test-sets", models="_best$"), "loo"
+        return load_benchmark(DATA / "nlu-test-sets", models=None if all_models else "_best$"), "loo"
     if name == "open-llm":
         return load_benchmark(DATA / "open-llm-tiny"), "kfold"
     return simulate_benchmark(n_models=120, seed=0).data, "kfold"
@@ -42,23 +44,34 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--level", type=float, default=0.9)
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--methods", default=None, help="comma-separated; default every method and auto")
+    parser.add_argument("--cv", choices=["loo", "kfold"], default=None)
+    parser.add_argument("--all-models", action="store_true")
+    parser.add_argument("--no-intervals", action="store_true")
     args = parser.parse_args()
-    data, cv = load(args.dataset)
+    data, cv = load(args.dataset, args.all_models)
+    cv = args.cv or cv
+    methods = args.methods.split(",") if args.methods else [*METHODS, "auto"]
+    level = None if args.no_intervals else args.level
     sizes = tuple(int(s) for s in args.sizes.split(","))
     start = time.perf_counter()
     ev = evaluate_selection(
-        data, methods=[*METHODS, "auto"], sizes=sizes, cv=cv,
-        n_seeds=args.seeds, interval_level=args.level, n_jobs=args.jobs, progress=False,
+        data, methods=methods, sizes=sizes, cv=cv,
+        n_seeds=args.seeds, interval_level=level, n_jobs=args.jobs, progress=False,
     )  # fmt: skip
     seconds = time.perf_counter() - start
     summary = ev.summary()
     print(f"{args.dataset}: {data.n_models} models × {data.n_items} items, {cv}, {seconds:.0f} s")
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         for metric in ("mae", "pearson", "coverage"):
+            if metric not in summary:
+                continue
             print(f"\n{metric}:\n" + summary.pivot(index="method", columns="size", values=metric).round(3).to_string())
-        auto = ev.results[ev.results["method"] == "auto"][["size", "chosen"]]
-        print("\nauto's choices per fold:\n" + auto.to_string(index=False))
-        print(f"\nmean coverage at {args.level}: {summary['coverage'].mean():.3f}")
+        if "auto" in methods:
+            auto = ev.results[ev.results["method"] == "auto"][["size", "chosen"]]
+            print("\nauto's choices per fold:\n" + auto.to_string(index=False))
+        if level is not None:
+            print(f"\nmean coverage at {args.level}: {summary['coverage'].mean():.3f}")
     if args.out:
         summary.to_csv(args.out, index=False)
         ev.results.to_csv(args.out.with_suffix(".results.csv"), index=False)

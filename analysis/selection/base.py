@@ -13,11 +13,14 @@ estimator that turns a new model's scores on those items into an estimate of its
   pooled ability), then
   :math:`\\hat S = \\sum_{j \\in S} v_j s_j + \\sum_{j \\notin S} v_j\\, p_j(\\hat\\theta)` — observed where seen,
   predicted elsewhere, with the full-score weights :math:`v_j`;
-* ``gpirt`` (IRT methods only; Maia Polo et al. 2024): :math:`\\hat S = \\lambda \\hat S_{\\text{mean}} +
-  (1 - \\lambda) \\hat S_{\\text{p-IRT}}`, the p-IRT estimate combined with the subset's weighted mean (the
-  anchor-weighted "IRT" estimate of tinyBenchmarks when the weights are cluster masses). The mean is unbiased but
-  noisy, p-IRT steady but biased where the 2PL misfits; :math:`\\lambda \\in [0, 1]` is the least-squares
-  mixing weight on the training models (closed form, clipped to [0, 1]).
+* ``gpirt`` (IRT methods only; after Maia Polo et al. 2024): :math:`\\hat S = \\lambda (\\alpha + \\beta
+  \\hat S_{\\text{mean}}) + (1 - \\lambda) \\hat S_{\\text{p-IRT}}`, the p-IRT estimate combined with the subset's
+  *calibrated* weighted mean (the ``calibrated`` estimate; tinyBenchmarks mixes the raw anchor-weighted mean). The
+  mean is noisy, p-IRT steady but biased where the 2PL misfits; :math:`\\lambda \\in [0, 1]` is the least-squares
+  mixing weight on the training models (closed form, clipped to [0, 1]). The calibration matters when the
+  subset's items do not represent their weights evenly (anchors chosen for information rather than nearness to
+  their cluster's centre): with the raw mean, ``irt_anchor`` lost to random at 100 items on nlu-test-sets (18
+  models, 5-fold: MAE 0.037 against 0.035), with the calibrated mean 0.031.
 
 Missing scores (NaN: a model not run on an item). A training set keeps the mask; ``scores`` holds the item's mean
 over the training models that have it (what the score-based methods cluster and rank), the IRT fits skip the
@@ -274,7 +277,7 @@ class SubsetSelector:
     intercept_, slope_ : float
         Linear calibration :math:`\\alpha, \\beta` fitted on the training models.
     lambda_ : float
-        gp-IRT mixing weight of the weighted mean (``gpirt`` only).
+        gp-IRT mixing weight of the calibrated weighted mean (``gpirt`` only).
     """
 
     #: Short name used in results tables and the command line.
@@ -344,8 +347,10 @@ class SubsetSelector:
             tp = train.task_patterns
             self._irt_columns, self._column_weights = tp.inverse[items], tp.weights
         self.lambda_ = 0.0
+        self._mean_fit = (1.0, 0.0)  # (slope, intercept) of the calibrated mean inside gp-IRT
         if estimator == "gpirt":
-            self.lambda_ = _mixing_weight(self._mean(x_train), self._pirt(x_train), train.target)
+            self._mean_fit = _linear_fit(self._mean(x_train), train.target)
+            self.lambda_ = _mixing_weight(self._calibrated_mean(x_train), self._pirt(x_train), train.target)
         est = self._raw(x_train, estimator)
         self.slope_, self.intercept_ = _linear_fit(est, train.target)
         return self
@@ -376,8 +381,12 @@ class SubsetSelector:
         if estimator == "pirt":
             return self._pirt(x)
         if estimator == "gpirt":
-            return self.lambda_ * self._mean(x) + (1.0 - self.lambda_) * self._pirt(x)
+            return self.lambda_ * self._calibrated_mean(x) + (1.0 - self.lambda_) * self._pirt(x)
         return self._mean(x)
+
+    def _calibrated_mean(self, x: np.ndarray) -> np.ndarray:
+        slope, intercept = self._mean_fit
+        return intercept + slope * self._mean(x)
 
     def _mean(self, x: np.ndarray) -> np.ndarray:
         return weighted_mean_observed(x, self.weights_)

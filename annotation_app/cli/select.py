@@ -11,7 +11,6 @@ from analysis.conformal import DEFAULT_LEVEL
 from analysis.errors import HumansError
 from analysis.evaluation import AUTO, DEFAULT_SIZES, evaluate_selection
 from analysis.human_targets import align_human_scores, read_human_scores
-from analysis.humans_format import write_subset_splits
 from analysis.humans_subset import apply_subset as apply_subset_table
 from analysis.humans_subset import read_subset
 from analysis.regression import REGRESSORS, human_baselines
@@ -122,10 +121,13 @@ def select(
     all models, subsets/<method>/: one HUMANS subset per size (n<size>.csv with item_id, task, dataset, metric,
     human_preference_weight, full_benchmark_weight, human_regression_bias) and a README.md that lets
     datasets.load_dataset('subsets/<method>', split='n50') load them, as the paper's evaluator does. With
-    --human, results.csv also has human_pearson, human_spearman, human_kendall, human_mae: a ridge regression of
-    the human score on the subset's items (subset chosen on the training models with the human score as
-    target), predicted for held-out models; and human_baselines.csv holds the raw full score and a regression on
-    the task means, for comparison (the random method's human_* columns are the random-subset reference).
+    --human, results.csv also has human_pearson, human_spearman, human_kendall, human_mae: a regression of the
+    human score on the subset's items (subset chosen on the training models with the human score as target;
+    --regressor), predicted for held-out models; and human_baselines.csv holds the raw full score and a
+    regression on the task means, for comparison (the random method's human_* columns are the random-subset
+    reference). The subset files hold the evaluated regression: for stacked, also its weights on the model's
+    task means of the full benchmark (human_task_mean_weight__<task>), so apply-subset then needs the full
+    benchmark's scores; --regressor ridge gives files that score from the subset's items alone.
 
     --methods auto adds the method `auto`: in every fold, nested cross-validation over the training models only
     picks the method and estimator (results.csv column chosen); its scores are honest, and the headline reports
@@ -173,10 +175,6 @@ def select(
     if human_scores is not None:
         baselines = human_baselines(data, human_scores, regressor=regressor, average=average)
     summary = write_selection_results(out, ev, subsets, baselines)
-    for method in method_names:  # the paper's layout too: one dataset per method, one split n<size> per size
-        tables = {size: table for (m, size), table in subsets.items() if m == method}
-        if tables:
-            write_subset_splits(tables, out / "subsets" / method, title=f"HUMANS subsets chosen by {method}")
     click.echo(
         f"{data.n_models} models × {data.n_items} items in {len(data.task_names)} tasks; "
         f"{len(method_names)} methods × {len(size_list)} sizes ({cv})."
@@ -237,7 +235,8 @@ def apply_subset(subset, item_scores, split, models):
     item-level results in any layout `humans select` reads (it may hold more items than the subset), or the
     paper evaluator's results JSON (a folder of them: one model each). Subset files written by `humans select`
     carry conformal half-widths: the output then has benchmark_low, benchmark_high, human_low, human_high at the
-    file's interval_level.
+    file's interval_level. A stacked subset (human_task_mean_weight__<task> columns) adds its weights times the
+    model's task means, so ITEM_SCORES must then hold the full benchmark.
 
     Example:
 

@@ -9,7 +9,14 @@ from pathlib import Path
 
 import click
 
-from annotation_app.app import DEFAULT_DB_NAME, DEFAULT_NEW_RATERS_PER_IP, ServeConfig, StudyServer, build_server
+from annotation_app.app import (
+    DEFAULT_DB_NAME,
+    DEFAULT_NEW_RATERS_PER_IP,
+    ServeConfig,
+    StudyServer,
+    build_server,
+    check_root_path,
+)
 from annotation_app.study.demo import init_study
 from annotation_app.ui.admin_server import ADMIN_PREFIX, admin_secret, install_admin
 from annotation_app.ui.gradio_settings import apply_serving_settings
@@ -81,7 +88,7 @@ def serve(
         humans serve my-study --port 7860 --root-path /study
     """
     if workers > 1:
-        _serve_workers(Path(study_dir), db, host, port, max_new_raters_per_ip, workers)
+        _serve_workers(Path(study_dir), db, host, port, max_new_raters_per_ip, workers, check_root_path(root_path))
         return
     apply_serving_settings()
     config = ServeConfig(
@@ -99,14 +106,22 @@ def serve(
     click.echo(f"Stopped; the votes are in {server.config.db_path}")
 
 
-def _serve_workers(study_dir: Path, db: str | None, host: str, port: int, max_new: int, workers: int) -> None:
+def _serve_workers(
+    study_dir: Path, db: str | None, host: str, port: int, max_new: int, workers: int, root_path: str
+) -> None:
     from annotation_app.ui.workers import WorkerPool
 
     db_path = Path(db).resolve() if db else study_dir.resolve() / DEFAULT_DB_NAME
     secret = admin_secret() or secrets.token_urlsafe(18)
     pool = WorkerPool(
         study_dir.resolve(),
-        ["--db", str(db_path), "--max-new-raters-per-ip", str(max_new)],
+        [
+            "--db",
+            str(db_path),
+            "--max-new-raters-per-ip",
+            str(max_new),
+            *(("--root-path", root_path) if root_path else ()),
+        ],
         workers,
         host,
         port,
@@ -117,14 +132,17 @@ def _serve_workers(study_dir: Path, db: str | None, host: str, port: int, max_ne
     def announce(urls: dict[str, str]) -> None:
         click.echo(f"Serving {study_dir} with {workers} worker processes behind nginx")
         click.echo(f"  database   {db_path}")
+        if root_path:
+            click.echo(f"  listening  {urls['local']}  (published by your reverse proxy at {root_path}/)")
         click.echo(f"  rater URL  {urls['rater']}")
         click.echo(f"  admin URL  {urls['admin']}  (keep it secret)")
         click.echo("Press Ctrl-C to stop.")
 
     def urls(bound_host: str, bound_port: int) -> dict[str, str]:
         shown = "127.0.0.1" if bound_host in ("0.0.0.0", "::", "") else bound_host
-        base = f"http://{shown}:{bound_port}"
-        return {"rater": f"{base}/", "admin": f"{base}{ADMIN_PREFIX}/{secret}/"}
+        local = f"http://{shown}:{bound_port}"
+        base = root_path or local
+        return {"rater": f"{base}/", "admin": f"{base}{ADMIN_PREFIX}/{secret}/", "local": f"{local}/"}
 
     if port == 0:
         from annotation_app.ui.workers import free_port

@@ -63,6 +63,7 @@ class Scheduler:
         self.mode = mode
         self.scores = scores or bt_scores_from_counts
         self._pairs: _PairTable | None = None
+        self._scored: tuple[tuple, dict] | None = None  # (vote counts, their scores): the last fit, reused
 
     def choose(self, reader: SchedulingReader, rater_id: int, kind: str) -> dict | None:
         """Assignment columns for the rater's next ``kind`` ('trial', 'attention', 'practice') item, or None.
@@ -135,13 +136,21 @@ class Scheduler:
         return self._pairs
 
     def _closeness(self, reader: SchedulingReader) -> dict[tuple[int, int], float]:
-        scores = self.scores(reader.vote_counts())
+        scores = self._scores(reader.vote_counts())
         out = {}
         for a, b in self._table(reader).model_pairs:
             ta, sa = scores.get(a, (0.0, 1.0))
             tb, sb = scores.get(b, (0.0, 1.0))
             out[(a, b)] = abs(ta - tb) / math.sqrt(sa * sa + sb * sb + 1e-12)
         return out
+
+    def _scores(self, counts: list[dict]) -> dict:
+        """The score function on the live vote counts, fitted again only when the counts changed (a Newton fit
+        costs ~10 ms; several trials are issued between two votes of a pair)."""
+        key = tuple(sorted(tuple(row.values()) for row in counts))
+        if self._scored is None or self._scored[0] != key:
+            self._scored = (key, self.scores(counts))
+        return self._scored[1]
 
     def _gold_pair(self, pairs: list[dict], seen: set[int], kind: str) -> dict | None:
         candidates = [p for p in pairs if p["id"] not in seen]

@@ -678,9 +678,11 @@ class Store(ResearchQueries, QualityQueries):
         )
 
     def rater_summary(self) -> dict:
-        """Raters started, finished (done), screened out, flagged; votes by kind; attention checks failed."""
+        """Raters started (entered and did not decline consent), declined (the consent form), finished (done),
+        screened out, flagged; votes by kind; attention checks failed."""
         row = self._one(
-            "SELECT COUNT(*) AS started, COALESCE(SUM(stage = 'done'), 0) AS finished, "
+            "SELECT COALESCE(SUM(stage != 'declined'), 0) AS started, "
+            "COALESCE(SUM(stage = 'declined'), 0) AS declined, COALESCE(SUM(stage = 'done'), 0) AS finished, "
             "COALESCE(SUM(stage = 'screened_out'), 0) AS screened_out, COALESCE(SUM(flagged), 0) AS flagged "
             "FROM raters"
         )

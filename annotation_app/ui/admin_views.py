@@ -62,7 +62,7 @@ def _summary(snap: DashboardSnapshot) -> str:
         f"**Trial votes** {s['votes']} of {s['needed']} ({share:.0%}; target {s['target']} per {unit}; every rater, "
         "attention checks and practice not counted) · "
         f"**Raters** {r['started']} started, {r['finished']} finished, {r['flagged']} flagged, "
-        f"{r['screened_out']} screened out",
+        f"{r['screened_out']} screened out, {r['declined']} declined consent",
         f"**Median time per trial** {duration(s['median_trial_s'])} · **Pace** {rate} · **Time to target** {eta}",
     ]
     if snap.ranking_warnings:

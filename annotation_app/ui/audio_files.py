@@ -10,6 +10,11 @@ in place is read again. Memory is bounded (``max_bytes``, least recently used fi
 not fit are streamed by ``FileResponse`` as before. Ranges: one ``bytes=a-b``, ``bytes=a-`` or ``bytes=-n`` range
 gets 206 with ``Content-Range``; an unsatisfiable one 416; several ranges or a malformed header the whole file
 (RFC 9110 §14.2 lets a server ignore ``Range``).
+
+:class:`AudioRoute` answers these requests in front of the whole FastAPI app, as a raw ASGI app: FastAPI's routing
+and its middleware stack (error handlers, body limit, the admin guard, dependency machinery) cost more than the
+answer itself. A clip in memory keeps its response headers, so an answer is one ``stat``, one range parse and two
+``send`` calls.
 """
 
 from __future__ import annotations
@@ -20,16 +25,22 @@ from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 from types import MappingProxyType
+from typing import NamedTuple
 
-from fastapi.responses import FileResponse, PlainTextResponse, Response
+from fastapi.responses import FileResponse, Response
 
 from analysis.errors import HumansError
 
-__all__ = ["AUDIO_TYPES", "AudioFiles"]
+__all__ = ["AUDIO_TYPES", "AudioFiles", "AudioRoute"]
 
 AUDIO_TYPES = MappingProxyType({".wav": "audio/wav", ".ogg": "audio/ogg", ".mp3": "audio/mpeg", ".flac": "audio/flac"})
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 _HEADERS = {"Cache-Control": "public, max-age=31536000, immutable", "Accept-Ranges": "bytes"}
+_RAW_HEADERS = [(k.lower().encode(), v.encode()) for k, v in _HEADERS.items()]
+_NOT_FOUND = (404, [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", b"9")], b"not found")
+
+#: An answer from memory: status, raw ASGI headers, body.
+Answer = tuple[int, list[tuple[bytes, bytes]], bytes]
 
 
 class AudioFiles:
@@ -51,13 +62,25 @@ class AudioFiles:
         self.resolve = resolve
         self.max_bytes = max_bytes
         self.max_file_bytes = max_file_bytes
-        self._clips: OrderedDict[str, tuple[Path, tuple[int, int, int], bytes]] = OrderedDict()
+        self._clips: OrderedDict[str, _Clip] = OrderedDict()
         self._size = 0
 
     def response(self, name: str, range_header: str | None) -> Response:
         """The response to ``GET /audio/<name>`` with the request's ``Range`` header (or None)."""
-        body = self._remembered(name)
-        if body is None:
+        answer = self.answer(name, range_header)
+        if isinstance(answer, Response):
+            return answer
+        status, headers, body = answer
+        named = {key.decode(): value.decode() for key, value in headers}
+        media_type = named.pop("content-type", None)
+        named.pop("content-length", None)
+        return Response(body, status_code=status, media_type=media_type, headers=named)
+
+    def answer(self, name: str, range_header: str | None) -> Answer | Response:
+        """What ``GET /audio/<name>`` answers: ``(status, headers, body)`` from memory, or a streaming
+        ``FileResponse`` for a clip too large to keep."""
+        entry = self._remembered(name)
+        if entry is None:
             try:
                 path = self.resolve(name)
                 stat = path.stat()
@@ -66,56 +89,107 @@ class AudioFiles:
                     return FileResponse(path, media_type=media_type, headers=_HEADERS)
                 body = path.read_bytes()
             except (HumansError, FileNotFoundError):
-                return PlainTextResponse("not found", status_code=404)
-            self._remember(name, path, _signature(stat), body)
-        media_type = AUDIO_TYPES.get(name[name.rfind(".") :].lower())
-        return _ranged(body, range_header, media_type)
+                return _NOT_FOUND
+            entry = self._remember(name, path, _signature(stat), body)
+        return _ranged(entry, range_header)
 
-    def _remembered(self, name: str) -> bytes | None:
+    def _remembered(self, name: str) -> _Clip | None:
         """The clip from memory while its file is still the one read (same inode, size and mtime), else None."""
         entry = self._clips.get(name)
         if entry is None:
             return None
-        path, signature, body = entry
         try:
-            same = _signature(os.stat(path)) == signature
+            same = _signature(os.stat(entry.path)) == entry.signature
         except OSError:
             same = False
         if not same:
             self._forget(name)
             return None
         self._clips.move_to_end(name)
-        return body
+        return entry
 
-    def _remember(self, name: str, path: Path, signature: tuple[int, int, int], body: bytes) -> None:
+    def _remember(self, name: str, path: Path, signature: tuple[int, int, int], body: bytes) -> _Clip:
         self._forget(name)
-        self._clips[name] = (path, signature, body)
+        media_type = AUDIO_TYPES.get(name[name.rfind(".") :].lower())
+        headers = ([(b"content-type", media_type.encode())] if media_type else []) + _RAW_HEADERS
+        entry = self._clips[name] = _Clip(path, signature, body, headers)
         self._size += len(body)
         while self._size > self.max_bytes and self._clips:
-            _, (_, _, old) = self._clips.popitem(last=False)
-            self._size -= len(old)
+            _, old = self._clips.popitem(last=False)
+            self._size -= len(old.body)
+        return entry
 
     def _forget(self, name: str) -> None:
         entry = self._clips.pop(name, None)
         if entry is not None:
-            self._size -= len(entry[2])
+            self._size -= len(entry.body)
+
+
+class AudioRoute:
+    """A raw ASGI app that answers ``GET``/``HEAD <prefix><name>`` from :class:`AudioFiles` and passes every other
+    request to ``app`` (see the module docstring).
+
+    Parameters
+    ----------
+    app : ASGI app
+        Everything else (the study's FastAPI app).
+    files : AudioFiles
+        The clips.
+    prefix : str, default "/audio/"
+        The route's path prefix, below the ASGI ``root_path`` (a reverse proxy's prefix).
+    """
+
+    def __init__(self, app, files: AudioFiles, prefix: str = "/audio/") -> None:
+        self.app = app
+        self.files = files
+        self.prefix = prefix
+
+    async def __call__(self, scope: dict, receive, send) -> None:
+        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
+            return await self.app(scope, receive, send)
+        path, root = scope["path"], scope.get("root_path", "")
+        if root and path.startswith(root):  # behind a proxy's path prefix, the path starts with it
+            path = path[len(root) :]
+        if not path.startswith(self.prefix):
+            return await self.app(scope, receive, send)
+        range_header = None
+        for key, value in scope["headers"]:
+            if key == b"range":
+                range_header = value.decode("latin-1")
+                break
+        answer = self.files.answer(path[len(self.prefix) :], range_header)
+        if isinstance(answer, Response):
+            return await answer(scope, receive, send)
+        status, headers, body = answer
+        headers = [*headers, (b"content-length", str(len(body)).encode())] if status != 404 else headers
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body if scope["method"] == "GET" else b""})
+        return None
+
+
+class _Clip(NamedTuple):
+    path: Path
+    signature: tuple[int, int, int]
+    body: bytes
+    headers: list[tuple[bytes, bytes]]
 
 
 def _signature(stat: os.stat_result) -> tuple[int, int, int]:
     return stat.st_ino, stat.st_size, stat.st_mtime_ns
 
 
-def _ranged(body: bytes, range_header: str | None, media_type: str | None) -> Response:
+def _ranged(clip: _Clip, range_header: str | None) -> Answer:
+    body = clip.body
     size = len(body)
     match = _RANGE.match(range_header.strip()) if range_header else None
     if match is None or match.groups() == ("", ""):
-        return Response(body, media_type=media_type, headers=_HEADERS)
+        return 200, clip.headers, body
     first, last = match.groups()
     if first:
         start, end = int(first), min(int(last), size - 1) if last else size - 1
     else:  # a suffix: the last n bytes
         start, end = max(0, size - int(last)), size - 1
     if start >= size or start > end:
-        return Response(status_code=416, headers={"Content-Range": f"bytes */{size}"})
-    headers = {**_HEADERS, "Content-Range": f"bytes {start}-{end}/{size}"}
-    return Response(body[start : end + 1], status_code=206, media_type=media_type, headers=headers)
+        return 416, [(b"content-range", f"bytes */{size}".encode())], b""
+    headers = [*clip.headers, (b"content-range", f"bytes {start}-{end}/{size}".encode())]
+    return 206, headers, body if (start, end) == (0, size - 1) else body[start : end + 1]

@@ -154,11 +154,11 @@ def quality_updates(page: QualityPage, service, rater: RaterView | None, audio_p
         players = ""
         if stage == "headphones":
             players = headphone_html(service.headphone_test(rater.rater_token), t, audio_prefix=audio_prefix)
-        updates[page.headphone_page] = gr.Column(visible=stage == "headphones")
+        updates[page.headphone_page] = gr.update(visible=stage == "headphones")
         updates[page.headphone_players] = players
     for phase, column in (("before", page.before_page), ("after", page.after_page)):
         if column is not None:
-            updates[column] = gr.Column(visible=stage == f"questionnaire_{phase}")
+            updates[column] = gr.update(visible=stage == f"questionnaire_{phase}")
     for radio in (*page.headphone_choices, *page.aspects):
         updates[radio] = None
     return updates

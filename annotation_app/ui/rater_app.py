@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import inspect
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -288,12 +289,12 @@ def _wire(app: gr.Blocks, page: _Page, service: RaterService, settings: RaterApp
         done = stage in _DONE_STAGES
         return {
             page.token: rater.rater_token if rater else None,
-            page.notice: gr.Markdown(message, visible=bool(message)),
-            page.id_page: gr.Column(visible=stage == "id"),
-            page.consent_page: gr.Column(visible=stage == "consent"),
-            page.instructions_page: gr.Column(visible=stage == "instructions"),
-            page.trial_page: gr.Column(visible=trial is not None),
-            page.done_page: gr.Column(visible=done),
+            page.notice: _notice(message),
+            page.id_page: gr.update(visible=stage == "id"),
+            page.consent_page: gr.update(visible=stage == "consent"),
+            page.instructions_page: gr.update(visible=stage == "instructions"),
+            page.trial_page: gr.update(visible=trial is not None),
+            page.done_page: gr.update(visible=done),
             page.players: _players(trial, settings),
             page.trial_token: trial.token if trial else "",
             page.preference: None,
@@ -319,7 +320,7 @@ def _wire(app: gr.Blocks, page: _Page, service: RaterService, settings: RaterApp
                 text = texts.error(key, str(exc), exc.params)
             except HumansError as exc:
                 text = str(exc)
-            return {page.notice: gr.Markdown(text, visible=True)}
+            return {page.notice: _notice(text)}
 
         return wrapper
 
@@ -367,7 +368,15 @@ def _wire(app: gr.Blocks, page: _Page, service: RaterService, settings: RaterApp
 
     # Rater events run concurrently: each service step is one database transaction (RaterService, Store.atomic).
     # Gradio's own progress text ("In queue 1 of 2", "processing | 0.1s") is English and not ours: hidden.
-    shared = {"outputs": page.outputs, "concurrency_id": "rater", "concurrency_limit": None, "show_progress": "hidden"}
+    # postprocess=False: every output is already what the page shows (strings, None, property updates), so Gradio
+    # does not hand each of the ~15 outputs to a worker thread for its component's postprocess (a thread hop each).
+    shared = {
+        "outputs": page.outputs,
+        "concurrency_id": "rater",
+        "concurrency_limit": None,
+        "show_progress": "hidden",
+        "postprocess": False,
+    }
     app.load(on_enter, [page.token, page.query], js="(t, q) => [t, window.location.search]", api_name="enter", **shared)
     page.start.click(
         on_start, [page.query, page.typed_id], js="(q, i) => [window.location.search, i]", api_name="start", **shared
@@ -393,6 +402,15 @@ def _wire(app: gr.Blocks, page: _Page, service: RaterService, settings: RaterApp
         **shared,
     )
     quality.wire_quality(page.quality, service, page.token, show, polite, shared)
+
+
+def _notice(message: str) -> dict:
+    """The notice's update: the text (unindented, as ``gr.Markdown`` would postprocess it), shown when not empty.
+
+    Property updates (``gr.update``) rather than new components: each component built per event costs a
+    constructor call (0.1-0.4 ms), and Gradio builds one more from the update anyway.
+    """
+    return gr.update(value=inspect.cleandoc(message), visible=bool(message))
 
 
 def _client(request: gr.Request | None) -> str | None:

@@ -36,29 +36,24 @@ __all__ = [
     "http_app",
     "running",
     "serve",
+    "uvicorn_config",
 ]
 
 #: Where the blind audio files are served (``/audio/<sha256>.<ext>``).
 AUDIO_ROUTE = "/audio"
 
-#: Names that moved to :mod:`annotation_app.app`, still importable from here.
-_MOVED = ("DEFAULT_DB_NAME", "DEFAULT_NEW_RATERS_PER_IP", "ServeConfig", "StudyServer", "build_server")
 
+def http_app(service: RaterService, rater_blocks: gr.Blocks, files: AudioFiles | None = None) -> fastapi.FastAPI:
+    """The FastAPI app of a study: ``/audio/<name>`` from the service's blind cache (``files``, default a new
+    :class:`AudioFiles`), ``/healthz``, and ``rater_blocks`` mounted at ``/`` behind a :class:`GradioRequestGuard`.
 
-def __getattr__(name: str):
-    if name in _MOVED:
-        from annotation_app import app
-
-        return getattr(app, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def http_app(service: RaterService, rater_blocks: gr.Blocks) -> fastapi.FastAPI:
-    """The FastAPI app of a study: ``/audio/<name>`` from the service's blind cache, ``/healthz``, and
-    ``rater_blocks`` mounted at ``/`` behind a :class:`GradioRequestGuard`."""
+    Served by :func:`serve` and :func:`running`, audio requests are answered before they reach this app (the
+    :class:`~annotation_app.ui.audio_files.AudioRoute` of :attr:`StudyServer.asgi`); the route here answers the
+    same way for whoever runs the FastAPI app alone.
+    """
     app = fastapi.FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
 
-    files = AudioFiles(service.audio_file)
+    files = files if files is not None else AudioFiles(service.audio_file)
 
     @app.get(AUDIO_ROUTE + "/{name}")
     async def audio(name: str, request: fastapi.Request):
@@ -111,13 +106,21 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+def uvicorn_config(app, *, root_path: str = "") -> uvicorn.Config:
+    """How every study server runs under uvicorn (benchmarks serve their no-op floor app with it too).
+
+    ``http`` and ``loop`` stay uvicorn's ``"auto"``: httptools' C parser and uvloop when importable (dependencies of
+    humans-lab), else h11 and asyncio.
+    """
+    return uvicorn.Config(
+        app, log_level="warning", lifespan="on", access_log=False, root_path=root_path, http="auto", loop="auto"
+    )
+
+
 def _uvicorn(server: StudyServer) -> uvicorn.Server:
     """The uvicorn server; behind a reverse proxy under a path, that path is every request's ASGI ``root_path``
     (the proxy strips it, uvicorn puts it back), so Gradio and the pages build their URLs under it."""
-    config = uvicorn.Config(
-        server.app, log_level="warning", lifespan="on", access_log=False, root_path=server.config.public_prefix
-    )
-    return uvicorn.Server(config)
+    return uvicorn.Server(uvicorn_config(server.asgi, root_path=server.config.public_prefix))
 
 
 def serve(server: StudyServer, *, announce=print) -> None:

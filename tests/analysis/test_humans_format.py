@@ -159,8 +159,10 @@ def test_select_writes_the_released_layout_that_datasets_and_apply_subset_read(t
     sim.data.take_models(np.arange(9)).to_long().to_csv(tmp_path / "items.csv", index=False)
     sim.human_frame().iloc[:9].to_csv(tmp_path / "human.csv", index=False)
     out = tmp_path / "sel"
+    # ridge: a human score from the subset's items alone, as the evaluator's formula computes it
     args = ["select", str(tmp_path / "items.csv"), "--human", str(tmp_path / "human.csv"), "--methods",
-            "random,anchor_points", "--sizes", "5,12", "--seeds", "1", "--jobs", "1", "--out", str(out)]  # fmt: skip
+            "random,anchor_points", "--sizes", "5,12", "--seeds", "1", "--jobs", "1", "--regressor", "ridge", "--out",
+            str(out)]  # fmt: skip
     run = CliRunner().invoke(cli, args)
     assert run.exit_code == 0, run.output
     assert sorted(p.name for p in (out / "subsets" / "anchor_points").iterdir()) == ["README.md", "n12.csv", "n5.csv"]

@@ -8,7 +8,19 @@ import pytest
 
 from analysis.benchmark_data import BenchmarkData
 from analysis.errors import HumansError
-from analysis.humans_subset import SUBSET_COLUMNS, apply_subset, fit_humans_subsets, make_subset_table, read_subset
+from analysis.fold_fit import FoldData, Spec, fold_predictions
+from analysis.humans_format import write_subset_splits
+from analysis.humans_subset import (
+    SUBSET_COLUMNS,
+    TASK_ITEMS_COLUMN,
+    TASK_MEAN_WEIGHT_PREFIX,
+    apply_subset,
+    fit_humans_subsets,
+    make_subset_table,
+    read_subset,
+)
+from analysis.regression import task_means
+from analysis.selection import METHODS
 from analysis.simulate import simulate_benchmark
 
 
@@ -55,3 +67,31 @@ def test_fitted_subsets_predict_full_and_human_scores_on_the_training_models():
     assert np.corrcoef(greedy["human_score"], sim.human_scores)[0, 1] > 0.9
     plain = fit_humans_subsets(sim.data, None, methods=["random"], sizes=(10,))[("random", 10)]
     assert (plain["human_preference_weight"] == 0).all()
+
+
+@pytest.mark.parametrize("method", ["greedy_forward", "irt_fisher"])
+def test_a_stacked_subset_file_gives_the_prediction_that_was_evaluated(tmp_path, method):
+    """Fitted on the training models of a fold, written and read back, the file predicts the held-out model's human
+    score exactly as the evaluation did (the stack's task-mean term included)."""
+    sim = simulate_benchmark(n_models=14, task_sizes=(60, 40, 30), seed=3, human_noise=0.02)
+    data, human = sim.data, sim.human_scores
+    train, test = np.arange(1, 14), np.array([0])
+    folds = FoldData(data.scores, data.task_codes, data.item_weights(), data.full_score(), human, task_means(data),
+                     "stacked")  # fmt: skip
+    spec = Spec(method, METHODS[method].default_estimator, 0)
+    evaluated = fold_predictions(folds, train, test, [spec], (12,), key=0)[spec, 12][1]
+    table = fit_humans_subsets(data.take_models(train), human[train], methods=[method], sizes=(12,),
+                               regressor="stacked")[method, 12]  # fmt: skip
+    assert [c.removeprefix(TASK_MEAN_WEIGHT_PREFIX) for c in table.columns if c.startswith(TASK_MEAN_WEIGHT_PREFIX)] \
+        == ["task0", "task1", "task2"]  # fmt: skip
+    write_subset_splits({12: table}, tmp_path / "stacked")
+    applied = apply_subset(read_subset(tmp_path / "stacked", "n12"), data.take_models(test))
+    assert 0 < evaluated[0] < 1
+    assert applied["human_score"].iloc[0] == pytest.approx(evaluated[0], abs=1e-9)
+    assert table[TASK_ITEMS_COLUMN].iloc[0] == 130
+    no_task2 = data.take_items(np.flatnonzero(data.tasks != "task2"))
+    with pytest.raises(HumansError, match="weighs the model's mean on task 'task2', which the item scores lack"):
+        apply_subset(table[table["task"] != "task2"], no_task2)
+    subset_only = data.take_items(pd.Index(data.items).get_indexer(table["item_id"]))
+    with pytest.raises(HumansError, match="the item scores hold 12 of its 130 items; score the models on the full"):
+        apply_subset(table, subset_only)

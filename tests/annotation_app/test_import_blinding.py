@@ -16,6 +16,7 @@ import soundfile as sf
 from click.testing import CliRunner
 from helpers.tagged_clips import MODELS, have_tools, make_outputs, tag_with
 
+from annotation_app.app import ServeConfig, build_server
 from annotation_app.audio import decode, integrated_loudness
 from annotation_app.audio.web import WEB_RATE, web_sources
 from annotation_app.cli import cli
@@ -23,7 +24,7 @@ from annotation_app.importer import ImportProblems, import_outputs
 from annotation_app.study import load_study
 from annotation_app.study.audio_report import audio_report
 from annotation_app.ui.rater_html import trial_html
-from annotation_app.ui.server import ServeConfig, build_server, running
+from annotation_app.ui.server import running
 
 pytestmark = pytest.mark.skipif(not have_tools(), reason="needs espeak-ng and ffmpeg (installed by .ci/run)")
 

@@ -155,6 +155,10 @@ def test_declining_consent_shows_the_no_consent_code(service):
     assert (rater.stage, rater.completion_code, rater.redirect_url) == ("declined", "NOCONSENT1", None)
     assert service.store.rater_quality_rows()[0]["declined_at"] is not None
     assert service.accept_consent(token).stage == "declined"  # final: accepting later changes nothing
+    other = service.enter(typed_id="yes-please").rater_token
+    service.accept_consent(other)
+    summary = service.store.rater_summary()  # a decliner is counted as declined, not as a rater who started
+    assert (summary["started"], summary["declined"], summary["finished"]) == (1, 1, 0)
 
 
 def test_a_failed_attention_check_screens_out_with_the_screen_out_code(tmp_path, clock):

@@ -17,7 +17,7 @@ from pathlib import Path
 
 __all__ = ["ServerProcess"]
 
-_URL = re.compile(r"rater URL\s+(http://127\.0\.0\.1:(\d+)/)")
+_URL = re.compile(r"(?:rater URL|listening)\s+(http://127\.0\.0\.1:(\d+)/)")
 
 
 class ServerProcess:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import collections
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -94,3 +95,13 @@ def test_a_killed_worker_is_restarted_and_its_raters_resume(served):
     assert len(_workers_of(server.proc.pid)) == 2 and pids[0] not in _workers_of(server.proc.pid)
     assert "starting it again" in server.log()
     server.stop()
+
+
+def test_workers_build_their_urls_under_the_root_path(served):
+    """Behind an outer proxy that strips ``/study``, every worker answers with pages whose URLs are under it."""
+    server = served(trials_per_rater=2, attention_checks=0, extra=("--workers", "2", "--root-path", "/study"))
+    for i in range(6):  # both workers answer some of these addresses
+        page = httpx.get(server.url, headers={"X-Forwarded-For": f"10.8.0.{i}"})
+        assert page.status_code == 200
+        roots = re.findall(r'"root":\s*"([^"]*)"', page.text)
+        assert roots and all(root.endswith("/study") for root in roots), (roots, page.headers[WORKER_HEADER])

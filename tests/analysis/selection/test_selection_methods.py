@@ -118,15 +118,35 @@ def test_untrusted_methods_carry_their_evidence_and_the_help_names_them():
     assert "untrusted ones: k_center loses to random" in help_text
 
 
-def test_gpirt_mixes_the_weighted_mean_and_pirt_with_a_weight_in_unit_interval(train, sim):
+def test_gpirt_mixes_the_calibrated_mean_and_pirt_with_a_weight_in_unit_interval(train, sim):
     x = sim.data.scores[15:]
-    gp = METHODS["irt_anchor"](size=30, estimator="gpirt", random_state=0).fit(train)
-    mean = METHODS["irt_anchor"](size=30, estimator="mean", random_state=0).fit(train)
-    pirt = METHODS["irt_anchor"](size=30, estimator="pirt", random_state=0).fit(train)
+    gp = METHODS["irt_anchor"](size=30, estimator="gpirt", anchors="central", random_state=0).fit(train)
+    cal = METHODS["irt_anchor"](size=30, estimator="calibrated", anchors="central", random_state=0).fit(train)
+    pirt = METHODS["irt_anchor"](size=30, estimator="pirt", anchors="central", random_state=0).fit(train)
     np.testing.assert_array_equal(gp.items_, pirt.items_)
     assert 0.0 <= gp.lambda_ <= 1.0
     xs = x[:, gp.items_]
-    expected = gp.lambda_ * mean.predict(xs) + (1 - gp.lambda_) * pirt.predict(xs)
+    expected = gp.lambda_ * cal.predict(xs) + (1 - gp.lambda_) * pirt.predict(xs)
     np.testing.assert_allclose(gp.predict(xs), expected, atol=1e-12)
     with pytest.raises(HumansError, match="'gpirt' needs an IRT method"):
         RandomSelector(size=5, estimator="gpirt").fit(train)
+
+
+def test_irt_anchor_with_a_pooled_ability_chooses_its_anchor_rule_on_the_training_models_only(train, sim):
+    from analysis.selection.irt_fisher import population_information
+
+    assert train.task_irt.n_tasks == 1  # 15 models, 10 tasks: one pooled ability
+    central = METHODS["irt_anchor"](size=20, anchors="central", random_state=0).fit(train)
+    informative = METHODS["irt_anchor"](size=20, anchors="informative", random_state=0).fit(train)
+    irt, tp = train.task_irt, train.task_patterns
+    info = population_information(irt.theta_, irt.a_, irt.d_, irt.tasks_)[tp.inverse]
+    assert info[informative.items_].mean() > info[central.items_].mean()
+    auto = METHODS["irt_anchor"](size=20, random_state=0).fit(train)
+    assert auto.anchors_ in ("central", "informative")
+    chosen = central if auto.anchors_ == "central" else informative
+    np.testing.assert_array_equal(auto.items_, chosen.items_)
+    # the choice is reproducible from the training set and the seed alone
+    again = METHODS["irt_anchor"](size=20, random_state=0).fit(TrainingSet.from_benchmark(sim.data, np.arange(15)))
+    assert again.anchors_ == auto.anchors_
+    with pytest.raises(HumansError, match="anchors 'nearest' is not one of"):
+        METHODS["irt_anchor"](size=20, anchors="nearest")

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from analysis.humans_subset import SUBSET_COLUMNS
+from analysis.humans_subset import SUBSET_COLUMNS, TASK_MEAN_WEIGHT_PREFIX
 from analysis.selection import METHODS
 from analysis.simulate import simulate_benchmark
 from analysis.subset_intervals import INTERVAL_COLUMNS
@@ -50,13 +50,11 @@ def test_select_writes_results_summary_plots_and_subsets(study):
     base = pd.read_csv(out / "human_baselines.csv")
     assert base["comparison"].tolist() == ["full_score", "full_benchmark_regression"]
     assert "human score (LOO Pearson): full_score" in result.output
-    subset = pd.read_csv(out / "subsets" / "irt_fisher_20.csv")
-    assert tuple(subset.columns) == SUBSET_COLUMNS + INTERVAL_COLUMNS and len(subset) == 20
     assert sorted(p.relative_to(out / "subsets").as_posix() for p in (out / "subsets").rglob("*.*")) == [
-        "irt_fisher/README.md", "irt_fisher/n20.csv", "irt_fisher/n5.csv", "irt_fisher_20.csv", "irt_fisher_5.csv",
-        "random/README.md", "random/n20.csv", "random/n5.csv", "random_20.csv", "random_5.csv"]  # fmt: skip
+        "irt_fisher/README.md", "irt_fisher/n20.csv", "irt_fisher/n5.csv",
+        "random/README.md", "random/n20.csv", "random/n5.csv"]  # fmt: skip
     split = pd.read_csv(out / "subsets" / "irt_fisher" / "n20.csv")
-    assert tuple(split.columns) == SUBSET_COLUMNS + INTERVAL_COLUMNS and len(split) == 20
+    assert tuple(split.columns) == SUBSET_COLUMNS + INTERVAL_COLUMNS and len(split) == 20  # ols: no task term
 
     applied = CliRunner().invoke(cli, ["apply-subset", str(out / "subsets" / "irt_fisher"), str(root / "items"),
                                        "--split", "n20"])  # fmt: skip
@@ -70,7 +68,7 @@ def test_select_writes_results_summary_plots_and_subsets(study):
 
 
 def test_auto_is_scored_by_nested_cross_validation_and_gets_a_subset_file(study):
-    root, _ = study
+    root, sim = study
     out = root / "auto"
     args = ["select", str(root / "items"), "--human", str(root / "scores.csv"), "--methods", "auto,random",
             "--sizes", "8", "--seeds", "1", "--cv", "kfold", "--folds", "3", "--jobs", "1", "--interval-level", "0.8",
@@ -87,10 +85,12 @@ def test_auto_is_scored_by_nested_cross_validation_and_gets_a_subset_file(study)
     for col in ("estimate_low", "estimate_high", "human_estimate_low", "human_estimate_high", "chosen", "fold"):
         assert col in pred.columns
     assert (pred["estimate_low"] <= pred["estimate"]).all() and (pred["estimate"] <= pred["estimate_high"]).all()
-    auto = pd.read_csv(out / "subsets" / "auto_8.csv")
+    auto = pd.read_csv(out / "subsets" / "auto" / "n8.csv")
     assert len(auto) == 8 and auto["chosen_method"].iloc[0] in set(METHODS)
     assert auto["interval_level"].iloc[0] == 0.8
-    applied = CliRunner().invoke(cli, ["apply-subset", str(out / "subsets" / "auto_8.csv"), str(root / "items")])
+    stack = [f"{TASK_MEAN_WEIGHT_PREFIX}{task}" for task in sim.data.task_names]  # the stacked regression's term
+    assert all(c in auto.columns for c in stack)
+    applied = CliRunner().invoke(cli, ["apply-subset", str(out / "subsets" / "auto"), str(root / "items")])
     assert applied.exit_code == 0 and "human_low,human_high" in applied.output.splitlines()[0]
 
 

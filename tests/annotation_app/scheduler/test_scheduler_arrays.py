@@ -82,3 +82,37 @@ def test_array_path_matches_the_rule_mid_study(tmp_path, study_factory, mode):
                         }
                         compared += 1
     assert compared >= 40
+
+
+def test_active_mode_fits_the_scores_again_only_when_the_vote_counts_changed(tmp_path, study_factory):
+    study = study_factory(
+        models=("zebramodel", "yakmodel", "xerusmodel"),
+        scenarios=4,
+        turns=1,
+        targets={"raters_per_pair": 2, "trials_per_rater": 4, "scheduling": "active"},
+        quality={"attention_checks": 0, "practice_trials": 0, "min_listen_fraction": 0.0},
+    )
+    fitted: list[list[dict]] = []
+
+    def scores(rows):
+        rows = list(rows)
+        fitted.append(rows)
+        return {r["model_a"]: (float(r["wins_a"] or 0), 1.0) for r in rows}
+
+    clock = [1000.0]
+    with Store(tmp_path / "db.sqlite") as store:
+        service = RaterService(
+            study, store, tmp_path / "cache", clock=lambda: clock[0], rng=np.random.default_rng(2), scores=scores
+        )
+        tokens = []
+        for r in range(3):  # three trials issued, no vote yet: one fit on the (empty) counts
+            token = service.enter(typed_id=f"rater-{r}").rater_token
+            service.accept_consent(token)
+            service.finish_instructions(token)
+            tokens.append((token, service.current_trial(token)))
+        assert len(fitted) == 1
+        token, trial = tokens[0]
+        clock[0] += 1
+        service.submit(token, trial.token, Answer(preference=-1, client_tz_offset_min=0))
+        service.current_trial(token)  # a vote changed the counts: fitted again, on them
+        assert len(fitted) == 2 and sum(int(r["wins_a"] or 0) + int(r["wins_b"] or 0) for r in fitted[1]) == 1

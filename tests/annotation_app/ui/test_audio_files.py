@@ -73,3 +73,65 @@ def test_a_clip_removed_from_the_cache_folder_answers_404_and_a_replaced_one_its
     clip.write_bytes(b"new bytes")
     assert files.response(NAME, None).body == b"new bytes"
     assert files.response(NAME, "bytes=0-2").body == b"new" and files._size == len(b"new bytes")
+
+
+def _asgi_get(app, path: str, *, method: str = "GET", headers=(), root_path: str = "") -> tuple[int, dict, bytes]:
+    """Run one request through an ASGI app; returns status, headers and body."""
+    import asyncio
+
+    sent: list[dict] = []
+    requests = [{"type": "http.request", "body": b"", "more_body": False}]
+
+    async def receive() -> dict:
+        if requests:
+            return requests.pop()
+        await asyncio.Event().wait()  # the client stays connected
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": method, "path": root_path + path, "root_path": root_path}
+    scope["headers"] = [(k.encode(), v.encode()) for k, v in headers]
+    asyncio.run(app(scope, receive, send))
+    start = sent[0]
+    body = b"".join(m.get("body", b"") for m in sent[1:])
+    return start["status"], {k.decode(): v.decode() for k, v in start["headers"]}, body
+
+
+def test_the_asgi_route_answers_audio_itself_and_passes_everything_else_on(clip):
+    from annotation_app.ui.audio_files import AudioRoute
+
+    passed = []
+
+    async def inner(scope, receive, send):
+        passed.append((scope["method"], scope["path"]))
+        await send({"type": "http.response.start", "status": 299, "headers": []})
+        await send({"type": "http.response.body", "body": b"inner"})
+
+    route = AudioRoute(inner, files_for(clip), "/audio/")
+    for root in ("", "/study"):
+        status, headers, body = _asgi_get(route, f"/audio/{NAME}", headers=[("range", "bytes=10-19")], root_path=root)
+        assert (status, body) == (206, clip.read_bytes()[10:20])
+        assert headers["content-range"] == "bytes 10-19/1024" and headers["content-length"] == "10"
+        # blind: only these headers, no file path or original name
+        assert set(headers) == {"content-type", "cache-control", "accept-ranges", "content-range", "content-length"}
+    status, headers, body = _asgi_get(route, f"/audio/{NAME}", method="HEAD")
+    assert (status, body, headers["content-length"]) == (200, b"", "1024")
+    status, headers, _ = _asgi_get(route, f"/audio/{NAME}", headers=[("range", "bytes=5000-")])
+    assert (status, headers["content-range"]) == (416, "bytes */1024")
+    assert _asgi_get(route, "/audio/" + "b" * 64 + ".wav")[0] == 404
+    assert _asgi_get(route, "/audio/../" + NAME)[0] == 404
+    assert passed == []
+    assert _asgi_get(route, f"/audio/{NAME}", method="POST")[0] == 299
+    assert _asgi_get(route, "/gradio_api/info")[0] == 299
+    assert passed == [("POST", f"/audio/{NAME}"), ("GET", "/gradio_api/info")]
+    clip.unlink()  # a clip removed from the cache folder
+    assert _asgi_get(route, f"/audio/{NAME}")[0] == 404
+
+
+def test_the_asgi_route_streams_a_large_clip_from_disk(clip):
+    from annotation_app.ui.audio_files import AudioRoute
+
+    route = AudioRoute(None, files_for(clip, max_bytes=1000), "/audio/")
+    status, headers, body = _asgi_get(route, f"/audio/{NAME}")
+    assert (status, body, headers["content-type"]) == (200, clip.read_bytes(), "audio/wav")
