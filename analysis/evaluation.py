@@ -23,7 +23,12 @@ Missing item scores (NaN) are allowed: the methods see the training models' item
 estimators use the observed items (p-IRT predicts the rest), the truth is the full score over each model's observed
 items (:mod:`analysis.missing`), and the human regression fills gaps with the training item means.
 
-Folds run in parallel processes (joblib/loky, ``n_jobs``), with a progress bar over folds.
+Folds run in parallel (``n_jobs``), with a progress bar over folds: in processes (joblib/loky) for small data, in
+threads sharing the one score matrix for large data (numpy releases the GIL in the array work).
+
+At scale (training models × items above ``inner_max_cells``), the inner cross-validation runs on a random
+subsample of the training models and a task-stratified random pool of items (:func:`_inner_problem`); ``auto``
+refits its choice on all training models and items. See :func:`evaluate_selection`.
 
 References
 ----------
@@ -33,11 +38,13 @@ Bioinformatics 7, 91.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
+from sklearn.exceptions import ConvergenceWarning
 from tqdm.auto import tqdm
 
 from analysis.benchmark_data import BenchmarkData
@@ -47,10 +54,14 @@ from analysis.fold_fit import FoldData, Spec, fold_predictions
 from analysis.regression import REGRESSORS, task_means
 from analysis.score_agreement import METRICS, interval_coverage, score_agreement
 from analysis.selection import ESTIMATORS, METHODS
+from analysis.selection.base import MODELS_PER_TASK_ABILITY
 
 __all__ = [
     "AUTO",
     "DEFAULT_SIZES",
+    "INNER_CELLS",
+    "INNER_MAX_CELLS",
+    "INNER_MIN_MODELS",
     "METRICS",
     "SelectionEvaluation",
     "auto_candidates",
@@ -65,6 +76,15 @@ CV_SCHEMES = ("loo", "kfold")
 #: The method name of the nested-cross-validation choice among all methods and estimators.
 AUTO = "auto"
 AUTO_SPEC = Spec(AUTO, AUTO, 0)
+#: Training scores (models × items) above which the inner cross-validation runs on a subsample (see
+#: :func:`evaluate_selection`): open-llm-tiny (2,125 × 297) and nlu-test-sets at 5 folds (72 × 82,756) stay whole.
+INNER_MAX_CELLS = 8_000_000
+#: Scores (models × items) of the reduced inner problem.
+INNER_CELLS = 1_200_000
+#: Fewest training models the inner subsample keeps.
+INNER_MIN_MODELS = 400
+#: Score-matrix size above which folds run in threads sharing it rather than in processes with their own copies.
+THREADS_ABOVE_BYTES = 200_000_000
 #: Columns of the predictions table, in order; the fold rows carry the same columns with ``row`` (the model's
 #: position) in place of ``model``, without the truths (``full_score``, ``human_score``, added after the folds).
 _PREDICTION_ORDER = [
@@ -153,6 +173,53 @@ def _inner_folds(n: int, fold: int, n_inner: int) -> list[np.ndarray]:
     return model_folds(n, "kfold", min(n_inner, n), seed=fold + 1)
 
 
+def _inner_problem(
+    data: FoldData,
+    train_rows: np.ndarray,
+    fold: int,
+    max_cells: int | None,
+    min_items: int,
+    cells: int = INNER_CELLS,
+    min_models: int = INNER_MIN_MODELS,
+    n_inner: int = 5,
+) -> tuple[FoldData, np.ndarray]:
+    """The data and rows the inner cross-validation runs on: the training models as they are, or, when they hold
+    more than ``max_cells`` scores, a seeded random subsample of them (at least ``min_models``) on a random pool of
+    at least ``min_items`` items stratified by task, about ``cells`` scores in all (each task keeps its full-score
+    weight; truth stays the full score over all items). Only training models are ever drawn. The subsample keeps
+    enough models for every inner training set to get one 2PL ability per task (:data:`MODELS_PER_TASK_ABILITY`
+    per task over ``n_inner`` folds) whenever the training models have them, so the IRT candidates are judged
+    with the model they are refitted with."""
+    n, n_items = len(train_rows), data.scores.shape[1]
+    if max_cells is None or n * n_items <= max_cells:
+        return data, train_rows
+    rng = np.random.default_rng([abs(fold) + 1, 0x1A7E])
+    per_task = -(-MODELS_PER_TASK_ABILITY * len(np.unique(data.tasks)) * n_inner // max(n_inner - 1, 1))
+    n_models = min(n, max(min_models, per_task, cells // n_items))
+    rows = np.sort(rng.choice(train_rows, n_models, replace=False))
+    n_pool = min(n_items, max(min_items, cells // n_models))
+    pool = []
+    for t in np.unique(data.tasks):
+        members = np.flatnonzero(data.tasks == t)
+        take = max(1, round(n_pool * len(members) / n_items))
+        pool.append(rng.choice(members, min(take, len(members)), replace=False))
+    pool = np.sort(np.concatenate(pool))
+    weights = data.item_weights[pool] * _task_mass(data, pool)
+    human = None if data.human is None else data.human[rows]
+    reduced = FoldData(
+        np.ascontiguousarray(data.scores[rows][:, pool]), data.tasks[pool], weights, data.truth[rows], human,
+        data.features[rows], data.regressor,
+    )  # fmt: skip
+    return reduced, np.arange(n_models)
+
+
+def _task_mass(data: FoldData, pool: np.ndarray) -> np.ndarray:
+    """Factor per pooled item that gives each task of the pool the full-score weight of the whole task."""
+    full = np.bincount(data.tasks, weights=data.item_weights)
+    kept = np.bincount(data.tasks[pool], weights=data.item_weights[pool], minlength=len(full))
+    return (full / np.where(kept > 0, kept, 1.0))[data.tasks[pool]]
+
+
 def _inner_residuals(
     data: FoldData, train_rows: np.ndarray, specs: list[Spec], sizes: tuple[int, ...], fold: int, n_inner: int
 ) -> dict[tuple[Spec, int], tuple[np.ndarray, np.ndarray]]:
@@ -178,16 +245,21 @@ def choose_auto(
     regressor: str = "stacked",
     average: str = "macro",
     inner_folds: int = 5,
+    inner_max_cells: int | None = INNER_MAX_CELLS,
 ) -> dict[int, tuple[Spec, Spec]]:
     """``auto``'s choice on all models, for the subset file: per size, the (method, estimator) with the smallest
     cross-validated mean absolute error of the full score, and the method whose human-score regression has the
-    smallest cross-validated error (the first again without human scores)."""
+    smallest cross-validated error (the first again without human scores). Above ``inner_max_cells`` scores the
+    choice is made on a subsample of models and items, as in :func:`evaluate_selection`."""
     fold_data = FoldData(
         data.scores, data.task_codes, data.item_weights(average), data.full_score(average), human, task_means(data),
         regressor,
     )  # fmt: skip
     candidates = auto_candidates(estimator)
-    resid = _inner_residuals(fold_data, np.arange(data.n_models), candidates, sizes, -1, inner_folds)
+    inner_data, rows = _inner_problem(
+        fold_data, np.arange(data.n_models), -1, inner_max_cells, 2 * max(sizes), n_inner=inner_folds
+    )
+    resid = _inner_residuals(inner_data, rows, candidates, sizes, -1, inner_folds)
     out = {}
     for size in sizes:
         best = min(candidates, key=lambda c: float(np.mean(np.abs(resid[c, size][0]))))
@@ -208,15 +280,20 @@ def _run_fold(
     estimator: str | None,
     level: float | None,
     n_inner: int,
+    inner_max_cells: int | None = INNER_MAX_CELLS,
 ) -> list[tuple]:
     train_rows = np.setdiff1d(np.arange(data.scores.shape[0]), test)
     specs = _specs([n for n in names if n != AUTO], n_seeds, estimator)
     candidates = auto_candidates(estimator) if AUTO in names else []
     outer = fold_predictions(data, train_rows, test, specs, sizes, fold)
     resid: dict = {}
+    inner_rows = train_rows
     if level is not None or candidates:
+        inner_data, inner_rows = _inner_problem(
+            data, train_rows, fold, inner_max_cells, 2 * max(sizes), n_inner=max(2, n_inner)
+        )
         inner_specs = list(dict.fromkeys(specs + candidates))
-        resid = _inner_residuals(data, train_rows, inner_specs, sizes, fold, max(2, n_inner))
+        resid = _inner_residuals(inner_data, inner_rows, inner_specs, sizes, fold, max(2, n_inner))
     rows: list[tuple] = []
     nan = np.full(len(test), np.nan)
 
@@ -237,7 +314,7 @@ def _run_fold(
     for spec in specs:
         for size in sizes:
             emit(spec, size, spec, spec, spec.method, ("", ""))
-    inner = _inner_folds(len(train_rows), fold, max(2, n_inner))
+    inner = _inner_folds(len(inner_rows), fold, max(2, n_inner))
     for size in sizes if candidates else ():
         best = min(candidates, key=lambda c: float(np.mean(np.abs(resid[c, size][0]))))
         human_best = best
@@ -280,6 +357,7 @@ def evaluate_selection(
     regressor: str = "stacked",
     interval_level: float | None = None,
     inner_folds: int = 5,
+    inner_max_cells: int | None = INNER_MAX_CELLS,
     n_jobs: int = 2,
     progress: bool = True,
 ) -> SelectionEvaluation:
@@ -318,8 +396,17 @@ def evaluate_selection(
         (:mod:`analysis.conformal`). None: no intervals (and no inner folds unless ``auto`` is asked for).
     inner_folds : int, default 5
         Folds of the inner cross-validation over the training models (``auto`` and intervals).
+    inner_max_cells : int or None, default :data:`INNER_MAX_CELLS`
+        At scale, the inner cross-validation runs on a smaller problem: when the training models × items exceed
+        this many scores, on a random subsample of the training models (at least :data:`INNER_MIN_MODELS`) and a
+        random pool of items stratified by task, :data:`INNER_CELLS` scores in all (the truth stays each model's
+        full score over all items). ``auto`` then chooses the method that predicts best from such a pool and refits
+        it on all training models and items; intervals use the residuals of the reduced fits (from fewer models
+        and items, so if anything wider). The held-out models are never drawn. None: never reduce (every inner
+        fit on all training models and items, which at 4,000 models × 30,000 items costs hours).
     n_jobs : int, default 2
-        Parallel processes over folds (1 runs in this process).
+        Parallel workers over folds (1 runs in this process): processes for small data, threads sharing the
+        score matrix when it exceeds :data:`THREADS_ABOVE_BYTES`.
     progress : bool, default True
         Show a progress bar over folds.
 
@@ -360,13 +447,19 @@ def evaluate_selection(
         data.scores, data.task_codes, data.item_weights(average), truth, human, task_means(data), regressor
     )
     jobs = (
-        delayed(_run_fold)(fold_data, test, f, tuple(names), sizes, n_seeds, estimator, interval_level, inner_folds)
+        delayed(_run_fold)(
+            fold_data, test, f, tuple(names), sizes, n_seeds, estimator, interval_level, inner_folds, inner_max_cells
+        )
         for f, test in enumerate(folds)
     )
-    runner = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
+    # large matrices: threads share the one copy (numpy releases the GIL in the heavy array work)
+    prefer = "threads" if data.scores.nbytes > THREADS_ABOVE_BYTES else "processes"
+    runner = Parallel(n_jobs=n_jobs, prefer=prefer, return_as="generator_unordered")
     rows: list[tuple] = []
-    for part in tqdm(runner(jobs), total=len(folds), desc="folds", disable=not progress, leave=False):
-        rows.extend(part)
+    with warnings.catch_warnings():  # the methods' own catch_warnings is not thread-safe: silence here for threads
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for part in tqdm(runner(jobs), total=len(folds), desc="folds", disable=not progress, leave=False):
+            rows.extend(part)
     pred = pd.DataFrame(rows, columns=_ROW_COLUMNS)
     pred["model"] = data.models[pred["row"].to_numpy()]
     pred["full_score"] = truth[pred["row"].to_numpy()]

@@ -53,6 +53,8 @@ def fold_predictions(
 
     ``key`` separates the random streams of different folds. Human estimates are NaN without human scores.
     """
+    if not specs:  # e.g. only ``auto``, whose candidates are fitted after the inner choice
+        return {}
     train = TrainingSet(data.scores[train_rows], data.tasks, data.item_weights)
     human_train = None if data.human is None else train.with_target(data.human[train_rows])
     human_cache: dict[tuple[str, int, int], np.ndarray] = {}

@@ -129,6 +129,8 @@ def fit_humans_subsets(
     unknown = [m for m in methods if m not in METHODS]
     if unknown:
         raise HumansError(f"unknown selection method(s) {', '.join(unknown)}; choose from {', '.join(METHODS)}.")
+    if not methods:
+        return {}
     train = TrainingSet.from_benchmark(data, average=average)
     hum_train = None
     if human is not None:

@@ -112,7 +112,9 @@ class IRT2PL:
         ``item_counts`` (n_items,), optional: how many identical items each column stands for (columns of
         distinct response patterns); they weigh the columns in the ability updates. All ones when omitted.
         """
-        y = np.asarray(scores, dtype=np.float64)
+        y = np.asarray(scores)
+        if not np.issubdtype(y.dtype, np.floating):
+            y = y.astype(np.float64)  # float32 stays float32: blocks are computed in float64
         c = np.ones(y.shape[1]) if item_counts is None else np.asarray(item_counts, dtype=np.float64)
         if y.ndim != 2 or y.shape[0] < 2:
             raise HumansError(f"IRT needs a (models × items) matrix with at least 2 models; got shape {y.shape}.")
@@ -199,7 +201,7 @@ def _column_blocks(shape: tuple[int, int]) -> list[slice]:
 
 def _block(y: np.ndarray, cols: slice) -> tuple[np.ndarray, np.ndarray | float]:
     """Scores of a column block with gaps set to 0, and the observed mask (1.0 when nothing is missing)."""
-    yb = y[:, cols]
+    yb = np.asarray(y[:, cols], dtype=np.float64)
     missing = np.isnan(yb)
     if not missing.any():
         return yb, 1.0

@@ -15,7 +15,46 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["fill_missing", "impute_item_means", "observed_full_score", "weighted_mean_observed"]
+__all__ = [
+    "fill_missing",
+    "impute_item_means",
+    "item_means",
+    "observed_full_score",
+    "observed_sums",
+    "row_sums",
+    "weighted_mean_observed",
+]
+
+#: Cells per block of rows in the functions that reduce a whole score matrix (bounds their float64 temporaries).
+_BLOCK_CELLS = 2_000_000
+
+
+def observed_sums(scores: np.ndarray, columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:math:`\\sum_j o_{mj} s_{mj} C_{jk}` and :math:`\\sum_j o_{mj} C_{jk}` for every row, gaps skipped.
+
+    Computed over blocks of rows in float64, so a large float32 matrix is never copied whole.
+
+    Parameters
+    ----------
+    scores : ndarray of shape (n_models, n_items)
+        Item scores, NaN where missing (any float dtype).
+    columns : ndarray of shape (n_items, k)
+        Weights per item and output column (e.g. a weighted one-hot of the tasks).
+
+    Returns
+    -------
+    sums, mass : ndarray of shape (n_models, k)
+    """
+    columns = np.asarray(columns, dtype=np.float64)
+    n_rows, n_cols = scores.shape
+    sums, mass = np.zeros((n_rows, columns.shape[1])), np.zeros((n_rows, columns.shape[1]))
+    step = max(1, _BLOCK_CELLS // max(n_cols, 1))
+    for start in range(0, n_rows, step):
+        block = np.asarray(scores[start : start + step], dtype=np.float64)
+        observed = ~np.isnan(block)
+        sums[start : start + step] = np.where(observed, block, 0.0) @ columns
+        mass[start : start + step] = observed @ columns
+    return sums, mass
 
 
 def observed_full_score(scores: np.ndarray, item_weights: np.ndarray, tasks: np.ndarray) -> np.ndarray:
@@ -40,15 +79,12 @@ def observed_full_score(scores: np.ndarray, item_weights: np.ndarray, tasks: np.
     >>> observed_full_score(s, np.full(4, 0.25), np.array([0, 0, 1, 1])).tolist()
     [0.5, 0.75]
     """
-    scores = np.asarray(scores, dtype=np.float64)
-    observed = ~np.isnan(scores)
-    filled = np.where(observed, scores, 0.0)
+    scores = np.asarray(scores)
     tasks = np.asarray(tasks, dtype=np.intp)
     n_tasks = int(tasks.max()) + 1 if len(tasks) else 0
     onehot = np.zeros((len(tasks), n_tasks))
     onehot[np.arange(len(tasks)), tasks] = item_weights
-    got = filled @ onehot  # (n_models, n_tasks) observed weighted sums
-    mass = observed.astype(np.float64) @ onehot
+    got, mass = observed_sums(scores, onehot)  # (n_models, n_tasks) observed weighted sums and their weight
     task_weight = onehot.sum(axis=0)
     has = mass > 0
     task_score = np.divide(got, mass, out=np.zeros_like(got), where=has)
@@ -58,15 +94,43 @@ def observed_full_score(scores: np.ndarray, item_weights: np.ndarray, tasks: np.
         return np.where(total > 0, (task_score * weight).sum(axis=1) / total, np.nan)
 
 
-def impute_item_means(scores: np.ndarray) -> np.ndarray:
-    """A copy of ``scores`` with each NaN replaced by its column's mean (0.5 for a column with no score)."""
-    scores = np.asarray(scores, dtype=np.float64)
-    observed = ~np.isnan(scores)
-    count = observed.sum(axis=0)
-    mean = np.divide(
-        np.where(observed, scores, 0.0).sum(axis=0), count, out=np.full(scores.shape[1], 0.5), where=count > 0
+def row_sums(scores: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """``scores @ weights`` in float64, over blocks of rows (no float64 copy of a float32 matrix)."""
+    weights = np.asarray(weights, dtype=np.float64)
+    if scores.dtype == np.float64:
+        return scores @ weights
+    step = max(1, _BLOCK_CELLS // max(scores.shape[1], 1))
+    return np.concatenate(
+        [np.asarray(scores[s : s + step], dtype=np.float64) @ weights for s in range(0, scores.shape[0], step)]
     )
-    return np.where(observed, scores, mean)
+
+
+def item_means(scores: np.ndarray) -> np.ndarray:
+    """Each column's mean over its observed cells (0.5 for a column with no score), float64, shape (n_items,)."""
+    n_rows, n_cols = scores.shape
+    total, count = np.zeros(n_cols), np.zeros(n_cols)
+    step = max(1, _BLOCK_CELLS // max(n_cols, 1))
+    for start in range(0, n_rows, step):
+        block = np.asarray(scores[start : start + step], dtype=np.float64)
+        observed = ~np.isnan(block)
+        total += np.where(observed, block, 0.0).sum(axis=0)
+        count += observed.sum(axis=0)
+    return np.divide(total, count, out=np.full(n_cols, 0.5), where=count > 0)
+
+
+def impute_item_means(scores: np.ndarray) -> np.ndarray:
+    """A copy of ``scores`` (same float dtype) with each NaN replaced by its column's mean (0.5 for a column with
+    no score)."""
+    scores = np.asarray(scores)
+    if not np.issubdtype(scores.dtype, np.floating):
+        scores = scores.astype(np.float64)
+    means = item_means(scores).astype(scores.dtype)
+    out = np.empty_like(scores)
+    step = max(1, _BLOCK_CELLS // max(scores.shape[1], 1))
+    for start in range(0, scores.shape[0], step):
+        block = scores[start : start + step]
+        out[start : start + step] = np.where(np.isnan(block), means, block)
+    return out
 
 
 def weighted_mean_observed(x: np.ndarray, weights: np.ndarray) -> np.ndarray:

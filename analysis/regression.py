@@ -33,6 +33,7 @@ from sklearn.linear_model import LassoCV, LinearRegression
 
 from analysis.benchmark_data import BenchmarkData
 from analysis.errors import HumansError
+from analysis.missing import observed_sums
 from analysis.score_agreement import score_agreement
 from analysis.selection import METHODS, TrainingSet
 
@@ -333,12 +334,11 @@ def task_means(data: BenchmarkData) -> np.ndarray:
     counts = np.bincount(codes)
     onehot = np.zeros((data.n_items, len(counts)))
     onehot[np.arange(data.n_items), codes] = 1.0 / counts[codes]
-    if data.has_missing:  # the mean over each model's observed items of the task (the task's item mean if none)
-        observed = ~np.isnan(data.scores)
-        mass = observed @ onehot
-        means = np.where(observed, data.scores, 0.0) @ onehot
-        return np.divide(means, mass, out=np.full_like(means, np.nan), where=mass > 0)
-    return data.scores @ onehot
+    # the mean over each model's observed items of the task (NaN if none), in blocks of rows
+    means, mass = observed_sums(data.scores, onehot)
+    if not data.has_missing:
+        return means
+    return np.divide(means, mass, out=np.full_like(means, np.nan), where=mass > 0)
 
 
 def human_baselines(

@@ -43,11 +43,15 @@ def fit_selection_subsets(
     subsets = fit_humans_subsets(data, human, methods=plain, sizes=sizes, regressor=regressor, average=average)
     if AUTO in methods:
         choice = choose_auto(data, sizes, human=human, estimator=estimator, regressor=regressor, average=average)
-        for size, (best, human_best) in choice.items():
-            method = (human_best if human is not None else best).method
-            table = fit_humans_subsets(data, human, methods=[method], sizes=(size,), regressor=regressor,
-                                       average=average)[method, size]  # fmt: skip
-            subsets[AUTO, size] = table.assign(chosen_method=method)
+        chosen = {size: (human_best if human is not None else best).method for size, (best, human_best) in
+                  choice.items()}  # fmt: skip
+        for method in dict.fromkeys(chosen.values()):  # one training set per chosen method, for all its sizes
+            its_sizes = tuple(size for size, m in chosen.items() if m == method)
+            tables = fit_humans_subsets(data, human, methods=[method], sizes=its_sizes, regressor=regressor,
+                                        average=average)  # fmt: skip
+            for size in its_sizes:
+                subsets[AUTO, size] = tables[method, size].assign(chosen_method=method)
+        subsets = {**{k: v for k, v in subsets.items() if k[0] != AUTO}, **{(AUTO, s): subsets[AUTO, s] for s in sizes}}
     if interval_level is None:
         return subsets
     pred = evaluation.predictions

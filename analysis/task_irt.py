@@ -103,7 +103,7 @@ class TaskIRT:
 
         ``item_counts`` (n_items,), optional: how many identical items each column stands for.
         """
-        y = np.asarray(scores, dtype=np.float64)
+        y = np.asarray(scores)  # float32 stays float32: each task's block is converted by IRT2PL
         tasks = np.asarray(tasks, dtype=np.intp)
         if y.ndim != 2 or tasks.shape != (y.shape[1],):
             raise HumansError(f"TaskIRT needs a (models × items) matrix and one task per item; got {y.shape}.")

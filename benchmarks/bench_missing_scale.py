@@ -9,7 +9,24 @@ its loky workers; shared pages count once per process, so the sum is an upper bo
 /proc. Printed next to the budget as ratios, with the anchor the budget names (the same command's time and memory
 limits), and the load of the machine.
 
-Run: ``.venv/bin/python benchmarks/bench_missing_scale.py [--models 4000 --items 30000 --methods random,irt_fisher]``.
+Also printed: the CPU time (user + sys) of the command and its workers, a fairer measure on a shared machine (CPU
+time / cores is a lower bound of the wall time on idle cores).
+
+Run: ``.venv/bin/python benchmarks/bench_missing_scale.py [--models 4000 --items 30000 --methods auto]``.
+
+Measured (2 December 2026, 2 shared cores, ``--methods auto``), peak memory 2.46-2.95 GB in every run:
+
+* auto's inner subsample kept enough models for one 2PL ability per task (HEAD): 678 s wall at load 4.1, 853 s
+  CPU (426 s per core: over budget); auto chose irt_fisher/gpirt in every fold, MAE 0.015, Pearson 0.990 at 100;
+* with a 400-model inner subsample (the IRT candidates then fitted a pooled ability and lost): 469 s wall at load
+  9.8, 233 s CPU (117 s per core); auto chose lasso/calibrated, MAE 0.022, Pearson 0.977 at 100 items;
+* ``--methods random,irt_fisher``: 658 s wall at load 7.4, 447 s CPU, 2.95 GB; irt_fisher Pearson 0.990 at 100.
+
+Before (float64 copies, pandas CSV path, loky workers with their own copies, nested CV on all training models and
+items): killed after 27 minutes at 3.4 GB + 2 × 4.4 GB. What dominates now: the 2PL fits on all training models
+and items once an IRT method is chosen, 71 s CPU for 3,200 × 30,000 (five outer folds and the subset file), then
+the inner cross-validation on its reduced problem (24 candidates × 2 sizes × 5 inner folds, per outer fold and once
+more for the subset file).
 """
 
 from __future__ import annotations
@@ -44,12 +61,15 @@ def _write_data(folder: Path, n_models: int, n_items: int, n_tasks: int, missing
         (folder / f"task{t}.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def _tree_rss(pid: int) -> int:
-    """Summed VmRSS (bytes) of ``pid`` and its descendants, from /proc."""
+def _tree_rss(pid: int, cpu: dict[int, float]) -> int:
+    """Summed VmRSS (bytes) of ``pid`` and its descendants, from /proc; records each one's CPU seconds in ``cpu``."""
     total, stack = 0, [pid]
+    tick = os.sysconf("SC_CLK_TCK")
     while stack:
         p = stack.pop()
         try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            cpu[p] = (int(fields[11]) + int(fields[12])) / tick  # utime + stime of the process itself
             for line in Path(f"/proc/{p}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
                     total += int(line.split()[1]) * 1024
@@ -66,34 +86,52 @@ def main() -> None:
     parser.add_argument("--models", type=int, default=4000, help="number of models")
     parser.add_argument("--items", type=int, default=30000, help="number of items (ten tasks)")
     parser.add_argument("--missing", type=float, default=0.1, help="share of scores left out")
-    parser.add_argument("--methods", default="random,irt_fisher", help="methods passed to humans select")
+    parser.add_argument("--methods", default="auto", help="methods passed to humans select")
+    parser.add_argument("--data", type=Path, help="an existing folder of wide CSVs to use instead of simulating")
     parser.add_argument("--jobs", type=int, default=2, help="processes passed to humans select")
     args = parser.parse_args()
     humans = Path(sys.executable).parent / "humans"
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp) / "items"
-        folder.mkdir()
-        start = time.perf_counter()
-        _write_data(folder, args.models, args.items, 10, args.missing, seed=0)
-        print(f"wrote {args.models} x {args.items} ({args.missing:.0%} missing) in {time.perf_counter() - start:.0f} s")
+        folder = args.data or Path(tmp) / "items"
+        if args.data is None:
+            folder.mkdir()
+            start = time.perf_counter()
+            _write_data(folder, args.models, args.items, 10, args.missing, seed=0)
+            print(
+                f"wrote {args.models} x {args.items} ({args.missing:.0%} missing) "
+                f"in {time.perf_counter() - start:.0f} s"
+            )
         print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
         cmd = [str(humans), "select", str(folder), "--methods", args.methods, "--sizes", "50,100", "--cv", "kfold",
                "--seeds", "1", "--jobs", str(args.jobs), "--out", str(Path(tmp) / "out")]  # fmt: skip
         start = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        peak = 0
-        while proc.poll() is None:
-            peak = max(peak, _tree_rss(proc.pid))
-            time.sleep(0.2)
+        log = open(Path(tmp) / "stdout.txt", "w+", encoding="utf-8")  # noqa: SIM115 - read back below
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.DEVNULL, text=True)
+        peak, loads, status, usage, seen = 0, [], None, None, {}
+        while status is None:
+            peak = max(peak, _tree_rss(proc.pid, seen))
+            loads.append(os.getloadavg()[0])
+            pid, code, ru = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                status, usage = os.waitstatus_to_exitcode(code), ru
+            else:
+                time.sleep(0.2)
         took = time.perf_counter() - start
-        out = proc.stdout.read() if proc.stdout else ""
-        if proc.returncode != 0:
-            raise SystemExit(f"humans select failed (exit {proc.returncode}):\n{out}")
+        log.seek(0)
+        out = log.read()
+        if status != 0:
+            raise SystemExit(f"humans select failed (exit {status}):\n{out}")
         print(out.strip())
+        # the command with the workers it waited for, or the sum of every process's last sampled CPU time
+        cpu = max(usage.ru_utime + usage.ru_stime, sum(seen.values()))
         print(f"humans select --methods {args.methods} --sizes 50,100 --cv kfold --jobs {args.jobs}:")
         print(f"  time {took:.0f} s; budget {BUDGET_SECONDS:.0f} s; ratio {took / BUDGET_SECONDS:.2f}")
+        print(
+            f"  CPU time (user+sys, process tree) {cpu:.0f} s; / {args.jobs} cores = {cpu / args.jobs:.0f} s, "
+            f"ratio to budget {cpu / args.jobs / BUDGET_SECONDS:.2f} (a lower bound of wall time on idle cores)"
+        )
         print(f"  peak memory {peak / 1024**3:.2f} GB; budget 4 GB; ratio {peak / BUDGET_BYTES:.2f}")
-        print(f"load average after: {os.getloadavg()[0]:.2f}")
+        print(f"load average during: mean {np.mean(loads):.2f}, max {max(loads):.2f}; after: {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

@@ -37,7 +37,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from analysis.errors import HumansError
-from analysis.missing import impute_item_means, observed_full_score, weighted_mean_observed
+from analysis.missing import impute_item_means, observed_full_score, row_sums, weighted_mean_observed
 from analysis.task_irt import TaskIRT
 
 __all__ = [
@@ -104,7 +104,8 @@ class TrainingSet:
     Parameters
     ----------
     scores : ndarray of shape (n_models, n_items)
-        Training models' item scores in [0, 1]; NaN = missing (replaced by the item's mean, mask in ``observed``).
+        Training models' item scores in [0, 1]; NaN = missing (replaced by the item's mean). A float32 matrix stays
+        float32 (one imputed copy when scores are missing, none otherwise).
     tasks : ndarray of shape (n_items,), int, optional
         Task code of each item (all 0 when omitted).
     item_weights : ndarray of shape (n_items,), optional
@@ -130,7 +131,9 @@ class TrainingSet:
     cache: dict[Any, Any] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
-        raw = np.asarray(self.scores, dtype=np.float64)
+        raw = np.asarray(self.scores)
+        if not np.issubdtype(raw.dtype, np.floating):
+            raw = raw.astype(np.float64)
         n_items = raw.shape[1]
         if self.tasks is None:
             self.tasks = np.zeros(n_items, dtype=np.intp)
@@ -144,7 +147,7 @@ class TrainingSet:
         if self.target is None:
             self.target = observed_full_score(raw, self.item_weights, self.tasks) if self.has_missing else None
             if self.target is None:
-                self.target = raw @ self.item_weights
+                self.target = row_sums(raw, self.item_weights)
         self.target = np.asarray(self.target, dtype=np.float64)
 
     @classmethod
@@ -170,7 +173,7 @@ class TrainingSet:
         """The training models' full-benchmark scores (not the target when the target is a human score)."""
         if self.has_missing:
             return observed_full_score(self.raw_scores, self.item_weights, self.tasks)
-        return self.scores @ self.item_weights
+        return row_sums(self.scores, self.item_weights)
 
     @property
     def patterns(self) -> Patterns:

@@ -18,11 +18,20 @@ __all__ = ["DifficultyStratifiedSelector", "item_target_correlation"]
 
 
 def item_target_correlation(scores: np.ndarray, target: np.ndarray) -> np.ndarray:
-    """Pearson correlation of every item column with ``target`` (−1 for constant items), shape (n_items,)."""
-    xc = scores - scores.mean(axis=0)
-    yc = target - target.mean()
-    num = yc @ xc
-    den = np.sqrt((xc**2).sum(axis=0) * (yc @ yc))
+    """Pearson correlation of every item column with ``target`` (−1 for constant items), shape (n_items,).
+
+    Computed in float64 over blocks of columns (no centred copy of the whole matrix).
+    """
+    yc = np.asarray(target, dtype=np.float64) - np.mean(target)
+    n_items = scores.shape[1]
+    num, ss = np.empty(n_items), np.empty(n_items)
+    step = max(1, 2_000_000 // max(scores.shape[0], 1))
+    for start in range(0, n_items, step):
+        block = np.asarray(scores[:, start : start + step], dtype=np.float64)
+        xc = block - block.mean(axis=0)
+        num[start : start + step] = yc @ xc
+        ss[start : start + step] = (xc**2).sum(axis=0)
+    den = np.sqrt(ss * (yc @ yc))
     out = np.full(scores.shape[1], -1.0)
     ok = den > 1e-12
     out[ok] = num[ok] / den[ok]

@@ -31,8 +31,16 @@ class DisagreementSelector(SubsetSelector):
     def _select(self, train: TrainingSet, rng: np.random.Generator):
         if "variance" not in train.cache:
             pat = train.patterns
-            train.cache["variance"] = pat.matrix.var(axis=0)[pat.inverse]
+            train.cache["variance"] = _column_variance(pat.matrix)[pat.inverse]
         var = train.cache["variance"]
         jitter = rng.random(train.n_items) * 1e-9
         items = np.argpartition(-(var + jitter), self.size - 1)[: self.size]
         return np.sort(items), np.ones(self.size)
+
+
+def _column_variance(matrix: np.ndarray) -> np.ndarray:
+    """Variance of every column in float64, over blocks of columns (no float64 copy of a float32 matrix)."""
+    step = max(1, 2_000_000 // max(matrix.shape[0], 1))
+    return np.concatenate(
+        [np.asarray(matrix[:, s : s + step], dtype=np.float64).var(axis=0) for s in range(0, matrix.shape[1], step)]
+    )

@@ -19,21 +19,32 @@ import numpy as np
 from analysis.selection._clustering import pattern_copies_to_items
 from analysis.selection.base import SubsetSelector, TrainingSet
 
-__all__ = ["GreedyForwardSelector", "greedy_path"]
+__all__ = ["FLOAT32_ABOVE_CELLS", "GreedyForwardSelector", "greedy_path"]
+
+#: Matrices larger than this (models × distinct items) are multiplied in their own float32, not copied to float64.
+FLOAT32_ABOVE_CELLS = 20_000_000
 
 
 def greedy_path(matrix: np.ndarray, counts: np.ndarray, target: np.ndarray, k: int) -> np.ndarray:
-    """Pattern indices (with repeats, at most ``counts``) chosen greedily to minimise sum_m (mean_S - y_m)^2."""
-    col_sq = (matrix**2).sum(axis=0)
+    """Pattern indices (with repeats, at most ``counts``) chosen greedily to minimise sum_m (mean_S - y_m)^2.
+
+    Computed in float64; a float32 matrix above :data:`FLOAT32_ABOVE_CELLS` scores is used as it is (float32
+    products, no float64 copy of it).
+    """
+    if matrix.dtype != np.float64 and matrix.size <= FLOAT32_ABOVE_CELLS:
+        matrix = matrix.astype(np.float64)
+    width = max(1, 2_000_000 // max(matrix.shape[0], 1))
+    blocks = (np.asarray(matrix[:, s : s + width], dtype=np.float64) for s in range(0, matrix.shape[1], width))
+    col_sq = np.concatenate([(block**2).sum(axis=0) for block in blocks])
     c = np.zeros(matrix.shape[0])
     left = counts.astype(np.int64).copy()
     path = np.empty(k, dtype=np.intp)
-    for step in range(k):
-        r = c - (step + 1) * target
+    for n in range(k):
+        r = (c - (n + 1) * target).astype(matrix.dtype)
         loss = 2.0 * (r @ matrix) + col_sq
         loss[left <= 0] = np.inf
         j = int(np.argmin(loss))
-        path[step] = j
+        path[n] = j
         left[j] -= 1
         c = c + matrix[:, j]
     return path

@@ -21,6 +21,7 @@ import numpy as np
 
 from analysis.selection._clustering import fill_to_size, patterns_to_items
 from analysis.selection.base import SubsetSelector, TrainingSet
+from analysis.selection.greedy_forward import FLOAT32_ABOVE_CELLS
 
 __all__ = ["KCenterSelector"]
 
@@ -28,6 +29,8 @@ __all__ = ["KCenterSelector"]
 def farthest_first(points: np.ndarray, weight: np.ndarray, k: int) -> np.ndarray:
     """Gonzalez's farthest-first order of up to ``k`` points, starting at the one nearest the weighted mean."""
     k = min(k, len(points))
+    if points.size > FLOAT32_ABOVE_CELLS:  # no float64 copy of a large float32 matrix
+        weight = weight.astype(points.dtype)
     mean = weight @ points / weight.sum()
     p_sq = (points**2).sum(axis=1)
 

@@ -148,3 +148,17 @@ def test_nlu_test_sets_load_as_90_by_82756_in_29_tasks():
     assert len(data.task_names) == 29
     assert set(np.unique(data.scores)) == {0.0, 1.0}
     assert sum(m.endswith("_best") for m in data.models) == 18
+
+
+def test_wide_csv_with_gaps_and_decimals_is_parsed_into_float32_without_pandas(tmp_path):
+    (tmp_path / "w.csv").write_text("model,q1,q2,q3\na,1,,0.25\nb,,0,1\nc,0,1,\n")
+    data = load_benchmark(tmp_path / "w.csv")
+    assert data.scores.dtype == np.float32
+    np.testing.assert_array_equal(data.scores, np.array([[1, np.nan, 0.25], [np.nan, 0, 1], [0, 1, np.nan]]))
+    assert list(data.models) == ["a", "b", "c"] and list(data.items) == ["q1", "q2", "q3"]
+
+
+def test_a_text_cell_in_a_wide_csv_is_reported_by_the_general_reader(tmp_path):
+    (tmp_path / "w.csv").write_text("model,q1,q2\na,1,x\nb,0,1\n")
+    with pytest.raises(HumansError, match=r"w\.csv"):
+        load_benchmark(tmp_path / "w.csv")

@@ -81,3 +81,13 @@ def test_observed_full_score_keeps_task_weights_and_equals_the_plain_score_witho
     assert weighted_mean_observed(np.array([[1.0, np.nan, 0.0]]), np.array([0.5, 0.25, 0.25]))[0] == pytest.approx(
         2 / 3
     )
+
+
+def test_float32_scores_stay_float32_in_the_training_set_and_are_imputed_with_item_means(gappy):
+    scores = gappy.scores.astype(np.float32)
+    train = TrainingSet(scores, gappy.task_codes, gappy.item_weights())
+    assert train.scores.dtype == np.float32 and not np.isnan(train.scores).any()
+    j = int(np.flatnonzero(np.isnan(scores).any(axis=0))[0])
+    np.testing.assert_allclose(train.scores[np.isnan(scores[:, j]), j], np.nanmean(scores[:, j]), rtol=1e-6)
+    np.testing.assert_allclose(train.target, observed_full_score(scores.astype(np.float64), gappy.item_weights(),
+                                                                 gappy.task_codes))  # fmt: skip

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from analysis.evaluation import AUTO, _run_fold, auto_candidates, evaluate_selection, model_folds
+from analysis.evaluation import AUTO, _inner_problem, _run_fold, auto_candidates, evaluate_selection, model_folds
 from analysis.fold_fit import FoldData
 from analysis.regression import task_means
 from analysis.selection import METHODS
@@ -61,3 +61,27 @@ def test_auto_results_intervals_and_coverage(sim):
     assert res["coverage"].between(0, 1).all() and "human_coverage" in res.columns
     summary = ev.summary()
     assert {"coverage", "human_coverage", "coverage_sd"} <= set(summary.columns)
+
+
+def test_at_scale_the_inner_problem_is_drawn_from_training_models_with_task_weights_kept(sim):
+    data = _fold_data(sim, sim.data.scores)
+    train_rows = np.arange(10, 40)
+    inner, rows = _inner_problem(data, train_rows, 0, max_cells=100, min_items=20, cells=300, min_models=10)
+    # 30 training models are fewer than one 2PL ability per task needs (50 per task): all are kept, items pooled
+    assert inner.scores.shape == (30, 20) and np.array_equal(rows, np.arange(30))
+    assert np.isin(inner.truth, data.truth[train_rows]).all()  # only training models, never rows 0-9
+    # the item pool keeps every task's full-score weight and the truth of the models drawn
+    full = np.bincount(data.tasks, weights=data.item_weights)
+    np.testing.assert_allclose(np.bincount(inner.tasks, weights=inner.item_weights), full)
+    same, same_rows = _inner_problem(data, train_rows, 0, max_cells=None, min_items=20)
+    assert same is data and np.array_equal(same_rows, train_rows)
+
+
+def test_auto_with_a_reduced_inner_problem_runs_and_records_its_choice(sim):
+    ev = evaluate_selection(
+        sim.data, methods=[AUTO], sizes=(10,), cv="kfold", n_folds=3, interval_level=0.9, inner_folds=3,
+        inner_max_cells=1_000, n_jobs=1, progress=False,
+    )  # fmt: skip
+    chosen = ev.results["chosen"].iloc[0]
+    assert sum(int(p.rsplit("×", 1)[1]) for p in chosen.split(", ")) == 3
+    assert ev.results["mae"].iloc[0] < 0.1
