@@ -46,9 +46,10 @@ def _columns(store: Store, table: str) -> list[str]:
 def copy_raters(store: Store, copies: int, where: str = "", tag: str = "c") -> None:
     """Copy raters (``where`` filters ``raters``) with their rows, ``copies`` times, in one transaction."""
     with store._write() as db:
+        last = db.execute("SELECT MAX(id) FROM raters").fetchone()[0]
         for c in range(1, copies + 1):
             offset = {t: db.execute(f"SELECT COALESCE(MAX(id), 0) FROM {t}").fetchone()[0] for t in COPIED}
-            raters = f"SELECT id FROM raters {where}"
+            raters = f"SELECT id FROM raters {where or 'WHERE 1'} AND id <= {last}"  # never the copies
             for table in COPIED:
                 cols = _columns(store, table)
                 exprs = []
