@@ -1,22 +1,24 @@
 """The admin dashboard's refresh, computed once per state of the study, never blocking a refresh for long.
 
-A dashboard snapshot reads every vote and fits the leaderboard with a clustered bootstrap (about 10 s at 100,000
-votes on a shared 2-core machine), and researchers press Refresh, or leave several tabs open, far more often than
-the data changes. :class:`DashboardCache` keys the snapshot (and its rendering) by :meth:`Store.data_version`, a
-single query over row counts and maxima: when no vote, rating, assignment, rater or flag changed since the last
-refresh, the refresh returns the previous result at the cost of that query.
+A dashboard snapshot reads every vote and fits the leaderboard with a clustered bootstrap (13 s at 100,000 votes
+on the shared 2-core machine at load 9, ``benchmarks/dashboard_100k.py``), and researchers press Refresh, or leave
+several tabs open, far more often than the data changes. :class:`DashboardCache` keys the snapshot (and its
+rendering) by :meth:`Store.data_version`, a single query over row counts and maxima: when no vote, rating,
+assignment, rater or flag changed since the last refresh, the refresh returns the previous result at the cost of
+that query.
 
-When the data did change, what we chose (the stale-while-revalidate pattern of HTTP caches, RFC 5861): the full
-:func:`~annotation_app.dashboard_data.snapshot` is recomputed in one background thread, and a refresh waits for
-it at most ``wait_s`` seconds. If it is not done by then, the refresh shows the last full snapshot with its
-progress parts read afresh from SQL aggregates (:func:`~annotation_app.dashboard_data.with_fresh_progress`:
-vote and rater counts, per-pair progress, remaining votes) and ``as_of_votes`` set, so the page says at how many
-votes the leaderboard, pace and quality parts were computed; the next refresh after the thread finishes shows the
-fresh snapshot. Numbers shown are therefore exactly those of ``snapshot`` (never an approximation), only possibly
-older, and then labelled. The thread runs one computation at a time, and after a computation that took T seconds
-the next one starts no sooner than T seconds later (at most half of one core, so the rater app in the same
-process keeps the GIL at least half the time while votes stream in). The very first refresh (nothing computed yet)
-waits for the computation; :meth:`warm` starts it early (at server start).
+When the data did change, what we chose (the stale-while-revalidate pattern of HTTP caches, RFC 5861): the refresh
+first reads the progress parts afresh from SQL aggregates (:func:`~annotation_app.dashboard_data.with_fresh_progress`:
+vote and rater counts, per-pair progress, remaining votes; 0.2 s at 100,000 votes), then the full
+:func:`~annotation_app.dashboard_data.snapshot` is recomputed in one background thread and the refresh waits for it
+for what is left of ``wait_s`` seconds. If it is not done by then, the refresh shows the last full snapshot with the
+fresh progress and ``as_of_votes`` set, so the page says at how many votes the leaderboard, pace, raters table and
+quality parts were computed; the next refresh after the thread finishes shows the fresh snapshot. Numbers shown are
+therefore exactly those of ``snapshot`` (never an approximation), only possibly older, and then labelled. The
+thread runs one computation at a time, and after a computation that took T seconds the next one starts no sooner
+than T seconds later (by default), so it holds the GIL at most about half the time and the rater app in the same
+process keeps serving votes while they stream in. The very first refresh (nothing computed yet) waits for the
+computation; :meth:`warm` starts it early (at server start).
 
 ``wait_s=None`` (the default) keeps the plain memo: every refresh after a change waits for the new snapshot.
 Not done (follow-up): recomputing the Bradley–Terry point estimates from aggregated pair counts at every refresh.
@@ -45,8 +47,9 @@ class DashboardCache:
     render : callable, optional
         Turns a snapshot into what the page shows; :meth:`rendered` caches its result too.
     wait_s : float, optional
-        Longest wait (seconds) of a refresh for a recomputation after the data changed, after which the last
-        snapshot is shown with fresh progress and ``as_of_votes`` set; None (default) always waits.
+        Longest time (seconds) a refresh after a change spends on the snapshot (reading the fresh progress, then
+        waiting for the recomputation), after which the last snapshot is shown with fresh progress and
+        ``as_of_votes`` set; None (default) always waits for the recomputation.
     pause_s : float, optional
         Least seconds from the end of one background computation to the start of the next (default: as long as
         the last computation took).
@@ -153,21 +156,21 @@ class DashboardCache:
             self._raise_error()
             with self._lock:
                 return self._full
+        started = time.monotonic()
+        with self._lock:
+            full = self._full
+            shown = self._shown if self._shown_key == key and self._shown_base is full else None
+        if shown is None:  # read before the computation starts: the two would share the GIL
+            shown = with_fresh_progress(self.store, full)
+            with self._lock:
+                self._shown, self._shown_key, self._shown_base = shown, key, full
         with self._lock:
             worker = self._start_worker(time.monotonic())
         if worker is not None:
-            worker.join(self.wait_s)
+            worker.join(max(0.0, self.wait_s - (time.monotonic() - started)))
         self._raise_error()
         with self._lock:
-            full, full_key = self._full, self._key
-            if full_key == key:
-                return full
-            if self._shown_key == key and self._shown_base is full:
-                return self._shown
-        shown = with_fresh_progress(self.store, full)
-        with self._lock:
-            self._shown, self._shown_key, self._shown_base = shown, key, full
-        return shown
+            return self._full if self._key == key else shown
 
     def _raise_error(self) -> None:
         with self._lock:
