@@ -91,6 +91,9 @@ class DashboardCache:
         self._shown_base: DashboardSnapshot | None = None  # the full snapshot self._shown was built on
         self._rendered: tuple[DashboardSnapshot, Any] | None = None
         self._worker: threading.Thread | None = None
+        self._wake = threading.Event()  # set: the worker should compute
+        self._idle = threading.Event()  # set: no computation pending or running
+        self._idle.set()
         self._error: BaseException | None = None
         self._next_start = 0.0  # monotonic time before which no background computation starts
         self.computed = 0
@@ -115,22 +118,32 @@ class DashboardCache:
                 self._next_start = time.monotonic() + (took if self.pause_s is None else self.pause_s)
 
     def _background(self) -> None:
-        try:
-            self._compute()
-        except BaseException as exc:  # handed to the next refresh
-            with self._lock:
-                self._error = exc
+        """The worker thread: one computation per wake-up (one thread for the cache's life, so one SQLite
+        connection: the store keeps every thread's connection open until it is closed)."""
+        while True:
+            self._wake.wait()
+            self._wake.clear()
+            try:
+                self._compute()
+            except BaseException as exc:  # handed to the next refresh
+                with self._lock:
+                    self._error = exc
+            finally:
+                self._idle.set()
 
-    def _start_worker(self, now: float, force: bool = False) -> threading.Thread | None:
+    def _start_worker(self, now: float, force: bool = False) -> threading.Event | None:
         """Start the background computation unless one runs or the pause after the last one is not over;
-        returns the running thread (None when none runs). Call with ``self._lock`` held."""
-        if self._worker is not None and self._worker.is_alive():
-            return self._worker
+        returns the event set when it is done (None when none runs). Call with ``self._lock`` held."""
+        if not self._idle.is_set():
+            return self._idle
         if not force and now < self._next_start:
             return None
-        self._worker = threading.Thread(target=self._background, name="dashboard-snapshot", daemon=True)
-        self._worker.start()
-        return self._worker
+        if self._worker is None:
+            self._worker = threading.Thread(target=self._background, name="dashboard-snapshot", daemon=True)
+            self._worker.start()
+        self._idle.clear()
+        self._wake.set()
+        return self._idle
 
     def warm(self) -> None:
         """Start computing the snapshot in the background now (returns at once)."""
@@ -139,9 +152,7 @@ class DashboardCache:
 
     def wait(self, timeout: float | None = None) -> None:
         """Wait for the background computation, if one runs (tests and benchmarks)."""
-        worker = self._worker
-        if worker is not None:
-            worker.join(timeout)
+        self._idle.wait(timeout)
 
     # ------------------------------------------------------------------ reading
     def snapshot(self) -> DashboardSnapshot:
@@ -167,7 +178,7 @@ class DashboardCache:
         with self._lock:
             worker = self._start_worker(time.monotonic())
         if worker is not None:
-            worker.join(max(0.0, self.wait_s - (time.monotonic() - started)))
+            worker.wait(max(0.0, self.wait_s - (time.monotonic() - started)))
         self._raise_error()
         with self._lock:
             return self._full if self._key == key else shown

@@ -72,3 +72,18 @@ def test_with_a_wait_limit_a_change_shows_the_last_snapshot_labelled_until_the_n
         assert fresh.as_of_votes is None and cache.computed == 2
         pd.testing.assert_frame_equal(fresh.leaderboard, now.leaderboard)
         assert fresh.summary == now.summary
+
+
+def test_background_recomputations_share_one_thread_and_one_connection(db_copy):
+    db = db_copy("pairwise")
+    with Store(db) as store:
+        cache = DashboardCache(store, FAST, wait_s=0.0, pause_s=0.0)
+        rater = int(cache.snapshot().raters["id"].iloc[-1])
+        connections = []
+        for flagged in (True, False, True):
+            flag_rater(store, rater, flagged, "test")
+            cache.warm()
+            cache.wait()
+            assert cache.snapshot().as_of_votes is None
+            connections.append(len(store._connections))
+        assert cache.computed == 4 and connections[0] == connections[-1]
