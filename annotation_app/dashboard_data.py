@@ -14,7 +14,7 @@ import math
 import shutil
 import tempfile
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +31,15 @@ from annotation_app.export.tables import pseudonym
 from annotation_app.store import Store
 from annotation_app.study.model import RatingConfig
 
-__all__ = ["DashboardSnapshot", "LeaderboardSettings", "epoch_seconds", "export_download", "flag_rater", "snapshot"]
+__all__ = [
+    "DashboardSnapshot",
+    "LeaderboardSettings",
+    "epoch_seconds",
+    "export_download",
+    "flag_rater",
+    "snapshot",
+    "with_fresh_progress",
+]
 
 
 @dataclass(frozen=True)
@@ -93,6 +101,9 @@ class DashboardSnapshot:
     #: Study-quality sections (screening, length-controlled and aspect leaderboards, consistency, questionnaires)
     #: as HTML, from :func:`annotation_app.dashboard_quality.quality_sections`.
     study_quality: str = ""
+    #: None when every part is up to date; else the trial-vote count the leaderboard, pace, agreement and quality
+    #: parts were computed at (progress and rater counts are fresh: :func:`with_fresh_progress`).
+    as_of_votes: int | None = None
 
 
 def epoch_seconds(stamps: pd.Series) -> np.ndarray:
@@ -341,6 +352,32 @@ def snapshot(store: Store, settings: LeaderboardSettings | None = None) -> Dashb
         warnings,
         study_quality,
     )
+
+
+def with_fresh_progress(store: Store, computed: DashboardSnapshot) -> DashboardSnapshot:
+    """``computed`` with its progress parts read afresh: a few SQL aggregates (milliseconds at 100,000 votes).
+
+    The per-pair and per-model-pair progress tables, the trial-vote count, target and remaining votes and the
+    rater counts are recomputed exactly as :func:`snapshot` does; the time to target divides the fresh remaining
+    votes by the computed pace. Everything else (leaderboard, win rates, pace, rater table, quality) is that of
+    ``computed``, and ``as_of_votes`` says at how many trial votes it was computed (the page says so).
+    """
+    summary = dict(computed.summary)
+    target = int(summary["target"])
+    pairs, model_pairs = _progress(store, summary["scheme"] == "likert", target)
+    raters = store.rater_summary()
+    remaining = int((pairs["target"] - pairs["votes"]).clip(lower=0).sum()) if len(pairs) else 0
+    votes = int(pairs["votes"].sum()) if len(pairs) else 0
+    per_hour = summary["votes_per_hour"]
+    summary.update(
+        votes=votes,
+        needed=int(target * len(pairs)),
+        remaining=remaining,
+        raters={k: int(raters[k]) for k in ("started", "declined", "finished", "flagged", "screened_out")},
+        eta_s=(remaining / (per_hour / 3600.0) if remaining > 0 else 0.0) if per_hour else summary["eta_s"],
+    )
+    as_of = computed.summary["votes"] if computed.as_of_votes is None else computed.as_of_votes
+    return replace(computed, summary=summary, pairs=pairs, model_pairs=model_pairs, as_of_votes=as_of)
 
 
 def flag_rater(store: Store, rater_id: int | float | str | None, flagged: bool, reason: str = "") -> str:

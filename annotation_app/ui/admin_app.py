@@ -31,7 +31,10 @@ ADMIN_CSS = Path(__file__).with_name("admin.css")
 class AdminSettings:
     """What the dashboard needs besides the store: the database file (for exports), title and options.
 
-    ``refresh_s`` is the period of the optional auto-refresh (off until the researcher ticks it). ``export_dir``
+    ``refresh_s`` is the period of the optional auto-refresh (off until the researcher ticks it).
+    ``refresh_wait_s`` is the longest a refresh waits for the leaderboard's recomputation after new votes before
+    showing the previous one, labelled "as of N votes" (:class:`~annotation_app.dashboard_cache.DashboardCache`;
+    None: always wait). ``export_dir``
     holds the files of the export button (default :attr:`export_folder`: ``<db stem>-exports/`` beside the
     database, created on the first export); they are served by the guarded download route of
     :func:`annotation_app.ui.admin_server.install_admin` (never through Gradio's shared file cache, which every
@@ -43,6 +46,7 @@ class AdminSettings:
     leaderboard: LeaderboardSettings = field(default_factory=LeaderboardSettings)
     export_dir: Path | None = None
     refresh_s: int = 30
+    refresh_wait_s: float | None = 0.5
 
     @property
     def export_folder(self) -> Path:
@@ -69,7 +73,8 @@ def build_admin_app(store: Store, settings: AdminSettings) -> gr.Blocks:
     """
     export_dir = settings.export_folder
 
-    cache = DashboardCache(store, settings.leaderboard, render)
+    cache = DashboardCache(store, settings.leaderboard, render, wait_s=settings.refresh_wait_s)
+    cache.warm()  # the first page load finds the snapshot computed, or under way
 
     def refresh():
         return cache.rendered()

@@ -65,6 +65,11 @@ def _summary(snap: DashboardSnapshot) -> str:
         f"{r['screened_out']} screened out, {r['declined']} declined consent",
         f"**Median time per trial** {duration(s['median_trial_s'])} · **Pace** {rate} · **Time to target** {eta}",
     ]
+    if snap.as_of_votes is not None:
+        lines.append(
+            f"**Leaderboard, pace, raters table and quality as of {snap.as_of_votes} trial votes**; counts and "
+            "progress are current. Recomputing in the background: refresh again in a few seconds."
+        )
     if snap.ranking_warnings:
         lines.append(
             "**No ranking yet: the votes cannot support one.** "

@@ -3,9 +3,12 @@ every change the dashboard shows (a vote, a new rater, a flag) makes the next re
 
 from __future__ import annotations
 
+import pandas as pd
+
 from annotation_app.dashboard_cache import DashboardCache
 from annotation_app.dashboard_data import LeaderboardSettings, flag_rater, snapshot
 from annotation_app.store import Store
+from annotation_app.ui.admin_views import render
 
 FAST = LeaderboardSettings(bootstrap=20)
 
@@ -42,3 +45,45 @@ def test_unchanged_study_is_answered_from_the_cache_and_changes_recompute(db_cop
         assert store.data_version() != before
         assert cache.snapshot().summary["raters"]["started"] == flagged.summary["raters"]["started"] + 1
         assert cache.computed == 3
+
+
+def test_with_a_wait_limit_a_change_shows_the_last_snapshot_labelled_until_the_new_one_is_computed(db_copy):
+    db = db_copy("pairwise")
+    with Store(db) as store:
+        cache = DashboardCache(store, FAST, wait_s=0.0, pause_s=3600.0)  # no recomputation until warm()
+        first = cache.snapshot()
+        assert first.as_of_votes is None and cache.computed == 1
+
+        rater = int(first.raters.loc[~first.raters["flagged"].astype(bool), "id"].iloc[0])
+        flag_rater(store, rater, True, "test")
+        now = snapshot(store, FAST)
+        shown = cache.snapshot()
+        assert cache.computed == 1 and cache.snapshot() is shown
+        assert shown.as_of_votes == first.summary["votes"]
+        assert shown.summary["raters"] == now.summary["raters"] != first.summary["raters"]  # counts are fresh
+        pd.testing.assert_frame_equal(shown.pairs, now.pairs)
+        pd.testing.assert_frame_equal(shown.leaderboard, first.leaderboard)  # the leaderboard is the old one
+        assert not shown.leaderboard.equals(now.leaderboard)
+        assert "as of" in render(shown)[0] and "as of" not in render(first)[0]
+
+        cache.warm()
+        cache.wait()
+        fresh = cache.snapshot()
+        assert fresh.as_of_votes is None and cache.computed == 2
+        pd.testing.assert_frame_equal(fresh.leaderboard, now.leaderboard)
+        assert fresh.summary == now.summary
+
+
+def test_background_recomputations_share_one_thread_and_one_connection(db_copy):
+    db = db_copy("pairwise")
+    with Store(db) as store:
+        cache = DashboardCache(store, FAST, wait_s=0.0, pause_s=0.0)
+        rater = int(cache.snapshot().raters["id"].iloc[-1])
+        connections = []
+        for flagged in (True, False, True):
+            flag_rater(store, rater, flagged, "test")
+            cache.warm()
+            cache.wait()
+            assert cache.snapshot().as_of_votes is None
+            connections.append(len(store._connections))
+        assert cache.computed == 4 and connections[0] == connections[-1]
