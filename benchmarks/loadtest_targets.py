@@ -167,6 +167,21 @@ def server_pids(server: ServerProcess) -> list[int]:
     return [server.proc.pid, *children, *grand]
 
 
+def kill_all(server: ServerProcess) -> None:
+    """kill -9 every process of the server's session at once (the serve process, its workers and nginx): a crash of
+    the whole deployment, after which the port is free for the restart."""
+    import contextlib
+    import signal
+
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(server.proc.pid, signal.SIGKILL)
+    server.proc.wait(timeout=30)
+    for _ in range(100):  # nginx's worker processes exit on their own once the master is gone
+        if subprocess.run(["pgrep", "-s", str(server.proc.pid)], capture_output=True).returncode != 0:
+            return
+        time.sleep(0.1)
+
+
 def run_load(url: str, args, **overrides) -> LoadReport:
     options = {
         "raters": args.raters,
@@ -298,7 +313,7 @@ def measure_burst(args) -> None:
             cpu_before_kills += cpu_s(pids) - c0
             rss = peak_rss_mb(pids)
             print(f"    kill -9 at {time.monotonic() - started:.0f} s (peak RSS so far {rss:.0f} MB)", flush=True)
-            server.kill()
+            kill_all(server)
             server.start(timeout_s=600)
             pids = server_pids(server)
             c0 = cpu_s(pids)
