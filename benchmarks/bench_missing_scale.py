@@ -89,6 +89,7 @@ def main() -> None:
     parser.add_argument("--methods", default="auto", help="methods passed to humans select")
     parser.add_argument("--data", type=Path, help="an existing folder of wide CSVs to use instead of simulating")
     parser.add_argument("--jobs", type=int, default=2, help="processes passed to humans select")
+    parser.add_argument("--out", type=Path, help="keep the command's output folder here (default: a temporary one)")
     args = parser.parse_args()
     humans = Path(sys.executable).parent / "humans"
     with tempfile.TemporaryDirectory() as tmp:
@@ -103,7 +104,7 @@ def main() -> None:
             )
         print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
         cmd = [str(humans), "select", str(folder), "--methods", args.methods, "--sizes", "50,100", "--cv", "kfold",
-               "--seeds", "1", "--jobs", str(args.jobs), "--out", str(Path(tmp) / "out")]  # fmt: skip
+               "--seeds", "1", "--jobs", str(args.jobs), "--out", str(args.out or Path(tmp) / "out")]  # fmt: skip
         start = time.perf_counter()
         log = open(Path(tmp) / "stdout.txt", "w+", encoding="utf-8")  # noqa: SIM115 - read back below
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.DEVNULL, text=True)
