@@ -12,13 +12,15 @@ limits), and the load of the machine.
 Also printed: the CPU time (user + sys) of the command and its workers, a fairer measure on a shared machine (CPU
 time / cores is a lower bound of the wall time on idle cores).
 
-Run: ``.venv/bin/python benchmarks/bench_missing_scale.py [--models 4000 --items 30000 --methods auto]``.
+Run: ``.venv/bin/python benchmarks/bench_missing_scale.py [--models 4000 --items 30000 --methods auto --data DIR
+--out DIR]``.
 
 Measured (2 December 2026, 2 shared cores, ``--methods auto``), peak memory 2.46-2.95 GB in every run:
 
-* the 2PL fit in float32 blocks built once per fit, irt_fisher's greedy design per task (HEAD): 524 s CPU (262 s
-  per core: ratio 0.87 to the budget on idle cores), 920 s wall at load 8.3 (shared machine), 2.78 GB; auto chose
-  irt_fisher/gpirt in 4 folds and irt_fisher/pirt in 1, MAE 0.016, Pearson 0.981 at 50 and 0.990 at 100 items;
+* the 2PL fit in float32 blocks built once per fit, irt_fisher's greedy design per task (HEAD): 340 s wall at load
+  4.1, 452 s CPU (226 s per core: ratio 0.75 to the budget on idle cores), 2.75 GB; a run at load 8.3 took 920 s
+  wall and 524 s CPU. auto chose irt_fisher/gpirt in every fold at 50 items and in 4 of 5 at 100 (irt_fisher/pirt
+  in one): MAE 0.021 and 0.016, Pearson 0.981 and 0.990 at 50 and 100 items;
 * before that, auto's inner subsample kept enough models for one 2PL ability per task: 678 s wall at load 4.1, 853 s
   CPU (426 s per core: over budget); auto chose irt_fisher/gpirt in every fold, MAE 0.015, Pearson 0.990 at 100;
 * with a 400-model inner subsample (the IRT candidates then fitted a pooled ability and lost): 469 s wall at load
