@@ -12,21 +12,27 @@ limits), and the load of the machine.
 Also printed: the CPU time (user + sys) of the command and its workers, a fairer measure on a shared machine (CPU
 time / cores is a lower bound of the wall time on idle cores).
 
-Run: ``.venv/bin/python benchmarks/bench_missing_scale.py [--models 4000 --items 30000 --methods auto]``.
+Run: ``.venv/bin/python benchmarks/bench_missing_scale.py [--models 4000 --items 30000 --methods auto --data DIR
+--out DIR]``.
 
 Measured (2 December 2026, 2 shared cores, ``--methods auto``), peak memory 2.46-2.95 GB in every run:
 
-* auto's inner subsample kept enough models for one 2PL ability per task (HEAD): 678 s wall at load 4.1, 853 s
+* the 2PL fit in float32 blocks built once per fit, irt_fisher's greedy design per task (HEAD): 340 s wall at load
+  4.1, 452 s CPU (226 s per core: ratio 0.75 to the budget on idle cores), 2.75 GB; a run at load 8.3 took 920 s
+  wall and 524 s CPU. auto chose irt_fisher/gpirt in every fold at 50 items and in 4 of 5 at 100 (irt_fisher/pirt
+  in one): MAE 0.021 and 0.016, Pearson 0.981 and 0.990 at 50 and 100 items;
+* before that, auto's inner subsample kept enough models for one 2PL ability per task: 678 s wall at load 4.1, 853 s
   CPU (426 s per core: over budget); auto chose irt_fisher/gpirt in every fold, MAE 0.015, Pearson 0.990 at 100;
 * with a 400-model inner subsample (the IRT candidates then fitted a pooled ability and lost): 469 s wall at load
   9.8, 233 s CPU (117 s per core); auto chose lasso/calibrated, MAE 0.022, Pearson 0.977 at 100 items;
 * ``--methods random,irt_fisher``: 658 s wall at load 7.4, 447 s CPU, 2.95 GB; irt_fisher Pearson 0.990 at 100.
 
 Before (float64 copies, pandas CSV path, loky workers with their own copies, nested CV on all training models and
-items): killed after 27 minutes at 3.4 GB + 2 × 4.4 GB. What dominates now: the 2PL fits on all training models
-and items once an IRT method is chosen, 71 s CPU for 3,200 × 30,000 (five outer folds and the subset file), then
-the inner cross-validation on its reduced problem (24 candidates × 2 sizes × 5 inner folds, per outer fold and once
-more for the subset file).
+items): killed after 27 minutes at 3.4 GB + 2 × 4.4 GB. Where the CPU time went before HEAD: the task-wise 2PL fit of
+every training set (per task 3,200 × 3,000: 2.2 s, now 0.88 s with float32 blocks, parameters within 4e-7) and
+irt_fisher's greedy design over 200 models × 30,000 columns (4.3 s at 15,000 columns, now 0.87 s, same path), for
+five outer folds and the subset file; auto's inner cross-validation (625 models × 1,920 items, 24 candidates × 2
+sizes × 5 inner folds) costs about 9 s CPU per outer fold.
 """
 
 from __future__ import annotations
@@ -89,6 +95,7 @@ def main() -> None:
     parser.add_argument("--methods", default="auto", help="methods passed to humans select")
     parser.add_argument("--data", type=Path, help="an existing folder of wide CSVs to use instead of simulating")
     parser.add_argument("--jobs", type=int, default=2, help="processes passed to humans select")
+    parser.add_argument("--out", type=Path, help="keep the command's output folder here (default: a temporary one)")
     args = parser.parse_args()
     humans = Path(sys.executable).parent / "humans"
     with tempfile.TemporaryDirectory() as tmp:
@@ -103,7 +110,7 @@ def main() -> None:
             )
         print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
         cmd = [str(humans), "select", str(folder), "--methods", args.methods, "--sizes", "50,100", "--cv", "kfold",
-               "--seeds", "1", "--jobs", str(args.jobs), "--out", str(Path(tmp) / "out")]  # fmt: skip
+               "--seeds", "1", "--jobs", str(args.jobs), "--out", str(args.out or Path(tmp) / "out")]  # fmt: skip
         start = time.perf_counter()
         log = open(Path(tmp) / "stdout.txt", "w+", encoding="utf-8")  # noqa: SIM115 - read back below
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.DEVNULL, text=True)

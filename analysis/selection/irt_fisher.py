@@ -125,11 +125,28 @@ def greedy_design(
     cov = np.repeat(sigma[None], len(theta), axis=0)  # posterior covariance of each model's abilities
     remaining = counts.astype(np.intp).copy()
     rows = np.arange(len(theta))
+    # columns grouped by task, so each step's gain needs no (M, C) gather of u and diag by task
+    order = np.argsort(tasks, kind="stable")
+    bounds = np.searchsorted(tasks[order], np.arange(n_tasks + 1))
+    info_sorted = np.ascontiguousarray(info[:, order])
+    mean_row = np.full(len(theta), 1.0 / len(theta))
+    gain_sorted = np.empty(len(a))
     chosen = []
     for _ in range(min(k, int(remaining.sum()))):
         u = np.einsum("mts,ms->mt", cov, sens)  # C c
         diag = np.einsum("mtt->mt", cov)
-        gain = (info * u[:, tasks] ** 2 / (1.0 + info * diag[:, tasks])).mean(axis=0)
+        for t in range(n_tasks):
+            lo, hi = bounds[t], bounds[t + 1]
+            if lo == hi:
+                continue
+            block = info_sorted[:, lo:hi]
+            den = block * diag[:, t : t + 1]
+            den += 1.0
+            num = block * (u[:, t : t + 1] ** 2)
+            num /= den
+            gain_sorted[lo:hi] = mean_row @ num
+        gain = np.empty(len(a))
+        gain[order] = gain_sorted
         gain[remaining == 0] = -np.inf
         j = int(np.argmax(gain))
         chosen.append(j)

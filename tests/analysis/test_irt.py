@@ -62,3 +62,20 @@ def test_bad_input_and_unfitted_use_raise():
         IRT2PL().fit(np.array([[0.0, 1.0]]))
     with pytest.raises(HumansError, match="not fitted yet"):
         IRT2PL().probabilities(np.zeros(2))
+
+
+def test_float32_blocks_and_rebuilt_blocks_give_the_float64_cached_fit(rng, monkeypatch):
+    import analysis.irt as irt_module
+
+    _, _, _, y = _simulate(rng, n_models=120, n_items=300)
+    y[rng.random(y.shape) < 0.1] = np.nan  # gaps: the blocks carry an observed mask
+    ref = IRT2PL().fit(y)
+    monkeypatch.setattr(irt_module, "_CACHE_CELLS", 0)  # blocks rebuilt on every pass
+    rebuilt = IRT2PL().fit(y)
+    monkeypatch.setattr(irt_module, "_FLOAT32_CELLS", 0)  # every fit in float32
+    single = IRT2PL().fit(y.astype(np.float32))
+    for fit, atol in ((rebuilt, 1e-12), (single, 1e-4)):
+        assert fit.n_iter_ == ref.n_iter_
+        np.testing.assert_allclose(fit.a_, ref.a_, atol=atol)
+        np.testing.assert_allclose(fit.d_, ref.d_, atol=atol)
+        np.testing.assert_allclose(fit.theta_, ref.theta_, atol=atol)

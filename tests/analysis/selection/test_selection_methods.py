@@ -150,3 +150,31 @@ def test_irt_anchor_with_a_pooled_ability_chooses_its_anchor_rule_on_the_trainin
     assert again.anchors_ == auto.anchors_
     with pytest.raises(HumansError, match="anchors 'nearest' is not one of"):
         METHODS["irt_anchor"](size=20, anchors="nearest")
+
+
+def test_greedy_design_takes_the_largest_expected_variance_reduction_at_every_step(rng):
+    from scipy.special import expit
+
+    from analysis.selection.irt_fisher import greedy_design
+
+    n_models, n_cols, n_tasks = 30, 60, 3
+    tasks = np.concatenate([np.arange(n_tasks), rng.integers(0, n_tasks, n_cols - n_tasks)])
+    a, d = rng.lognormal(0, 0.4, n_cols), rng.normal(0, 1.5, n_cols)
+    sigma = np.full((n_tasks, n_tasks), 0.5) + 0.5 * np.eye(n_tasks)
+    theta = rng.multivariate_normal(np.zeros(n_tasks), sigma, n_models)
+    counts, v = rng.integers(1, 3, n_cols), np.full(n_cols, 1.0 / n_cols)
+    path = greedy_design(theta, a, d, tasks, counts, v, sigma, 40)
+    # reference: the criterion written out model by model, one step at a time
+    p = expit(theta[:, tasks] * a + d)
+    info, sens = a**2 * p * (1 - p), np.stack([(p * (1 - p) * v * a)[:, tasks == t].sum(1) for t in range(3)], 1)
+    cov, left = np.repeat(sigma[None], n_models, axis=0), counts.copy()
+    for j in path:
+        gain = np.array(
+            [np.mean([info[m, c] * (cov[m] @ sens[m])[tasks[c]] ** 2 / (1 + info[m, c] * cov[m, tasks[c], tasks[c]])
+                      for m in range(n_models)]) if left[c] else -np.inf for c in range(n_cols)]
+        )  # fmt: skip
+        assert gain[j] == pytest.approx(gain.max(), rel=1e-9)
+        left[j] -= 1
+        for m in range(n_models):
+            e = cov[m][:, tasks[j]]
+            cov[m] = cov[m] - info[m, j] / (1 + info[m, j] * cov[m, tasks[j], tasks[j]]) * np.outer(e, e)
