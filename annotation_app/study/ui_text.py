@@ -67,7 +67,6 @@ UI_TEXT: Mapping[str, str] = MappingProxyType(
         "play_conversation": "Play conversation {label}",
         "play_conversation_single": "Play the conversation",
         "clip_seconds": "{seconds} s",
-        "status_not_heard": "Not heard yet",
         "status_heard": "Heard to the end ✓",
         "status_some": "Heard {heard} of {total} clips",
         "status_clip_error": "A clip could not be loaded; please reload the page.",

@@ -134,12 +134,14 @@ def _conversation_html(
             f'data-duration="{turn.duration_s:.3f}">{_sources(audio_prefix, turn.audio_name)}</audio>'
             f"{transcript}</li>"
         )
+    # the text the page script shows before the first clip ends, so the first paint does not flicker
+    not_heard = texts("status_some", heard=0, total=len(conv.turns))
     return (
         f'<section class="humans-conv" data-side="{side}" aria-label="{title}">'
         f'<div class="humans-conv-head"><h3 class="humans-conv-title" dir="auto">{title}</h3>'
         f'<button type="button" class="humans-play-all" data-play-side="{side}" dir="auto">▶ {play}</button></div>'
         f'<ol class="humans-turns">{"".join(turns)}</ol>'
-        f'<p class="humans-side-status" data-status-for="{side}" dir="auto">{escape(texts("status_not_heard"))}</p>'
+        f'<p class="humans-side-status" data-status-for="{side}" dir="auto">{escape(not_heard)}</p>'
         "</section>"
     )
 
