@@ -146,12 +146,7 @@ class IRT2PL:
             th = theta.astype(dtype)
             th2 = th**2
             for cols, yb, ob in blocks:
-                p = _expit_outer(th, a[cols], d[cols], dtype)
-                r = yb - p
-                w = p * (1 - p)
-                if not np.isscalar(ob):
-                    r *= ob
-                    w *= ob
+                r, w = _residual_weight(th, a[cols], d[cols], yb, ob, dtype)
                 ga = _dot(th, r) - (a[cols] - 1) * la
                 gd = r.sum(axis=0).astype(np.float64) - d[cols] * ld
                 haa = _dot(th2, w) + la
@@ -167,12 +162,7 @@ class IRT2PL:
             # abilities given items
             g, h = -theta.copy(), np.ones_like(theta)
             for cols, yb, ob in blocks:
-                p = _expit_outer(th, a[cols], d[cols], dtype)
-                r = yb - p
-                w = p * (1 - p)
-                if not np.isscalar(ob):
-                    r *= ob
-                    w *= ob
+                r, w = _residual_weight(th, a[cols], d[cols], yb, ob, dtype)
                 ca = c[cols] * a[cols]
                 g += r @ ca.astype(dtype)
                 h += w @ (ca * a[cols]).astype(dtype)
@@ -239,6 +229,18 @@ def _block(y: np.ndarray, cols: slice, dtype: type = np.float64) -> tuple[np.nda
         return yb, 1.0
     yb[missing] = 0.0
     return yb, (~missing).astype(dtype)
+
+
+def _residual_weight(th, a, d, yb, ob, dtype) -> tuple[np.ndarray, np.ndarray]:
+    """Residuals ``y - p`` and Fisher weights ``p (1 - p)`` of a block under the 2PL, zero where a score is missing
+    (``ob`` the observed mask, or the scalar 1 for a block without gaps)."""
+    p = _expit_outer(th, a, d, dtype)
+    r = yb - p
+    w = p * (1 - p)
+    if not np.isscalar(ob):
+        r *= ob
+        w *= ob
+    return r, w
 
 
 def _expit_outer(theta: np.ndarray, a: np.ndarray, d: np.ndarray, dtype: type) -> np.ndarray:
