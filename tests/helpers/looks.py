@@ -42,7 +42,16 @@ def play_side(page, side: str) -> None:
     )
 
 
+def wait_at_top(page) -> None:
+    """Wait until the page has scrolled (smoothly) to the top, as it does when the next trial arrives.
+
+    A rater starts reading a trial at its top; and a click while the page still scrolls can miss its target.
+    """
+    page.wait_for_function("() => window.scrollY === 0", timeout=5000)
+
+
 def wait_new_trial(page, token: str) -> None:
+    """Wait until the trial with ``token`` is replaced (by the next trial or the end) and the page is at the top."""
     page.wait_for_function(
         """(t) => !document.getElementById('humans-trial') ||
                   document.getElementById('humans-trial').dataset.token !== t""",
@@ -50,6 +59,8 @@ def wait_new_trial(page, token: str) -> None:
         timeout=20000,
     )
     page.wait_for_selector("#humans-trial, #humans-done", timeout=20000)
+    if page.locator("#humans-trial").count():
+        wait_at_top(page)
 
 
 #: The page's internal fields (Gradio components a rater must never see or reach with the keyboard).

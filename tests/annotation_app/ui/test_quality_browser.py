@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 import sqlite_utils
 import yaml
+from helpers.looks import VIEWPORTS, play_side, wait_at_top
 from helpers.ui_study import BAD_TEXT, write_study
 
 from annotation_app.app import ServeConfig, build_server
@@ -23,7 +24,6 @@ from annotation_app.ui.server import running
 
 pytestmark = pytest.mark.browser
 
-VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 QUESTIONNAIRE = {
     "before": [
         {"name": "device", "type": "choice", "text": "What are you listening with?",
@@ -93,16 +93,6 @@ def headphone_answers(page, listener) -> list[int]:
     return answers
 
 
-def play_side(page, side: str) -> None:
-    first = page.locator(f'#humans-trial audio[data-side="{side}"][data-turn="0"]')
-    first.scroll_into_view_if_needed()
-    first.click(position={"x": 18, "y": 20})
-    page.wait_for_function(
-        f"""() => document.querySelector('[data-status-for="{side}"]')?.textContent.includes('Heard to the end')""",
-        timeout=15000,
-    )
-
-
 def do_headphones(page, answers, shots, name):
     calibration = page.locator('#humans-headphones audio[data-headphone="calibration"]')
     calibration.click(position={"x": 18, "y": 20})  # play the calibration tone
@@ -152,6 +142,8 @@ def test_rater_passes_headphones_fills_questionnaires_and_answers_aspects(browse
         if page.locator("#humans-questionnaire-after").is_visible():
             break
         token = page.get_attribute("#humans-trial", "data-token")
+        if trials:
+            wait_at_top(page)
         play_side(page, "left")
         play_side(page, "right")
         page.wait_for_function("() => document.body.dataset.humansLocked === '0'")

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import sqlite_utils
+from helpers.looks import play_side, wait_at_top
 from helpers.ui_study import BAD_MODEL, BAD_TEXT, MODELS
 
 pytestmark = pytest.mark.browser
@@ -29,17 +30,6 @@ def shot(page, folder: Path, name: str) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     page.wait_for_timeout(600)  # let Gradio's fade-in of fresh outputs finish (screenshots only)
     page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
-
-
-def play_side(page, side: str) -> None:
-    """Click the first player of a side; the page plays the next turns itself; wait until the side is heard."""
-    first = page.locator(f'#humans-trial audio[data-side="{side}"][data-turn="0"]')
-    first.scroll_into_view_if_needed()
-    first.click(position={"x": 18, "y": 20})  # the play button of the native controls
-    page.wait_for_function(
-        f"""() => document.querySelector('[data-status-for="{side}"]')?.textContent.includes('Heard to the end')""",
-        timeout=15000,
-    )
 
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
@@ -69,6 +59,8 @@ def test_rater_completes_study_in_chromium(browser, serve_study, tmp_path, viewp
         if page.locator("#humans-done").count():
             break
         token = page.get_attribute("#humans-trial", "data-token")
+        if not first_trial:
+            wait_at_top(page)
         page.wait_for_function("() => document.body.dataset.humansLocked === '1'")
         # Locked: the controls are inert, a click does not choose anything.
         assert page.evaluate("document.getElementById('humans-vote').inert") is True
