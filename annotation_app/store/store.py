@@ -4,7 +4,8 @@ Concurrency: one :class:`Store` is shared by the server's threads and each threa
 reads run in parallel (WAL mode) and atomicity comes from the database, not from a lock in the process. A service
 step that reads and then writes runs as one transaction, :meth:`Store.atomic`: ``BEGIN IMMEDIATE`` takes the
 database's write lock up front (no upgrade deadlock), every store call of the step runs inside it, and a step that
-meets ``SQLITE_BUSY`` after ``busy_timeout`` is retried a bounded number of times. Several processes
+meets ``SQLITE_BUSY`` after ``busy_timeout`` is retried a bounded number of times. Writers wait for the write lock
+in a queue (:mod:`annotation_app.store.writer_queue`), not in SQLite's polling busy handler. Several processes
 (``humans serve`` workers, ``humans simulate`` beside a server) may share one file. Foreign keys are on.
 """
 
@@ -29,6 +30,7 @@ from annotation_app.store.errors import StoreError, StoreUnavailable, StudyChang
 from annotation_app.store.quality import QualityQueries
 from annotation_app.store.research import ResearchQueries
 from annotation_app.store.schema import MIGRATIONS, SCHEMA_VERSION
+from annotation_app.store.writer_queue import writer_queue
 from annotation_app.study.model import Conversation, Study, Turn
 
 __all__ = [
@@ -75,6 +77,10 @@ class Store(ResearchQueries, QualityQueries):
     ----------
     path : str or Path
         The SQLite file; created (with the schema) when absent.
+    queue_writers : bool, default True
+        Writers of this file (threads and processes) take SQLite's write lock in turn through a
+        :class:`~annotation_app.store.writer_queue.WriterQueue`; False leaves the ordering to SQLite's busy handler
+        alone (the comparison of ``benchmarks/store_write_queue.py``).
 
     Raises
     ------
@@ -82,8 +88,9 @@ class Store(ResearchQueries, QualityQueries):
         When the file is not a SQLite database or was written by a newer version of this tool.
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, queue_writers: bool = True) -> None:
         self.path = Path(path)
+        self._writers = writer_queue(self.path) if queue_writers else None
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._connections_lock = threading.Lock()
@@ -198,26 +205,39 @@ class Store(ResearchQueries, QualityQueries):
             finally:
                 self._local.depth -= 1
             return
-        try:
-            db.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            if _write_failure(exc):
+        with self._write_turn():
+            try:
+                db.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                if _write_failure(exc):
+                    raise self._unavailable(exc) from exc
+                raise
+            self._local.depth = 1
+            try:
+                yield db
+                db.execute("COMMIT")
+            except sqlite3.OperationalError as exc:
+                self._rollback_quietly()
+                if _write_failure(exc):
+                    raise self._unavailable(exc) from exc
+                raise
+            except BaseException:
+                self._rollback_quietly()
+                raise
+            finally:
+                self._local.depth = 0
+
+    @contextlib.contextmanager
+    def _write_turn(self) -> Iterator[None]:
+        """This thread's turn among the file's writers; busy (retried by :meth:`atomic`) when it does not come."""
+        if self._writers is None:
+            yield
+            return
+        with self._writers.turn(timeout=BUSY_TIMEOUT_MS / 1000) as got:
+            if not got:
+                exc = sqlite3.OperationalError("database is locked (waited for this process's other writers)")
                 raise self._unavailable(exc) from exc
-            raise
-        self._local.depth = 1
-        try:
-            yield db
-            db.execute("COMMIT")
-        except sqlite3.OperationalError as exc:
-            self._rollback_quietly()
-            if _write_failure(exc):
-                raise self._unavailable(exc) from exc
-            raise
-        except BaseException:
-            self._rollback_quietly()
-            raise
-        finally:
-            self._local.depth = 0
+            yield
 
     def _rollback_quietly(self) -> None:
         with contextlib.suppress(sqlite3.Error):

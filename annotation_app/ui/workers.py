@@ -8,7 +8,8 @@ rater must reach the same worker: nginx hashes the client address (``hash $remot
 requests all come from one address). Behind another proxy, or for ``humans loadtest`` on loopback, nginx takes
 the address from ``X-Forwarded-For`` when the sender is loopback (the realip module), the same trust uvicorn
 gives it. Workers get the address in ``X-Forwarded-For`` (for the new-rater limit); their database
-transactions (``BEGIN IMMEDIATE``, busy timeout) keep the one SQLite file consistent.
+transactions (``BEGIN IMMEDIATE``) keep the one SQLite file consistent, and the store's writer queue
+(:mod:`annotation_app.store.writer_queue`, a ``flock`` on ``<db>-lock``) lets their writers in one at a time.
 
 A worker that dies is started again on its port (its raters' next request reaches it once it answers; their
 tabs resume from the database). Ctrl-C stops nginx and the workers. See docs/deployment.md.
