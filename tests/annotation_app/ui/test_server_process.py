@@ -1,0 +1,44 @@
+"""The process settings of ``humans serve``: startup objects leave the garbage collector's sight while later
+garbage is still collected, and glibc's malloc takes the arena limit (run in a fresh interpreter: both settings
+are process-wide)."""
+
+from __future__ import annotations
+
+import platform
+import subprocess
+import sys
+
+import pytest
+
+CHECK = """
+import gc
+from annotation_app.app import ServeConfig, build_server
+from annotation_app.study import init_study
+from annotation_app.ui.server_process import freeze_startup_objects
+import pathlib, sys, tempfile
+tmp = pathlib.Path(tempfile.mkdtemp())
+server = build_server(ServeConfig(init_study(tmp / "s"), port=0, db_path=tmp / "db.sqlite"))
+before = len(gc.get_objects())
+frozen = freeze_startup_objects()
+assert frozen == gc.get_freeze_count() and frozen > 0.9 * before, (frozen, before)
+assert len(gc.get_objects()) < 0.1 * before, "the startup objects are still tracked"
+cycle = []
+cycle.append(cycle)
+del cycle
+assert gc.collect() >= 1, "garbage made after the freeze was not collected"
+print("ok", frozen)
+"""
+
+
+def test_startup_objects_are_frozen_and_later_garbage_is_collected():
+    run = subprocess.run([sys.executable, "-c", CHECK], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith("ok ")
+    assert int(run.stdout.split()[1]) > 100_000  # a built server holds a quarter of a million objects
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="mallopt's arena limit is glibc's")
+def test_the_malloc_arena_limit_is_accepted_by_glibc():
+    code = "from annotation_app.ui.server_process import limit_malloc_arenas; print(limit_malloc_arenas(2))"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert run.stdout.strip() == "True", run.stderr
