@@ -17,7 +17,8 @@ with :math:`w_i` = ``human_preference_weight``, :math:`b` = ``human_regression_b
 The stacked regression (the default of ``humans select``, :class:`analysis.regression.StackedRidge`) also uses the
 model's mean score :math:`z_t` on every task of the full benchmark. Its file holds it exactly: one column
 ``human_task_mean_weight__<task>`` per task (the same value on every row, like ``full_benchmark_items``, the
-number of items of those tasks), and
+number of items of those tasks, and ``full_benchmark_items_sha256``, the fingerprint of their ids that
+:func:`apply_subset` checks, so task means over another version of the benchmark are refused), and
 
 .. math:: \\text{human score} = \\operatorname{clip}\\big(b + \\sum_t c_t z_t + \\sum_i w_i s_i,\\ 0,\\ 1\\big),
 
@@ -28,6 +29,7 @@ formula, which knows only the items, holds for subsets fitted with ``ridge``, ``
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -41,9 +43,11 @@ from analysis.missing import weighted_mean_observed
 __all__ = [
     "SUBSET_COLUMNS",
     "TASK_ITEMS_COLUMN",
+    "TASK_ITEMS_FINGERPRINT_COLUMN",
     "TASK_MEAN_WEIGHT_PREFIX",
     "apply_subset",
     "fit_humans_subsets",
+    "items_fingerprint",
     "make_subset_table",
     "read_subset",
 ]
@@ -52,6 +56,8 @@ __all__ = [
 TASK_MEAN_WEIGHT_PREFIX = "human_task_mean_weight__"
 #: Column of a stacked subset: how many items the weighed tasks have in the full benchmark.
 TASK_ITEMS_COLUMN = "full_benchmark_items"
+#: Column of a stacked subset: fingerprint of the item ids of the weighed tasks (:func:`items_fingerprint`).
+TASK_ITEMS_FINGERPRINT_COLUMN = "full_benchmark_items_sha256"
 
 
 def make_subset_table(
@@ -84,8 +90,16 @@ def make_subset_table(
     for task, weight in (task_mean_weights or {}).items():
         table[TASK_MEAN_WEIGHT_PREFIX + str(task)] = float(weight)
     if task_mean_weights:
-        table[TASK_ITEMS_COLUMN] = int(np.isin(data.tasks, list(task_mean_weights)).sum())
+        weighed = data.items[np.isin(data.tasks, list(task_mean_weights))]
+        table[TASK_ITEMS_COLUMN] = len(weighed)
+        table[TASK_ITEMS_FINGERPRINT_COLUMN] = items_fingerprint(weighed)
     return table
+
+
+def items_fingerprint(item_ids) -> str:
+    """SHA-256 (hex) of the sorted, distinct item ids joined by newlines: the same set of items, the same string."""
+    text = "\n".join(sorted({str(item) for item in item_ids}))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def fit_humans_subsets(
@@ -220,12 +234,23 @@ def _task_term(subset: pd.DataFrame, data: BenchmarkData) -> np.ndarray | float:
             f"the subset's human score weighs the model's mean on task {absent[0]!r}, which the item scores lack "
             f"({len(absent)} of {len(columns)} tasks absent); score the models on the full benchmark."
         )
-    n_items = int(np.isin(data.task_codes, [code[c.removeprefix(TASK_MEAN_WEIGHT_PREFIX)] for c in columns]).sum())
-    if TASK_ITEMS_COLUMN in subset.columns and n_items < int(subset[TASK_ITEMS_COLUMN].iloc[0]):
+    weighed = np.isin(data.task_codes, [code[c.removeprefix(TASK_MEAN_WEIGHT_PREFIX)] for c in columns])
+    n_items = int(weighed.sum())
+    remedy = (
+        "score the models on the full benchmark the subset was fitted on, or use a subset fitted with --regressor "
+        "ridge (a score from the subset's items alone)."
+    )
+    if TASK_ITEMS_COLUMN in subset.columns and n_items != int(subset[TASK_ITEMS_COLUMN].iloc[0]):
         raise HumansError(
             f"the subset's human score weighs the model's mean on each task of the full benchmark, but the item "
-            f"scores hold {n_items} of its {int(subset[TASK_ITEMS_COLUMN].iloc[0])} items; score the models on the "
-            "full benchmark, or use a subset fitted with --regressor ridge (a score from the subset's items alone)."
+            f"scores hold {n_items} of its {int(subset[TASK_ITEMS_COLUMN].iloc[0])} items; {remedy}"
+        )
+    if TASK_ITEMS_FINGERPRINT_COLUMN in subset.columns and items_fingerprint(data.items[weighed]) != str(
+        subset[TASK_ITEMS_FINGERPRINT_COLUMN].iloc[0]
+    ):
+        raise HumansError(
+            f"the subset's human score weighs the model's mean on each task of the full benchmark, and the item "
+            f"scores hold {n_items} items of those tasks, but not the same ones (their ids differ); {remedy}"
         )
     means = task_means(data)
     weights = np.array([float(pd.to_numeric(subset[c]).iloc[0]) for c in columns])

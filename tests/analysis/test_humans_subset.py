@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,6 +15,7 @@ from analysis.humans_format import write_subset_splits
 from analysis.humans_subset import (
     SUBSET_COLUMNS,
     TASK_ITEMS_COLUMN,
+    TASK_ITEMS_FINGERPRINT_COLUMN,
     TASK_MEAN_WEIGHT_PREFIX,
     apply_subset,
     fit_humans_subsets,
@@ -89,9 +92,15 @@ def test_a_stacked_subset_file_gives_the_prediction_that_was_evaluated(tmp_path,
     assert 0 < evaluated[0] < 1
     assert applied["human_score"].iloc[0] == pytest.approx(evaluated[0], abs=1e-9)
     assert table[TASK_ITEMS_COLUMN].iloc[0] == 130
+    assert len(table[TASK_ITEMS_FINGERPRINT_COLUMN].iloc[0]) == 64
     no_task2 = data.take_items(np.flatnonzero(data.tasks != "task2"))
     with pytest.raises(HumansError, match="weighs the model's mean on task 'task2', which the item scores lack"):
         apply_subset(table[table["task"] != "task2"], no_task2)
     subset_only = data.take_items(pd.Index(data.items).get_indexer(table["item_id"]))
     with pytest.raises(HumansError, match="the item scores hold 12 of its 130 items; score the models on the full"):
         apply_subset(table, subset_only)
+    ids = data.items.astype(object)
+    ids[np.flatnonzero(data.tasks == "task1")[-1]] = "an item the subset never saw"
+    renamed = dataclasses.replace(data.take_models(test), items=ids)
+    with pytest.raises(HumansError, match="hold 130 items of those tasks, but not the same ones"):
+        apply_subset(table, renamed)
