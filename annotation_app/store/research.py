@@ -9,21 +9,8 @@ database are identical. The module-level functions of the same names are kept fo
 from __future__ import annotations
 
 import secrets
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from annotation_app.store.store import Store
-
-__all__ = [
-    "PSEUDONYM_SALT",
-    "ResearchQueries",
-    "attention_by_rater",
-    "conversation_turns",
-    "pseudonym_salt",
-    "rater_rows",
-    "set_rater_flag",
-    "vote_rows",
-]
+__all__ = ["PSEUDONYM_SALT", "ResearchQueries"]
 
 #: Name of the pseudonym salt in ``study_secrets``.
 PSEUDONYM_SALT = "pseudonym_salt"
@@ -126,33 +113,3 @@ class ResearchQueries:
                 [PSEUDONYM_SALT, secrets.token_hex(16)],
             )
             return db.execute("SELECT value FROM study_secrets WHERE name = ?", [PSEUDONYM_SALT]).fetchone()[0]
-
-
-def vote_rows(store: Store, *, kinds: tuple[str, ...] | None = ("trial",), include_flagged: bool = True) -> list[dict]:
-    """:meth:`Store.vote_rows <ResearchQueries.vote_rows>`."""
-    return store.vote_rows(kinds=kinds, include_flagged=include_flagged)
-
-
-def conversation_turns(store: Store) -> dict[int, list[dict]]:
-    """:meth:`Store.conversation_turns <ResearchQueries.conversation_turns>`."""
-    return store.conversation_turns()
-
-
-def attention_by_rater(store: Store) -> dict[int, dict]:
-    """:meth:`Store.attention_by_rater <ResearchQueries.attention_by_rater>`."""
-    return store.attention_by_rater()
-
-
-def rater_rows(store: Store) -> list[dict]:
-    """:meth:`Store.rater_rows <ResearchQueries.rater_rows>`."""
-    return store.rater_rows()
-
-
-def set_rater_flag(store: Store, rater_id: int, flagged: bool, reason: str | None = None) -> bool:
-    """:meth:`Store.set_rater_flag <ResearchQueries.set_rater_flag>`."""
-    return store.set_rater_flag(rater_id, flagged, reason)
-
-
-def pseudonym_salt(store: Store) -> str:
-    """:meth:`Store.pseudonym_salt <ResearchQueries.pseudonym_salt>`."""
-    return store.pseudonym_salt()

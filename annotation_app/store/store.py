@@ -491,10 +491,6 @@ class Store(ResearchQueries, QualityQueries):
         with self._write() as db:
             db["raters"].update(rater_id, fields)
 
-    def flag_rater(self, rater_id: int, flagged: bool, reason: str | None = None) -> None:
-        """Flag or unflag a rater (researchers screen flagged raters out of analyses and exports)."""
-        self.update_rater(rater_id, flagged=int(flagged), flag_reason=reason if flagged else None)
-
     def count_new_rater(self, client: str, *, now: float, window_s: float, max_new: int) -> bool:
         """Count a new rater for ``client`` unless it made ``max_new`` within the last ``window_s`` seconds; returns
         whether it was counted (allowed). Stamps older than the window are deleted."""

@@ -21,7 +21,6 @@ from annotation_app.study.ui_text import UiText
 from annotation_app.ui.quality_html import headphone_html
 
 __all__ = [
-    "FINAL_STAGES",
     "QUALITY_CSS",
     "QualityPage",
     "aspect_radios",
@@ -34,8 +33,6 @@ __all__ = [
 #: The stylesheet of the quality stages (mounted beside ``rater.css``).
 QUALITY_CSS = Path(__file__).with_name("quality.css")
 
-#: Stages shown on the last page.
-FINAL_STAGES = ("done", "screened_out", "declined")
 _PHASES = ("before", "after")
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 import gradio as gr
 
 from analysis.errors import HumansError
+from annotation_app.protocol import FINAL_STAGES
 from annotation_app.rater_service import MAX_ID_CHARS, MAX_REASON_CHARS, RaterService
 from annotation_app.rater_views import (
     InvalidAnswer,
@@ -60,7 +61,6 @@ RATER_JS = Path(__file__).with_name("rater.js")
 _log = logging.getLogger(__name__)
 
 _TRIAL_STAGES = ("practice", "trials", "reshows")
-_DONE_STAGES = ("done", "screened_out", "declined")
 #: The ui_text entry of each refusal of the rater service (its English message is the entry's ``{message}``).
 _ERROR_KEYS: dict[type, str] = {
     InvalidRaterId: "error_invalid_rater_id",
@@ -286,7 +286,7 @@ def _wire(app: gr.Blocks, page: _Page, service: RaterService, settings: RaterApp
             stage = rater.stage
         if stage in _TRIAL_STAGES and trial is None:
             message = message or texts("notice_no_trial")
-        done = stage in _DONE_STAGES
+        done = stage in FINAL_STAGES
         return {
             page.token: rater.rater_token if rater else None,
             page.notice: _notice(message),
