@@ -22,11 +22,11 @@ from starlette.routing import Mount
 
 from analysis.errors import HumansError
 from annotation_app.rater_service import RaterService
+from annotation_app.ui import server_process
 from annotation_app.ui.audio_files import AudioFiles
 from annotation_app.ui.quality_pages import QUALITY_CSS
 from annotation_app.ui.rater_app import RATER_CSS, rater_head, rater_theme
 from annotation_app.ui.request_guard import GradioRequestGuard
-from annotation_app.ui.server_process import freeze_startup_objects, limit_malloc_arenas
 
 if TYPE_CHECKING:
     from annotation_app.app import StudyServer
@@ -127,11 +127,10 @@ def _uvicorn(server: StudyServer) -> uvicorn.Server:
 def serve(server: StudyServer, *, announce=print) -> None:
     """Run ``server`` in the foreground until Ctrl-C (then return normally); ``announce`` gets the URLs once the
     port is bound. The database is closed on the way out."""
-    limit_malloc_arenas()
     sock = _bind(server.config.host, server.config.port)
     urls = server.urls(server.config.host, sock.getsockname()[1])
     announce(urls)
-    freeze_startup_objects()  # the last step before serving: everything built so far lives as long as the process
+    server_process.prepare()  # the last step before serving: everything built so far lives as long as the process
     try:
         _uvicorn(server).run(sockets=[sock])
     except KeyboardInterrupt:  # uvicorn shuts down cleanly on Ctrl-C, then re-raises the signal

@@ -1,6 +1,6 @@
 """The process settings of ``humans serve``: startup objects leave the garbage collector's sight while later
-garbage is still collected, and glibc's malloc takes the arena limit (run in a fresh interpreter: both settings
-are process-wide)."""
+garbage is still collected, glibc's malloc takes the arena limit, and the GIL switch interval is shortened (each
+in a fresh interpreter: the settings are process-wide)."""
 
 from __future__ import annotations
 
@@ -42,3 +42,15 @@ def test_the_malloc_arena_limit_is_accepted_by_glibc():
     code = "from annotation_app.ui.server_process import limit_malloc_arenas; print(limit_malloc_arenas(2))"
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert run.stdout.strip() == "True", run.stderr
+
+
+def test_prepare_sets_the_switch_interval_and_freezes():
+    code = (
+        "import gc, sys\n"
+        "from annotation_app.ui import server_process\n"
+        "assert sys.getswitchinterval() == 0.005\n"
+        "server_process.prepare()\n"
+        "print(sys.getswitchinterval(), gc.get_freeze_count() > 0)"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert run.stdout.split() == ["0.0005", "True"], run.stderr
