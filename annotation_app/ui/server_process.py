@@ -8,11 +8,12 @@ Measured in a 1,000-rater burst on ``--workers 2`` (``benchmarks/loadtest_target
   out of the collector's sight; a full collection then walks only what the raters' sessions added.
 - **malloc arenas.** glibc gives threads that allocate at the same time their own arenas (up to 8 per core) and
   keeps memory freed in them; Gradio runs events in 40 threads. Two arenas keep the resident size down
-  (``MALLOC_ARENA_MAX=2``, the setting commonly used for threaded Python servers).
+  (``MALLOC_ARENA_MAX=2``, the setting commonly used for threaded Python servers). Not measured apart from the
+  freeze: the larger worker peaked at 501 MB before both, 494 MB with both, 470 MB with the switch interval too.
 - **GIL switch interval.** Every SQLite call releases the GIL, and taking it back waits for the running thread's
-  switch interval (5 ms by default) when other threads want it. A vote makes dozens of such calls, so under load
-  a writer holding the database's write lock spent far longer waiting for the GIL than working (write-lock waits
-  p99 342 ms, max 1.1 s, for a median 2 ms of work). A 0.5 ms interval hands the GIL back sooner: vote p99
+  switch interval (5 ms by default) when other threads want it. A vote makes many such calls, which is the likely
+  reason a writer held the database's write lock far longer than its work took (write-lock waits p99 342 ms,
+  max 1.1 s, for a median 2 ms of work). A 0.5 ms interval hands the GIL back sooner: vote p99
   459 ms against 696-1,004 ms in the same burst before, server CPU per event unchanged (25.2 against 25.5 ms).
 """
 
@@ -22,6 +23,7 @@ import contextlib
 import ctypes
 import ctypes.util
 import gc
+import os
 import sys
 
 __all__ = ["GIL_SWITCH_INTERVAL_S", "MALLOC_ARENAS", "freeze_startup_objects", "limit_malloc_arenas", "prepare"]
@@ -39,8 +41,10 @@ def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> bool:
     """Cap glibc's malloc arenas for threads started from now on; returns False where that is not glibc.
 
     Call it before the server's threads start (arenas that exist stay). An explicit ``MALLOC_ARENA_MAX`` in the
-    environment, read by glibc at startup, is overridden.
+    environment (read by glibc at startup) is the operator's choice and is left alone (returns False).
     """
+    if "MALLOC_ARENA_MAX" in os.environ:
+        return False
     name = ctypes.util.find_library("c")
     if not name:
         return False

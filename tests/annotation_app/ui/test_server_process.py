@@ -4,6 +4,7 @@ in a fresh interpreter: the settings are process-wide)."""
 
 from __future__ import annotations
 
+import os
 import platform
 import subprocess
 import sys
@@ -40,8 +41,12 @@ def test_startup_objects_are_frozen_and_later_garbage_is_collected():
 @pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="mallopt's arena limit is glibc's")
 def test_the_malloc_arena_limit_is_accepted_by_glibc():
     code = "from annotation_app.ui.server_process import limit_malloc_arenas; print(limit_malloc_arenas(2))"
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    env = {k: v for k, v in os.environ.items() if k != "MALLOC_ARENA_MAX"}
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env)
     assert run.stdout.strip() == "True", run.stderr
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                         env={**env, "MALLOC_ARENA_MAX": "4"})  # fmt: skip
+    assert run.stdout.strip() == "False", "an operator's MALLOC_ARENA_MAX was overridden"
 
 
 def test_prepare_sets_the_switch_interval_and_freezes():
