@@ -253,6 +253,8 @@ class Store(ResearchQueries, QualityQueries):
             what = "the disk is full; free some space"
         elif read_only or "readonly" in text or "read-only" in text:
             what = "the file or its folder is read-only; make both writable for the user running humans"
+        elif _busy(exc):
+            what = "other writers held the database too long; try again, and stop any other program writing to it"
         else:
             what = "check the disk and the file's permissions"
         return StoreUnavailable(f"cannot write to {self.path} ({text}): {what}; nothing of the failed write was saved.")
