@@ -56,18 +56,13 @@ class AppConfig:
     api_prefix: str
     events: dict[str, dict]
     components: dict[int, dict]
-    parents: dict[int, int]
 
-    def output_index(self, api_name: str, elem_id: str, *, parent: bool = False) -> int | None:
-        """Position among ``api_name``'s outputs of the component with ``elem_id``, or with ``parent`` of the
-        nearest container around it that is an output (the page column a button sits in)."""
+    def output_index(self, api_name: str, elem_id: str) -> int | None:
+        """Position among ``api_name``'s outputs of the component with ``elem_id`` (None when it is not one)."""
         outputs = self.events[api_name]["outputs"]
         for cid, comp in self.components.items():
             if comp.get("props", {}).get("elem_id") == elem_id:
-                target = self.parents.get(cid) if parent else cid
-                while parent and target is not None and target not in outputs:
-                    target = self.parents.get(target)
-                return outputs.index(target) if target in outputs else None
+                return outputs.index(cid) if cid in outputs else None
         return None
 
     def props(self, elem_id: str) -> dict:
@@ -82,15 +77,7 @@ def parse_page_config(config: dict) -> AppConfig:
     """Index a Gradio config (``window.gradio_config`` or ``GET config``) by event name and component id."""
     events = {d["api_name"].lstrip("/"): d for d in config.get("dependencies", []) if d.get("api_name")}
     components = {c["id"]: c for c in config.get("components", [])}
-    parents: dict[int, int] = {}
-
-    def walk(node: dict) -> None:
-        for child in node.get("children", []) or []:
-            parents[child["id"]] = node["id"]
-            walk(child)
-
-    walk(config.get("layout", {}))
-    return AppConfig(config.get("api_prefix", "/gradio_api").strip("/"), events, components, parents)
+    return AppConfig(config.get("api_prefix", "/gradio_api").strip("/"), events, components)
 
 
 def _session_hash() -> str:

@@ -30,6 +30,7 @@ _AUDIO = re.compile(r"<audio\b([^>]*)>(.*?)</audio>", re.S)
 _SOURCE_SRC = re.compile(r'<source\b[^>]*\bsrc="([^"]*)"')
 _ATTR = re.compile(r'\b(src|data-side|data-turn|data-duration)="([^"]*)"')
 _MIN_PLAYED = re.compile(r'\bdata-min-played="([0-9.]+)"')
+_PAGE_MARK = re.compile(r'\bdata-humans-page="([^"]*)"')
 #: Seconds added to the listening floor so a vote never lands on the boundary.
 FLOOR_SLACK_S = 0.05
 
@@ -52,11 +53,10 @@ class RaterPage:
 
     token: int
     notice: int
+    stage: int
     players: int
     trial_token: int
     done: int
-    consent: int | None
-    instructions: int | None
     submit_inputs: tuple[str, ...]
     preference_values: tuple[str, ...]
     likert_left: tuple
@@ -65,8 +65,8 @@ class RaterPage:
 
     @classmethod
     def from_config(cls, config: AppConfig) -> RaterPage:
-        """Locate the outputs by ``elem_id`` (the columns by their buttons), so layout changes do not matter."""
-        out = lambda elem_id, parent=False: config.output_index("enter", elem_id, parent=parent)  # noqa: E731
+        """Locate the outputs by ``elem_id``, so layout changes do not matter."""
+        out = lambda elem_id: config.output_index("enter", elem_id)  # noqa: E731
         enter_outputs = config.events["enter"]["outputs"]
         token = next(i for i, cid in enumerate(enter_outputs) if config.components[cid]["type"] == "browserstate")
         by_id = {cid: c.get("props", {}).get("elem_id") or c["type"] for cid, c in config.components.items()}
@@ -82,11 +82,10 @@ class RaterPage:
         return cls(
             token=token,
             notice=out("humans-notice"),
+            stage=out("humans-stage"),
             players=out("humans-players"),
             trial_token=out("humans-trial-token"),
             done=out("humans-done-page"),
-            consent=out("humans-agree", True),
-            instructions=out("humans-begin", True),
             submit_inputs=inputs,
             preference_values=values("humans-preference"),
             likert_left=values("humans-likert-left"),
@@ -99,8 +98,10 @@ def _value(update):
     return update.get("value") if isinstance(update, dict) else update
 
 
-def _visible(update) -> bool:
-    return isinstance(update, dict) and update.get("visible") is True
+def _page(mark) -> str:
+    """The page the server's page mark names (``rater_app.page_mark``): ``consent``, ``trial``, ``done``…"""
+    found = _PAGE_MARK.search(str(_value(mark) or ""))
+    return found.group(1) if found else ""
 
 
 def _play_log(players: list[tuple[str, str, int, float]], listened_s: float) -> str:
@@ -202,10 +203,10 @@ async def run_rater(
                     else:
                         failures += 1
                     out = new
-                elif page.consent is not None and _visible(out[page.consent]):
+                elif _page(out[page.stage]) == "consent":
                     await asyncio.sleep(pause())
                     out = await tab.event("consent", [token])
-                elif page.instructions is not None and _visible(out[page.instructions]):
+                elif _page(out[page.stage]) == "instructions":
                     await asyncio.sleep(pause())
                     out = await tab.event("instructions", [token])
                 else:

@@ -58,10 +58,10 @@ class QualityPage:
 
     @property
     def outputs(self) -> list:
-        """What the page's events update (appended to the rater page's outputs)."""
+        """What the page's events update (appended to the rater page's outputs; the columns are shown by the
+        rater page's page mark, not updated)."""
         questions = [c for _, c in self.before + self.after]
-        parts = [self.headphone_page, self.headphone_players, *self.headphone_choices]
-        parts += [self.before_page, self.after_page, *questions, *self.aspects]
+        parts = [self.headphone_players, *self.headphone_choices, *questions, *self.aspects]
         return [p for p in parts if p is not None]
 
 
@@ -95,13 +95,13 @@ def _question(q: Question, t: UiText) -> gr.components.Component:
 
 
 def build_quality_pages(config: StudyConfig, aspects: tuple[gr.Radio, ...], t: UiText) -> QualityPage:
-    """Build the headphone and questionnaire columns (hidden until the rater reaches them)."""
+    """Build the headphone and questionnaire columns (hidden by ``quality.css`` unless the page mark names them)."""
     quality = config.quality
     kind = quality.headphone_check
     headphone_page = players = headphone_submit = None
     choices: tuple[gr.Radio, ...] = ()
     if kind != "off":
-        with gr.Column(visible=False, elem_id="humans-headphone-page") as headphone_page:
+        with gr.Column(elem_id="humans-headphone-page", elem_classes="humans-stage") as headphone_page:
             gr.Markdown(f"### {t('headphones_heading')}")
             gr.Markdown(t("headphones_calibrate"), elem_id="humans-calibrate-note")
             players = gr.HTML("", elem_id="humans-headphone-players")
@@ -122,7 +122,7 @@ def build_quality_pages(config: StudyConfig, aspects: tuple[gr.Radio, ...], t: U
     for phase in _PHASES:
         if not getattr(config.questionnaire, phase):
             continue
-        with gr.Column(visible=False, elem_id=f"humans-questionnaire-{phase}") as pages[phase]:
+        with gr.Column(elem_id=f"humans-questionnaire-{phase}", elem_classes="humans-stage") as pages[phase]:
             gr.Markdown(f"### {t(f'questionnaire_{phase}_heading')}")
             questions[phase] = tuple((q, _question(q, t)) for q in getattr(config.questionnaire, phase))
             submits[phase] = gr.Button(
@@ -144,18 +144,14 @@ def build_quality_pages(config: StudyConfig, aspects: tuple[gr.Radio, ...], t: U
 
 
 def quality_updates(page: QualityPage, service, rater: RaterView | None, audio_prefix: str, t: UiText) -> dict:
-    """Updates of the quality components for the rater's stage (cleared answers, the headphone clips)."""
+    """Values of the quality components for the rater's stage (cleared answers, the headphone clips)."""
     stage = rater.stage if rater else "id"
     updates: dict = {}
-    if page.headphone_page is not None:
+    if page.headphone_players is not None:
         players = ""
         if stage == "headphones":
             players = headphone_html(service.headphone_test(rater.rater_token), t, audio_prefix=audio_prefix)
-        updates[page.headphone_page] = gr.update(visible=stage == "headphones")
         updates[page.headphone_players] = players
-    for phase, column in (("before", page.before_page), ("after", page.after_page)):
-        if column is not None:
-            updates[column] = gr.update(visible=stage == f"questionnaire_{phase}")
     for radio in (*page.headphone_choices, *page.aspects):
         updates[radio] = None
     return updates

@@ -1,5 +1,7 @@
 // The rater page's listening check (loaded into <head> by annotation_app/ui/rater_app.py).
 //
+// - shows the stage the server named: copies the page mark's data-humans-page to <body> (rater.css shows that
+//   page's column only) and sets data-humans-notice="1" while the notice has text;
 // - logs play / pause / ended / seeked of every trial player (side, turn, media time, client time);
 // - plays the next turn of a conversation when one ends, and pauses the other players when one starts;
 // - keeps the answer controls (#humans-vote) inert until every player of the trial has played to its end
@@ -62,8 +64,20 @@
     if (element && element.textContent !== text) element.textContent = text;
   }
 
+  function setBodyData(key, value) {
+    if (document.body.dataset[key] !== value) document.body.dataset[key] = value;
+  }
+
+  function showPage() {
+    const mark = document.querySelector("#humans-stage [data-humans-page]");
+    setBodyData("humansPage", mark ? mark.dataset.humansPage : "");
+    const notice = document.getElementById("humans-notice");
+    setBodyData("humansNotice", notice && notice.textContent.trim() ? "1" : "0");
+  }
+
   function sync() {
     state.scheduled = false;
+    showPage();
     const root = trialRoot();
     const token = root ? root.dataset.token : null;
     if (token !== state.token) {
@@ -73,9 +87,7 @@
       state.heard = token ? loadHeard(token) : new Set();
     }
     const locked = isLocked();
-    if (document.body.dataset.humansLocked !== (locked ? "1" : "0")) {
-      document.body.dataset.humansLocked = locked ? "1" : "0";
-    }
+    setBodyData("humansLocked", locked ? "1" : "0");
     const vote = document.getElementById("humans-vote");
     if (vote && vote.inert !== locked) {
       vote.inert = locked;
@@ -257,7 +269,7 @@
   document.addEventListener("click", onClick);
   document.addEventListener("keydown", onKey);
   const start = () => {
-    new MutationObserver(schedule).observe(document.body, { childList: true, subtree: true });
+    new MutationObserver(schedule).observe(document.body, { childList: true, subtree: true, characterData: true });
     schedule();
   };
   if (document.body) start();

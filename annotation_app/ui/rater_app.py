@@ -6,7 +6,13 @@ idempotent votes, blinding) lives in the service; the page script ``rater.js`` k
 until both conversations were played to the end, sends the play log with the vote, and adds the keyboard keys.
 Every word on the page comes from the study's :class:`~annotation_app.study.ui_text.UiText` table.
 
-The internal fields (URL query, trial token, play log, time zone) sit outside every stage column, so re-showing a
+Every event answers with plain values only, never with property updates (``gr.update``): Gradio builds a new
+component and its config for each property update of each session (2.9 ms for the 8 of a vote, against 0.14 ms as
+plain values), and keeps it in the session's state. So which stage column shows is one value, the page mark
+(``<div data-humans-page="consent">``): ``rater.js`` copies it to ``<body data-humans-page>`` and ``rater.css``
+hides every column but that page's. The notice likewise shows when it has text.
+
+The internal fields (URL query, trial token, play log, time zone) sit outside every stage column, so showing a
 column never shows them. The one notice (answers to a click: refusals, practice feedback) sticks to the top of the
 viewport (``rater.css``), so it is in view wherever the rater clicked.
 """
@@ -15,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import html
 import inspect
 import logging
 from collections.abc import Callable
@@ -52,7 +59,17 @@ from annotation_app.ui.rater_form import (
 )
 from annotation_app.ui.rater_html import done_html, trial_html
 
-__all__ = ["RATER_CSS", "RATER_JS", "RaterAppSettings", "build_rater_app", "rater_head", "rater_theme"]
+__all__ = [
+    "PAGES",
+    "RATER_CSS",
+    "RATER_JS",
+    "RaterAppSettings",
+    "build_rater_app",
+    "page_mark",
+    "page_of",
+    "rater_head",
+    "rater_theme",
+]
 
 #: The stylesheet and the page script of the rater app.
 RATER_CSS = Path(__file__).with_name("rater.css")
@@ -61,6 +78,19 @@ RATER_JS = Path(__file__).with_name("rater.js")
 _log = logging.getLogger(__name__)
 
 _TRIAL_STAGES = ("practice", "trials", "reshows")
+
+#: The page mark of each stage column and the column's ``elem_id`` (``rater.css`` / ``quality.css`` show a column
+#: only while ``<body data-humans-page>`` names it).
+PAGES = {
+    "id": "humans-page-id",
+    "consent": "humans-page-consent",
+    "instructions": "humans-page-instructions",
+    "trial": "humans-page-trial",
+    "done": "humans-page-done",
+    "headphones": "humans-headphone-page",
+    "questionnaire_before": "humans-questionnaire-before",
+    "questionnaire_after": "humans-questionnaire-after",
+}
 #: The ui_text entry of each refusal of the rater service (its English message is the entry's ``{message}``).
 _ERROR_KEYS: dict[type, str] = {
     InvalidRaterId: "error_invalid_rater_id",
@@ -154,6 +184,7 @@ class _Page:
     token: gr.BrowserState
     query: gr.Textbox
     notice: gr.Markdown
+    stage: gr.HTML
     id_page: gr.Column
     typed_id: gr.Textbox
     start: gr.Button
@@ -178,15 +209,11 @@ class _Page:
 
     @property
     def outputs(self) -> list:
-        """What every event may update (the API returns the non-layout ones, in this order)."""
+        """What every event may update, in this order (the columns are not among them: the page mark shows one)."""
         return [
             self.token,
             self.notice,
-            self.id_page,
-            self.consent_page,
-            self.instructions_page,
-            self.trial_page,
-            self.done_page,
+            self.stage,
             self.players,
             self.trial_token,
             self.preference,
@@ -199,7 +226,8 @@ class _Page:
 
 
 def _layout(settings: RaterAppSettings) -> _Page:
-    """Build the components: one column per stage, all hidden until the first event shows the rater's stage."""
+    """Build the components: one column per stage, all hidden (``rater.css``) until the first event's page mark
+    names the rater's page."""
     rating, t = settings.rating, settings.texts
     config = settings.config or StudyConfig(title=settings.title)
     c: dict = {}
@@ -212,22 +240,23 @@ def _layout(settings: RaterAppSettings) -> _Page:
     c["events"] = gr.Textbox(visible="hidden", elem_id="humans-events")
     c["tz_offset"] = gr.Textbox(visible="hidden", elem_id="humans-tz")
     gr.Markdown(f"## {settings.title}", elem_id="humans-title")
-    c["notice"] = gr.Markdown("", visible=False, elem_id="humans-notice", elem_classes="humans-notice")
-    with gr.Column(visible=False, elem_classes="humans-stage") as c["id_page"]:
+    c["notice"] = gr.Markdown("", elem_id="humans-notice", elem_classes="humans-notice")
+    c["stage"] = gr.HTML(page_mark(""), elem_id="humans-stage")
+    with gr.Column(elem_id=PAGES["id"], elem_classes="humans-stage") as c["id_page"]:
         gr.Markdown(t("id_prompt"))
         c["typed_id"] = gr.Textbox(label=t("id_label"), max_lines=1, max_length=MAX_ID_CHARS, elem_id="humans-typed-id")
         c["start"] = gr.Button(t("id_continue"), variant="primary", elem_id="humans-start")
-    with gr.Column(visible=False, elem_classes="humans-stage") as c["consent_page"]:
+    with gr.Column(elem_id=PAGES["consent"], elem_classes="humans-stage") as c["consent_page"]:
         gr.Markdown(f"### {t('consent_heading')}")
         gr.Markdown(settings.consent, elem_id="humans-consent")
         with gr.Row(elem_id="humans-consent-buttons"):
             c["agree"] = gr.Button(t("consent_agree"), variant="primary", elem_id="humans-agree")
             c["decline"] = gr.Button(t("consent_decline"), variant="secondary", elem_id="humans-decline")
-    with gr.Column(visible=False, elem_classes="humans-stage") as c["instructions_page"]:
+    with gr.Column(elem_id=PAGES["instructions"], elem_classes="humans-stage") as c["instructions_page"]:
         gr.Markdown(f"### {t('instructions_heading')}")
         gr.Markdown(settings.instructions, elem_id="humans-instructions")
         c["begin"] = gr.Button(t("instructions_begin"), variant="primary", elem_id="humans-begin")
-    with gr.Column(visible=False, elem_classes="humans-stage") as c["trial_page"]:
+    with gr.Column(elem_id=PAGES["trial"], elem_classes="humans-stage") as c["trial_page"]:
         c["players"] = gr.HTML("", js_on_load=None, elem_id="humans-players")
         pairwise = shows_preference(rating)
         gr.Markdown(t("lock_note_pair" if pairwise else "lock_note_single"), elem_id="humans-lock-note")
@@ -266,7 +295,7 @@ def _layout(settings: RaterAppSettings) -> _Page:
                 elem_id="humans-reason",
             )
             c["submit"] = gr.Button(t("submit"), variant="primary", elem_id="humans-submit")
-    with gr.Column(visible=False, elem_classes="humans-stage") as c["done_page"]:
+    with gr.Column(elem_id=PAGES["done"], elem_classes="humans-stage") as c["done_page"]:
         c["done"] = gr.HTML("", js_on_load=None, elem_id="humans-done-page")
     with gr.Column():
         c["quality"] = quality.build_quality_pages(config, aspects, t)
@@ -278,7 +307,7 @@ def _wire(app: gr.Blocks, page: _Page, service: RaterService, settings: RaterApp
     texts = settings.texts
 
     def show(rater: RaterView | None, message: str = "") -> dict:
-        """Updates of every output for the rater's stage (the id form when ``rater`` is None)."""
+        """Every output's value for the rater's stage (the id form when ``rater`` is None)."""
         stage = rater.stage if rater else "id"
         trial = service.current_trial(rater.rater_token) if stage in _TRIAL_STAGES else None
         if stage in _TRIAL_STAGES and trial is None:  # the rating stage may have ended just now
@@ -290,11 +319,7 @@ def _wire(app: gr.Blocks, page: _Page, service: RaterService, settings: RaterApp
         return {
             page.token: rater.rater_token if rater else None,
             page.notice: _notice(message),
-            page.id_page: gr.update(visible=stage == "id"),
-            page.consent_page: gr.update(visible=stage == "consent"),
-            page.instructions_page: gr.update(visible=stage == "instructions"),
-            page.trial_page: gr.update(visible=trial is not None),
-            page.done_page: gr.update(visible=done),
+            page.stage: page_mark(page_of(stage, has_trial=trial is not None)),
             page.players: _players(trial, settings),
             page.trial_token: trial.token if trial else "",
             page.preference: None,
@@ -404,13 +429,24 @@ def _wire(app: gr.Blocks, page: _Page, service: RaterService, settings: RaterApp
     quality.wire_quality(page.quality, service, page.token, show, polite, shared)
 
 
-def _notice(message: str) -> dict:
-    """The notice's update: the text (unindented, as ``gr.Markdown`` would postprocess it), shown when not empty.
+def _notice(message: str) -> str:
+    """The notice's text, unindented as ``gr.Markdown`` would postprocess it (the page shows it when not empty)."""
+    return inspect.cleandoc(message)
 
-    Property updates (``gr.update``) rather than new components: each component built per event costs a
-    constructor call (0.1-0.4 ms), and Gradio builds one more from the update anyway.
-    """
-    return gr.update(value=inspect.cleandoc(message), visible=bool(message))
+
+def page_of(stage: str, *, has_trial: bool) -> str:
+    """The page (a key of :data:`PAGES`) that shows the rater's ``stage``; ``""`` for none (a rating stage
+    without a trial to show: the notice says why)."""
+    if stage in FINAL_STAGES:
+        return "done"
+    if stage in _TRIAL_STAGES:
+        return "trial" if has_trial else ""
+    return stage if stage in PAGES else ""
+
+
+def page_mark(page: str) -> str:
+    """The HTML of the page mark: ``rater.js`` copies ``data-humans-page`` to ``<body>``."""
+    return f'<div data-humans-page="{html.escape(page)}"></div>'
 
 
 def _client(request: gr.Request | None) -> str | None:

@@ -21,9 +21,10 @@ from gradio_http import CallFailed, GradioSession, ServerDown
 __all__ = ["OUT", "RaterSpec", "percentiles", "run_crowd", "run_noop_rater", "run_rater", "trial_floor_s"]
 
 #: Output positions of the rater app's events (the layout columns are outputs too).
-OUT = {"token": 0, "notice": 1, "players": 7, "trial_token": 8, "done": 13}
+OUT = {"token": 0, "notice": 1, "stage": 2, "players": 3, "trial_token": 4, "done": 9}
 _DURATION = re.compile(r'data-duration="([0-9.]+)"')
 _POSITION = re.compile(r"Trial (\d+) of (\d+)")
+_PAGE_MARK = re.compile(r'data-humans-page="([^"]*)"')
 _DUPLICATE = "already been recorded"
 
 
@@ -146,10 +147,11 @@ class _Rater:
                     break
                 trial_token = _value(out[OUT["trial_token"]])
                 if not trial_token:
-                    visible = [o.get("visible") if isinstance(o, dict) else None for o in out[2:7]]
-                    if visible[1]:  # consent page
+                    shown = _PAGE_MARK.search(_value(out[OUT["stage"]]) or "")
+                    page = shown.group(1) if shown else ""
+                    if page == "consent":
                         out = self.call("consent", [self.result.token])
-                    elif visible[2]:  # instructions page
+                    elif page == "instructions":
                         out = self.call("instructions", [self.result.token])
                     else:
                         self.result.notices.append(notice)

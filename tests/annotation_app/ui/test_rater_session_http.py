@@ -22,7 +22,18 @@ from annotation_app.app import ServeConfig, build_server
 from annotation_app.ui.server import running
 
 #: The rater app's API outputs, in order (layout columns are not part of the API).
-OUTPUTS = ("token", "notice", "players", "trial_token", "preference", "likert_left", "likert_right", "reason", "done")
+OUTPUTS = (
+    "token",
+    "notice",
+    "stage",
+    "players",
+    "trial_token",
+    "preference",
+    "likert_left",
+    "likert_right",
+    "reason",
+    "done",
+)
 QUERY = "?PROLIFIC_PID=pid0123456789&STUDY_ID=study42&SESSION_ID=sess7"
 CLIP_S = 0.25
 FLOOR_FRACTION = 0.5
