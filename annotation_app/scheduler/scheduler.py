@@ -27,7 +27,7 @@ import numpy as np
 from annotation_app.scheduler.active import ScoreFn, bt_scores_from_counts
 from annotation_app.store.store import SchedulingReader
 
-__all__ = ["Scheduler"]
+__all__ = ["Scheduler", "lexmin"]
 
 Mode = Literal["balanced", "active"]
 
@@ -62,7 +62,7 @@ class Scheduler:
         self.rng = rng
         self.mode = mode
         self.scores = scores or bt_scores_from_counts
-        self._pairs: _PairTable | None = None
+        self._pairs: dict[str, _PairTable] = {}  # by kind: "trial", "gold"
         self._scored: tuple[tuple, dict] | None = None  # (vote counts, their scores): the last fit, reused
 
     def choose(self, reader: SchedulingReader, rater_id: int, kind: str) -> dict | None:
@@ -78,7 +78,7 @@ class Scheduler:
         if self.likert_only:
             chosen = self._conversation(reader.conversations(gold_bad=True), seen_convs, kind)
         else:
-            chosen = self._gold_pair(reader.pairs("gold"), seen_pairs, kind)
+            chosen = self._gold_pair(reader, seen_pairs, kind)
         if chosen is None and kind == "attention":
             return self.choose(reader, rater_id, "trial")
         return chosen
@@ -95,17 +95,10 @@ class Scheduler:
 
     def _trial_pair(self, reader: SchedulingReader, rater_id: int, seen: set[int]) -> dict | None:
         table = self._table(reader)
-        unseen = ~np.isin(table.ids, np.fromiter(seen, dtype=np.int64, count=len(seen)))
-        candidates = np.flatnonzero(unseen)
+        candidates = table.unseen(seen)
         if candidates.size == 0:
             return None
-        n = np.zeros(table.ids.size)
-        a_left = np.zeros(table.ids.size)
-        live = reader.coverage("trial")
-        if live:
-            ids, counts, lefts = np.asarray(live, dtype=np.int64).T
-            rows = table.rows(ids)
-            n[rows], a_left[rows] = counts, lefts
+        n, a_left = table.coverage(reader.coverage("trial"))
         model_cov = np.bincount(table.model_pair, weights=n, minlength=table.n_model_pairs)
         model_left = np.bincount(table.model_pair, weights=a_left, minlength=table.n_model_pairs)
         scenario_cov = np.bincount(table.scenario, weights=n, minlength=table.n_scenarios)
@@ -119,21 +112,20 @@ class Scheduler:
                 takers[table.rows(ids)] -= counts
         ties = self._tiebreak(candidates.size)
         mp = table.model_pair[candidates]
-        # np.lexsort sorts by the last key first: the order is (n, takers, model pair, scenario, tie).
-        keys = [ties, scenario_cov[table.scenario[candidates]], model_cov[mp], takers[candidates], n[candidates]]
+        keys = [n[candidates], takers[candidates], model_cov[mp], scenario_cov[table.scenario[candidates]], ties]
         if self.mode == "active":
             closeness = self._closeness(reader)
             near = np.array([closeness.get(table.model_pairs[k], 0.0) for k in range(table.n_model_pairs)])
-            keys += [near[mp], n[candidates] >= self.target]
-        best = int(candidates[np.lexsort(keys)[0]])
+            keys = [n[candidates] >= self.target, near[mp], *keys]
+        best = int(candidates[lexmin(keys)])
         k = int(table.model_pair[best])
         pair = {"id": int(table.ids[best]), "conv_a": int(table.conv_a[best]), "conv_b": int(table.conv_b[best])}
         return {"kind": "trial", **self._sides(pair, int(model_left[k]), int(model_cov[k]))}
 
-    def _table(self, reader: SchedulingReader) -> _PairTable:
-        if self._pairs is None:
-            self._pairs = _PairTable(reader.pair_table("trial"))
-        return self._pairs
+    def _table(self, reader: SchedulingReader, kind: str = "trial") -> _PairTable:
+        if kind not in self._pairs:
+            self._pairs[kind] = _PairTable(reader.pair_table(kind))
+        return self._pairs[kind]
 
     def _closeness(self, reader: SchedulingReader) -> dict[tuple[int, int], float]:
         scores = self._scores(reader.vote_counts())
@@ -152,13 +144,16 @@ class Scheduler:
             self._scored = (key, self.scores(counts))
         return self._scored[1]
 
-    def _gold_pair(self, pairs: list[dict], seen: set[int], kind: str) -> dict | None:
-        candidates = [p for p in pairs if p["id"] not in seen]
-        if not candidates:
+    def _gold_pair(self, reader: SchedulingReader, seen: set[int], kind: str) -> dict | None:
+        """The unseen gold pair with the fewest live assignments, ties at random."""
+        table = self._table(reader, "gold")
+        candidates = table.unseen(seen)
+        if candidates.size == 0:
             return None
-        ties = self._tiebreak(len(candidates))
-        best = min(zip(candidates, ties, strict=True), key=lambda item: (item[0]["n"], item[1]))[0]
-        return {"kind": kind, **self._sides(best, best["a_left"], best["n"])}
+        n, a_left = table.coverage(reader.coverage("gold"))
+        best = int(candidates[lexmin([n[candidates], self._tiebreak(candidates.size)])])
+        pair = {"id": int(table.ids[best]), "conv_a": int(table.conv_a[best]), "conv_b": int(table.conv_b[best])}
+        return {"kind": kind, **self._sides(pair, int(a_left[best]), int(n[best]))}
 
     def _conversation(self, convs: list[dict], seen: set[int], kind: str) -> dict | None:
         candidates = [c for c in convs if c["id"] not in seen]
@@ -183,7 +178,7 @@ class Scheduler:
 
 
 class _PairTable:
-    """The trial pairs as arrays (they never change once a study is imported), read once per scheduler.
+    """A kind's pairs as arrays (they never change once a study is imported), read once per scheduler.
 
     Coverage is what changes; it comes from the store on every call (the only per-call reads are the live
     assignments' counts and the active raters' pairs), so several server processes can share one database.
@@ -203,3 +198,38 @@ class _PairTable:
     def rows(self, ids: np.ndarray) -> np.ndarray:
         """Row positions of pair ids (ids are sorted, so a binary search)."""
         return np.searchsorted(self.ids, ids)
+
+    def unseen(self, seen: set[int]) -> np.ndarray:
+        """Row positions of the pairs whose ids are not in ``seen``, in id order."""
+        return np.flatnonzero(~np.isin(self.ids, np.fromiter(seen, dtype=np.int64, count=len(seen))))
+
+    def coverage(self, live: list[tuple]) -> tuple[np.ndarray, np.ndarray]:
+        """Per row: live assignments (``n``) and how many had ``conv_a`` on the left, from the store's
+        ``(pair_id, n, a_left)`` rows (pairs without a row have 0, 0)."""
+        n = np.zeros(self.ids.size)
+        a_left = np.zeros(self.ids.size)
+        if live:
+            ids, counts, lefts = np.asarray(live, dtype=np.int64).T
+            rows = self.rows(ids)
+            n[rows], a_left[rows] = counts, lefts
+        return n, a_left
+
+
+def lexmin(keys: list[np.ndarray]) -> int:
+    """Position of the smallest entry in lexicographic order of ``keys`` (``keys[0]`` first), the first of equals.
+
+    The same position as ``np.lexsort(keys[::-1])[0]`` (a stable sort), found by keeping the minima of one key
+    after another: O(n) per key instead of sorting every candidate (1-2 ms for 10,000 pairs and five keys).
+
+    Examples
+    --------
+    >>> lexmin([np.array([1, 0, 0]), np.array([5.0, 7.0, 6.0])])
+    2
+    """
+    positions = np.arange(len(keys[0]))
+    for key in keys:
+        values = np.asarray(key)[positions]
+        positions = positions[values == values.min()]
+        if positions.size == 1:
+            break
+    return int(positions[0])

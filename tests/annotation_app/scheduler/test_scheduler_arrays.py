@@ -12,6 +12,7 @@ import pytest
 from annotation_app.rater_service import RaterService
 from annotation_app.rater_views import Answer
 from annotation_app.scheduler import Scheduler
+from annotation_app.scheduler.scheduler import lexmin
 from annotation_app.store import Store
 from annotation_app.store.store import SchedulingReader
 
@@ -116,3 +117,59 @@ def test_active_mode_fits_the_scores_again_only_when_the_vote_counts_changed(tmp
         service.submit(token, trial.token, Answer(preference=-1, client_tz_offset_min=0))
         service.current_trial(token)  # a vote changed the counts: fitted again, on them
         assert len(fitted) == 2 and sum(int(r["wins_a"] or 0) + int(r["wins_b"] or 0) for r in fitted[1]) == 1
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_lexmin_is_the_first_of_a_stable_lexicographic_sort(seed):
+    rng = np.random.default_rng(seed)
+    size = int(rng.integers(1, 60))
+    keys = [rng.integers(0, 3, size), rng.integers(0, 2, size) > 0, rng.integers(0, 4, size).astype(float)]
+    assert lexmin(keys) == int(np.lexsort(keys[::-1])[0])
+
+
+def test_gold_items_follow_the_rule_mid_study(tmp_path, study_factory):
+    """Attention checks and practice draw the unseen gold pair with the fewest live assignments, ties at random
+    (compared with the rule written over the store's dicts, on a database where raters have had gold items)."""
+    study = study_factory(
+        models=("zebramodel", "yakmodel", "xerusmodel"),
+        scenarios=6,
+        turns=1,
+        targets={"raters_per_pair": 2, "trials_per_rater": 6},
+        quality={"attention_checks": 2, "practice_trials": 1, "min_listen_fraction": 0.0},
+    )
+    clock = [1000.0]
+    with Store(tmp_path / "db.sqlite") as store:
+        service = RaterService(study, store, tmp_path / "cache", clock=lambda: clock[0], rng=np.random.default_rng(3))
+        tokens = []
+        for r in range(9):
+            token = service.enter(typed_id=f"rater-{r}").rater_token
+            service.accept_consent(token)
+            service.finish_instructions(token)
+            for _ in range(r % 3):
+                trial = service.current_trial(token)
+                if trial is None:
+                    break
+                clock[0] += 1
+                service.submit(token, trial.token, Answer(preference=-1, client_tz_offset_min=0))
+            tokens.append(token)
+        compared = 0
+        with store._write() as db:
+            reader = SchedulingReader(db, expire_before=0.0)
+            for token in tokens:
+                rater_id = store.rater_by_token(token)["id"]
+                seen, _ = reader.seen(rater_id)
+                for seed in range(4):
+                    chosen = Scheduler(target=2, likert_only=False, rng=np.random.default_rng(seed))._gold_pair(
+                        reader, seen, "attention"
+                    )
+                    candidates = [p for p in reader.pairs("gold") if p["id"] not in seen]
+                    ties = np.random.default_rng(seed).random(len(candidates))
+                    expected = min(zip(candidates, ties, strict=True), key=lambda item: (item[0]["n"], item[1]))[0]
+                    assert chosen["pair_id"] == expected["id"] and chosen["kind"] == "attention"
+                    assert {chosen["left_conversation_id"], chosen["right_conversation_id"]} == {
+                        expected["conv_a"],
+                        expected["conv_b"],
+                    }
+                    compared += 1
+            assert len({p["n"] for p in reader.pairs("gold")}) > 1  # the counts differ: the rule had work to do
+    assert compared == 36
