@@ -27,6 +27,7 @@ from annotation_app.store import DB_FILE_NAME, Store, default_db_path
 from annotation_app.study.loader import load_study
 from annotation_app.study.model import Study
 from annotation_app.ui.audio_files import AudioFiles, AudioRoute
+from annotation_app.ui.gradio_settings import poll_queue_less
 from annotation_app.ui.rater_app import RaterAppSettings, build_rater_app
 from annotation_app.ui.server import AUDIO_ROUTE, guard_mount, http_app
 
@@ -166,6 +167,7 @@ class StudyServer:
         gr.mount_gradio_app(self.app, blocks, path=self.admin_path, footer_links=[], run_history=False, **options)
         self.move_last_route_before_rater_app()
         guard_mount(self.app, self.admin_path, blocks)
+        poll_queue_less(blocks)
         self.mounted.append(self.admin_path)
 
     def move_last_route_before_rater_app(self) -> None:

@@ -77,7 +77,7 @@ def noop_server(port_file: str) -> None:
     import uvicorn
     from fastapi.responses import PlainTextResponse
 
-    from annotation_app.ui.gradio_settings import apply_serving_settings
+    from annotation_app.ui.gradio_settings import apply_serving_settings, poll_queue_less
     from annotation_app.ui.server import uvicorn_config
 
     apply_serving_settings()  # the same Gradio settings as humans serve
@@ -88,6 +88,7 @@ def noop_server(port_file: str) -> None:
     app = fastapi.FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     app.get("/healthz")(lambda: PlainTextResponse("ok"))
     gr.mount_gradio_app(app, blocks, path="/", footer_links=[], run_history=False, show_error=False)
+    poll_queue_less(blocks)
     sock = socket.socket()
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))

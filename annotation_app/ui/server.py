@@ -24,9 +24,11 @@ from analysis.errors import HumansError
 from annotation_app.rater_service import RaterService
 from annotation_app.ui import server_process
 from annotation_app.ui.audio_files import AudioFiles
+from annotation_app.ui.gradio_settings import poll_queue_less
 from annotation_app.ui.quality_pages import QUALITY_CSS
 from annotation_app.ui.rater_app import RATER_CSS, rater_head, rater_theme
 from annotation_app.ui.request_guard import GradioRequestGuard
+from annotation_app.ui.workers import KEEP_ALIVE_S
 
 if TYPE_CHECKING:
     from annotation_app.app import StudyServer
@@ -76,6 +78,7 @@ def http_app(service: RaterService, rater_blocks: gr.Blocks, files: AudioFiles |
         show_error=False,
     )
     guard_mount(app, "", rater_blocks)
+    poll_queue_less(rater_blocks)
     return app
 
 
@@ -111,10 +114,18 @@ def uvicorn_config(app, *, root_path: str = "") -> uvicorn.Config:
     """How every study server runs under uvicorn (benchmarks serve their no-op floor app with it too).
 
     ``http`` and ``loop`` stay uvicorn's ``"auto"``: httptools' C parser and uvloop when importable (dependencies of
-    humans-lab), else h11 and asyncio.
+    humans-lab), else h11 and asyncio. Idle connections close after :data:`~annotation_app.ui.workers.KEEP_ALIVE_S`
+    (nginx in front of ``--workers`` lets go of them sooner).
     """
     return uvicorn.Config(
-        app, log_level="warning", lifespan="on", access_log=False, root_path=root_path, http="auto", loop="auto"
+        app,
+        log_level="warning",
+        lifespan="on",
+        access_log=False,
+        root_path=root_path,
+        http="auto",
+        loop="auto",
+        timeout_keep_alive=KEEP_ALIVE_S,
     )
 
 

@@ -33,7 +33,22 @@ from pathlib import Path
 
 from analysis.errors import HumansError
 
-__all__ = ["NGINX_CANDIDATES", "WORKER_HEADER", "WorkerPool", "free_port", "nginx_config"]
+__all__ = [
+    "KEEP_ALIVE_S",
+    "NGINX_CANDIDATES",
+    "UPSTREAM_KEEPALIVE_S",
+    "WORKER_HEADER",
+    "WorkerPool",
+    "free_port",
+    "nginx_config",
+]
+
+#: Seconds a server process keeps an idle HTTP connection open (uvicorn's ``timeout_keep_alive``).
+KEEP_ALIVE_S = 5
+#: Seconds nginx keeps an idle connection to a worker for reuse: shorter than the worker's own, so nginx never
+#: sends a request on a connection the worker is closing at that moment (which nginx answers with a 502; one
+#: such 502 for ``theme.css`` in a 1,000-rater burst when nginx's default of 60 s was left).
+UPSTREAM_KEEPALIVE_S = KEEP_ALIVE_S - 1
 
 #: Where nginx is looked for (Debian installs it in /usr/sbin, which is not on every user's PATH).
 NGINX_CANDIDATES = ("nginx", "/usr/sbin/nginx", "/usr/local/sbin/nginx")
@@ -92,6 +107,7 @@ http {{
         hash $remote_addr consistent;
 {servers}
         keepalive 64;
+        keepalive_timeout {UPSTREAM_KEEPALIVE_S}s;
     }}
     server {{
         listen {listen} backlog=4096;

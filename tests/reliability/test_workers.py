@@ -21,7 +21,8 @@ import pytest
 from reliability_db import db_rows, vote_rows
 
 from annotation_app.loadtest import loadtest
-from annotation_app.ui.workers import NGINX_CANDIDATES, WORKER_HEADER, nginx_config
+from annotation_app.ui.server import uvicorn_config
+from annotation_app.ui.workers import KEEP_ALIVE_S, NGINX_CANDIDATES, WORKER_HEADER, nginx_config
 
 pytestmark = pytest.mark.skipif(
     not any(shutil.which(c) for c in NGINX_CANDIDATES), reason="nginx is not installed (apt-get install nginx)"
@@ -40,6 +41,9 @@ def test_nginx_config_keeps_a_rater_on_one_worker(tmp_path):
     assert "proxy_buffering off;" in text  # the event stream reaches the tab as it is written
     assert "set_real_ip_from 127.0.0.1;" in text and "real_ip_header X-Forwarded-For;" in text
     assert "/audio/" not in text  # without a cache folder the workers serve the audio
+    # nginx drops an idle connection to a worker before the worker does: never a request on a closing one (a 502)
+    reuse = re.search(r"keepalive_timeout (\d+)s;", text)
+    assert reuse and int(reuse.group(1)) < KEEP_ALIVE_S == uvicorn_config(None).timeout_keep_alive
     text = nginx_config(tmp_path, "127.0.0.1", 8080, [9001], tmp_path / "my cache")
     assert f'alias "{tmp_path / "my cache"}/$1";' in text and "location /audio/ {" in text
 
