@@ -19,6 +19,7 @@ from annotation_app.rater_views import Answer, InvalidAnswer, RaterView
 from annotation_app.study.model import Question, RatingConfig, StudyConfig
 from annotation_app.study.ui_text import UiText
 from annotation_app.ui.quality_html import headphone_html
+from annotation_app.ui.rater_html import PAGES
 
 __all__ = [
     "QUALITY_CSS",
@@ -101,7 +102,7 @@ def build_quality_pages(config: StudyConfig, aspects: tuple[gr.Radio, ...], t: U
     headphone_page = players = headphone_submit = None
     choices: tuple[gr.Radio, ...] = ()
     if kind != "off":
-        with gr.Column(elem_id="humans-headphone-page", elem_classes="humans-stage") as headphone_page:
+        with gr.Column(elem_id=PAGES["headphones"], elem_classes="humans-stage") as headphone_page:
             gr.Markdown(f"### {t('headphones_heading')}")
             gr.Markdown(t("headphones_calibrate"), elem_id="humans-calibrate-note")
             players = gr.HTML("", elem_id="humans-headphone-players")
@@ -122,7 +123,7 @@ def build_quality_pages(config: StudyConfig, aspects: tuple[gr.Radio, ...], t: U
     for phase in _PHASES:
         if not getattr(config.questionnaire, phase):
             continue
-        with gr.Column(elem_id=f"humans-questionnaire-{phase}", elem_classes="humans-stage") as pages[phase]:
+        with gr.Column(elem_id=PAGES[f"questionnaire_{phase}"], elem_classes="humans-stage") as pages[phase]:
             gr.Markdown(f"### {t(f'questionnaire_{phase}_heading')}")
             questions[phase] = tuple((q, _question(q, t)) for q in getattr(config.questionnaire, phase))
             submits[phase] = gr.Button(

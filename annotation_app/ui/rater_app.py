@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import html
 import inspect
 import logging
 from collections.abc import Callable
@@ -57,19 +56,9 @@ from annotation_app.ui.rater_form import (
     shows_likert,
     shows_preference,
 )
-from annotation_app.ui.rater_html import done_html, trial_html
+from annotation_app.ui.rater_html import PAGES, TRIAL_STAGES, done_html, page_mark, page_of, trial_html
 
-__all__ = [
-    "PAGES",
-    "RATER_CSS",
-    "RATER_JS",
-    "RaterAppSettings",
-    "build_rater_app",
-    "page_mark",
-    "page_of",
-    "rater_head",
-    "rater_theme",
-]
+__all__ = ["RATER_CSS", "RATER_JS", "RaterAppSettings", "build_rater_app", "rater_head", "rater_theme"]
 
 #: The stylesheet and the page script of the rater app.
 RATER_CSS = Path(__file__).with_name("rater.css")
@@ -77,20 +66,6 @@ RATER_JS = Path(__file__).with_name("rater.js")
 
 _log = logging.getLogger(__name__)
 
-_TRIAL_STAGES = ("practice", "trials", "reshows")
-
-#: The page mark of each stage column and the column's ``elem_id`` (``rater.css`` / ``quality.css`` show a column
-#: only while ``<body data-humans-page>`` names it).
-PAGES = {
-    "id": "humans-page-id",
-    "consent": "humans-page-consent",
-    "instructions": "humans-page-instructions",
-    "trial": "humans-page-trial",
-    "done": "humans-page-done",
-    "headphones": "humans-headphone-page",
-    "questionnaire_before": "humans-questionnaire-before",
-    "questionnaire_after": "humans-questionnaire-after",
-}
 #: The ui_text entry of each refusal of the rater service (its English message is the entry's ``{message}``).
 _ERROR_KEYS: dict[type, str] = {
     InvalidRaterId: "error_invalid_rater_id",
@@ -309,11 +284,11 @@ def _wire(app: gr.Blocks, page: _Page, service: RaterService, settings: RaterApp
     def show(rater: RaterView | None, message: str = "") -> dict:
         """Every output's value for the rater's stage (the id form when ``rater`` is None)."""
         stage = rater.stage if rater else "id"
-        trial = service.current_trial(rater.rater_token) if stage in _TRIAL_STAGES else None
-        if stage in _TRIAL_STAGES and trial is None:  # the rating stage may have ended just now
+        trial = service.current_trial(rater.rater_token) if stage in TRIAL_STAGES else None
+        if stage in TRIAL_STAGES and trial is None:  # the rating stage may have ended just now
             rater = service.rater(rater.rater_token)
             stage = rater.stage
-        if stage in _TRIAL_STAGES and trial is None:
+        if stage in TRIAL_STAGES and trial is None:
             message = message or texts("notice_no_trial")
         done = stage in FINAL_STAGES
         return {
@@ -432,21 +407,6 @@ def _wire(app: gr.Blocks, page: _Page, service: RaterService, settings: RaterApp
 def _notice(message: str) -> str:
     """The notice's text, unindented as ``gr.Markdown`` would postprocess it (the page shows it when not empty)."""
     return inspect.cleandoc(message)
-
-
-def page_of(stage: str, *, has_trial: bool) -> str:
-    """The page (a key of :data:`PAGES`) that shows the rater's ``stage``; ``""`` for none (a rating stage
-    without a trial to show: the notice says why)."""
-    if stage in FINAL_STAGES:
-        return "done"
-    if stage in _TRIAL_STAGES:
-        return "trial" if has_trial else ""
-    return stage if stage in PAGES else ""
-
-
-def page_mark(page: str) -> str:
-    """The HTML of the page mark: ``rater.js`` copies ``data-humans-page`` to ``<body>``."""
-    return f'<div data-humans-page="{html.escape(page)}"></div>'
 
 
 def _client(request: gr.Request | None) -> str | None:

@@ -10,7 +10,8 @@ import pytest
 from annotation_app.protocol import FINAL_STAGES, RATING_PHASES, Quotas, stage_flow
 from annotation_app.study.model import QualityConfig, Question, QuestionnaireConfig, StudyConfig
 from annotation_app.ui.quality_pages import QUALITY_CSS
-from annotation_app.ui.rater_app import PAGES, RATER_CSS, page_mark, page_of
+from annotation_app.ui.rater_app import RATER_CSS
+from annotation_app.ui.rater_html import PAGES, page_mark, page_of
 
 FULL = StudyConfig(
     title="t",
