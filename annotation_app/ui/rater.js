@@ -71,7 +71,9 @@
   function showPage() {
     const mark = document.querySelector("#humans-stage [data-humans-page]");
     setBodyData("humansPage", mark ? mark.dataset.humansPage : "");
-    const notice = document.getElementById("humans-notice");
+    // the text Gradio rendered, not its status tracker beside it (which shows "0.1s" while an event runs)
+    const notice = document.querySelector('#humans-notice [data-testid="markdown"]') ||
+      document.getElementById("humans-notice");
     setBodyData("humansNotice", notice && notice.textContent.trim() ? "1" : "0");
   }
 

@@ -35,12 +35,16 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AUDIO_ROUTE",
+    "SHUTDOWN_GRACE_S",
     "guard_mount",
     "http_app",
     "running",
     "serve",
     "uvicorn_config",
 ]
+
+#: Seconds a stopping server waits for open requests (a vote takes milliseconds; event streams can stay open).
+SHUTDOWN_GRACE_S = 5
 
 #: Where the blind audio files are served (``/audio/<sha256>.<ext>``).
 AUDIO_ROUTE = "/audio"
@@ -115,7 +119,9 @@ def uvicorn_config(app, *, root_path: str = "") -> uvicorn.Config:
 
     ``http`` and ``loop`` stay uvicorn's ``"auto"``: httptools' C parser and uvloop when importable (dependencies of
     humans-lab), else h11 and asyncio. Idle connections close after :data:`~annotation_app.ui.workers.KEEP_ALIVE_S`
-    (nginx in front of ``--workers`` lets go of them sooner).
+    (nginx in front of ``--workers`` lets go of them sooner). On Ctrl-C, requests still open after
+    :data:`SHUTDOWN_GRACE_S` are cut (a tab's event stream would otherwise keep the server up; the tab reconnects
+    and resumes from the database).
     """
     return uvicorn.Config(
         app,
@@ -126,6 +132,7 @@ def uvicorn_config(app, *, root_path: str = "") -> uvicorn.Config:
         http="auto",
         loop="auto",
         timeout_keep_alive=KEEP_ALIVE_S,
+        timeout_graceful_shutdown=SHUTDOWN_GRACE_S,
     )
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from helpers.reliability_study import write_study
+from rater_sim import OUT
 from rater_tab import Tab, value, votes_of
 from reliability_db import db_rows
 from server_process import ServerProcess
@@ -62,7 +63,7 @@ def test_full_disk_refuses_politely_and_keeps_every_acknowledged_vote(volume, tm
         tab.submit(trial)
         assert tab.notice() == ""
         acked = [trial]
-        trial = value(tab.out[8])
+        trial = value(tab.out[OUT["trial_token"]])
         tab.wait_floor()
 
         filler = fill(volume)
