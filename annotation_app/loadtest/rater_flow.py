@@ -22,6 +22,7 @@ import numpy as np
 
 from annotation_app.loadtest.gradio_tab import AppConfig, CallFailed, GradioTab, ServerDown
 from annotation_app.loadtest.stats import Recorder
+from annotation_app.page_mark import read_page_mark
 
 __all__ = ["RaterPage", "RaterPlan", "run_noop_visitor", "run_rater"]
 
@@ -30,7 +31,6 @@ _AUDIO = re.compile(r"<audio\b([^>]*)>(.*?)</audio>", re.S)
 _SOURCE_SRC = re.compile(r'<source\b[^>]*\bsrc="([^"]*)"')
 _ATTR = re.compile(r'\b(src|data-side|data-turn|data-duration)="([^"]*)"')
 _MIN_PLAYED = re.compile(r'\bdata-min-played="([0-9.]+)"')
-_PAGE_MARK = re.compile(r'\bdata-humans-page="([^"]*)"')
 #: Seconds added to the listening floor so a vote never lands on the boundary.
 FLOOR_SLACK_S = 0.05
 
@@ -99,9 +99,8 @@ def _value(update):
 
 
 def _page(mark) -> str:
-    """The page the server's page mark names (``rater_app.page_mark``): ``consent``, ``trial``, ``done``…"""
-    found = _PAGE_MARK.search(str(_value(mark) or ""))
-    return found.group(1) if found else ""
+    """The page the server's page mark output names: ``consent``, ``trial``, ``done``…"""
+    return read_page_mark(str(_value(mark) or ""))
 
 
 def _play_log(players: list[tuple[str, str, int, float]], listened_s: float) -> str:

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import gradio as gr
 
+from annotation_app.page_mark import PAGES
 from annotation_app.rater_views import Answer, InvalidAnswer, RaterView
 from annotation_app.study.model import Question, RatingConfig, StudyConfig
 from annotation_app.study.ui_text import UiText
 from annotation_app.ui.quality_html import headphone_html
-from annotation_app.ui.rater_html import PAGES
 
 __all__ = [
     "QUALITY_CSS",

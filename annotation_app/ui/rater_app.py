@@ -30,6 +30,7 @@ from pathlib import Path
 import gradio as gr
 
 from analysis.errors import HumansError
+from annotation_app.page_mark import PAGES, TRIAL_STAGES, page_mark, page_of
 from annotation_app.protocol import FINAL_STAGES
 from annotation_app.rater_service import MAX_ID_CHARS, MAX_REASON_CHARS, RaterService
 from annotation_app.rater_views import (
@@ -56,7 +57,7 @@ from annotation_app.ui.rater_form import (
     shows_likert,
     shows_preference,
 )
-from annotation_app.ui.rater_html import PAGES, TRIAL_STAGES, done_html, page_mark, page_of, trial_html
+from annotation_app.ui.rater_html import done_html, trial_html
 
 __all__ = ["RATER_CSS", "RATER_JS", "RaterAppSettings", "build_rater_app", "rater_head", "rater_theme"]
 

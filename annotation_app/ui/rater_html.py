@@ -1,5 +1,4 @@
-"""HTML of the rater pages that Gradio components cannot express: the audio players of a trial, the done page and
-the page mark (which stage column the page shows).
+"""HTML of the rater pages that Gradio components cannot express: the audio players of a trial and the done page.
 
 Pure functions from the blind view objects of :mod:`annotation_app.rater_views` to strings; every value from a
 study is escaped and every word comes from the study's :class:`~annotation_app.study.ui_text.UiText` table. Text
@@ -12,21 +11,15 @@ by side, stacked on a narrow screen.
 from __future__ import annotations
 
 from html import escape
-from types import MappingProxyType
 from urllib.parse import urlsplit
 
 from annotation_app.audio.web import web_sources
-from annotation_app.protocol import FINAL_STAGES
 from annotation_app.rater_views import ConversationView, RaterView, TrialView
 from annotation_app.study.ui_text import UiText
 
 __all__ = [
-    "PAGES",
-    "TRIAL_STAGES",
     "clip_seconds",
     "done_html",
-    "page_mark",
-    "page_of",
     "progress_label",
     "safe_redirect",
     "trial_html",
@@ -35,39 +28,6 @@ __all__ = [
 _ENGLISH = UiText()
 #: Stands for a value that is HTML (the countdown) while the text around it is escaped.
 _SLOT = "\x00"
-
-#: The stages in which the rater page shows a trial.
-TRIAL_STAGES = ("practice", "trials", "reshows")
-
-#: The page mark of each stage column and the column's ``elem_id`` (``rater.css`` / ``quality.css`` show a column
-#: only while ``<body data-humans-page>`` names it).
-PAGES = MappingProxyType(
-    {
-        "id": "humans-page-id",
-        "consent": "humans-page-consent",
-        "instructions": "humans-page-instructions",
-        "trial": "humans-page-trial",
-        "done": "humans-page-done",
-        "headphones": "humans-headphone-page",
-        "questionnaire_before": "humans-questionnaire-before",
-        "questionnaire_after": "humans-questionnaire-after",
-    }
-)
-
-
-def page_of(stage: str, *, has_trial: bool) -> str:
-    """The page (a key of :data:`PAGES`) that shows the rater's ``stage``; ``""`` for none (a rating stage
-    without a trial to show: the notice says why)."""
-    if stage in FINAL_STAGES:
-        return "done"
-    if stage in TRIAL_STAGES:
-        return "trial" if has_trial else ""
-    return stage if stage in PAGES else ""
-
-
-def page_mark(page: str) -> str:
-    """The HTML of the page mark: ``rater.js`` copies ``data-humans-page`` to ``<body>``."""
-    return f'<div data-humans-page="{escape(page)}"></div>'
 
 
 def progress_label(trial: TrialView, texts: UiText = _ENGLISH) -> str:

@@ -18,13 +18,14 @@ from pathlib import Path
 
 from gradio_http import CallFailed, GradioSession, ServerDown
 
+from annotation_app.page_mark import read_page_mark
+
 __all__ = ["OUT", "RaterSpec", "percentiles", "run_crowd", "run_noop_rater", "run_rater", "trial_floor_s"]
 
 #: Output positions of the rater app's events (the layout columns are outputs too).
 OUT = {"token": 0, "notice": 1, "stage": 2, "players": 3, "trial_token": 4, "done": 9}
 _DURATION = re.compile(r'data-duration="([0-9.]+)"')
 _POSITION = re.compile(r"Trial (\d+) of (\d+)")
-_PAGE_MARK = re.compile(r'data-humans-page="([^"]*)"')
 _DUPLICATE = "already been recorded"
 
 
@@ -147,8 +148,7 @@ class _Rater:
                     break
                 trial_token = _value(out[OUT["trial_token"]])
                 if not trial_token:
-                    shown = _PAGE_MARK.search(_value(out[OUT["stage"]]) or "")
-                    page = shown.group(1) if shown else ""
+                    page = read_page_mark(_value(out[OUT["stage"]]))
                     if page == "consent":
                         out = self.call("consent", [self.result.token])
                     elif page == "instructions":

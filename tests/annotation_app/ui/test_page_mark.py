@@ -4,14 +4,16 @@ column the mark does not name (the browser tests show it on screen; these check 
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 
 import pytest
 
+from annotation_app.page_mark import PAGES, page_mark, page_of, read_page_mark
 from annotation_app.protocol import FINAL_STAGES, RATING_PHASES, Quotas, stage_flow
 from annotation_app.study.model import QualityConfig, Question, QuestionnaireConfig, StudyConfig
 from annotation_app.ui.quality_pages import QUALITY_CSS
 from annotation_app.ui.rater_app import RATER_CSS
-from annotation_app.ui.rater_html import PAGES, page_mark, page_of
 
 FULL = StudyConfig(
     title="t",
@@ -52,3 +54,16 @@ def test_stylesheets_hide_each_column_unless_the_mark_names_it(page, elem_id):
 def test_page_mark_is_one_escaped_attribute():
     assert page_mark("consent") == '<div data-humans-page="consent"></div>'
     assert page_mark('x"><script>') == '<div data-humans-page="x&quot;&gt;&lt;script&gt;"></div>'
+
+
+@pytest.mark.parametrize("page", [*PAGES, "", 'x"><script>'])
+def test_clients_read_back_what_the_server_marked(page):
+    assert read_page_mark(page_mark(page)) == page
+    assert read_page_mark("") == read_page_mark(None) == read_page_mark("<p>no mark</p>") == ""
+
+
+def test_the_load_generator_reads_the_mark_without_importing_gradio():
+    """``humans loadtest`` is a client: it must start fast and not load the server's UI stack (3.5 s)."""
+    code = "import sys, annotation_app.loadtest; print('gradio' in sys.modules, 'annotation_app.ui' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
