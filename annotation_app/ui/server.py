@@ -28,23 +28,19 @@ from annotation_app.ui.gradio_settings import poll_queue_less
 from annotation_app.ui.quality_pages import QUALITY_CSS
 from annotation_app.ui.rater_app import RATER_CSS, rater_head, rater_theme
 from annotation_app.ui.request_guard import GradioRequestGuard
-from annotation_app.ui.workers import KEEP_ALIVE_S
+from annotation_app.ui.workers import KEEP_ALIVE_S, SHUTDOWN_GRACE_S
 
 if TYPE_CHECKING:
     from annotation_app.app import StudyServer
 
 __all__ = [
     "AUDIO_ROUTE",
-    "SHUTDOWN_GRACE_S",
     "guard_mount",
     "http_app",
     "running",
     "serve",
     "uvicorn_config",
 ]
-
-#: Seconds a stopping server waits for open requests (a vote takes milliseconds; event streams can stay open).
-SHUTDOWN_GRACE_S = 5
 
 #: Where the blind audio files are served (``/audio/<sha256>.<ext>``).
 AUDIO_ROUTE = "/audio"
@@ -120,8 +116,8 @@ def uvicorn_config(app, *, root_path: str = "") -> uvicorn.Config:
     ``http`` and ``loop`` stay uvicorn's ``"auto"``: httptools' C parser and uvloop when importable (dependencies of
     humans-lab), else h11 and asyncio. Idle connections close after :data:`~annotation_app.ui.workers.KEEP_ALIVE_S`
     (nginx in front of ``--workers`` lets go of them sooner). On Ctrl-C, requests still open after
-    :data:`SHUTDOWN_GRACE_S` are cut (a tab's event stream would otherwise keep the server up; the tab reconnects
-    and resumes from the database).
+    :data:`~annotation_app.ui.workers.SHUTDOWN_GRACE_S` are cut (a tab's event stream would otherwise keep the
+    server up; the tab reconnects and resumes from the database).
     """
     return uvicorn.Config(
         app,

@@ -36,6 +36,7 @@ from analysis.errors import HumansError
 __all__ = [
     "KEEP_ALIVE_S",
     "NGINX_CANDIDATES",
+    "SHUTDOWN_GRACE_S",
     "UPSTREAM_KEEPALIVE_S",
     "WORKER_HEADER",
     "WorkerPool",
@@ -49,6 +50,9 @@ KEEP_ALIVE_S = 5
 #: sends a request on a connection the worker is closing at that moment (which nginx answers with a 502; one
 #: such 502 for ``theme.css`` in a 1,000-rater burst when nginx's default of 60 s was left).
 UPSTREAM_KEEPALIVE_S = KEEP_ALIVE_S - 1
+#: Seconds a stopping server (uvicorn, and nginx in front of workers) waits for open requests before cutting them:
+#: a vote takes milliseconds, but a tab's event stream can stay open; the tab reconnects and resumes.
+SHUTDOWN_GRACE_S = 5
 
 #: Where nginx is looked for (Debian installs it in /usr/sbin, which is not on every user's PATH).
 NGINX_CANDIDATES = ("nginx", "/usr/sbin/nginx", "/usr/local/sbin/nginx")
@@ -95,6 +99,7 @@ def nginx_config(prefix: Path, host: str, port: int, worker_ports: list[int], au
     return f"""# Written by `humans serve --workers {len(worker_ports)}`; regenerated at every start.
 {user}daemon off;
 worker_processes 1;
+worker_shutdown_timeout {SHUTDOWN_GRACE_S}s;
 pid {prefix / "nginx.pid"};
 error_log {prefix / "error.log"} warn;
 events {{
@@ -242,17 +247,22 @@ class WorkerPool:
             self.stop()
 
     def stop(self) -> None:
-        """Stop nginx (quit) and the workers (Ctrl-C, then kill after 20 s)."""
+        """Stop nginx (quit: open requests get :data:`SHUTDOWN_GRACE_S`) and then the workers (Ctrl-C, the same
+        grace inside uvicorn; killed after 20 s); says how long each took and whether anything had to be killed."""
+        start = time.monotonic()
+        killed = []
         if self.nginx is not None and self.nginx.poll() is None:
             self.nginx.send_signal(signal.SIGQUIT)
             with contextlib.suppress(subprocess.TimeoutExpired):
-                self.nginx.wait(timeout=10)
+                self.nginx.wait(timeout=2 * SHUTDOWN_GRACE_S)
             if self.nginx.poll() is None:
                 self.nginx.kill()
+                killed.append("nginx")
+        nginx_s = time.monotonic() - start
         for proc in self.procs:
             if proc is not None and proc.poll() is None:
                 proc.send_signal(signal.SIGINT)
-        for proc in self.procs:
+        for index, proc in enumerate(self.procs):
             if proc is None:
                 continue
             try:
@@ -260,3 +270,6 @@ class WorkerPool:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+                killed.append(f"worker {index + 1}")
+        took = f"nginx {nginx_s:.1f} s, workers {time.monotonic() - start - nginx_s:.1f} s"
+        print(f"stopped ({took}{'; killed ' + ', '.join(killed) if killed else ''})", flush=True)

@@ -22,7 +22,7 @@ from reliability_db import db_rows, vote_rows
 
 from annotation_app.loadtest import loadtest
 from annotation_app.ui.server import uvicorn_config
-from annotation_app.ui.workers import KEEP_ALIVE_S, NGINX_CANDIDATES, WORKER_HEADER, nginx_config
+from annotation_app.ui.workers import KEEP_ALIVE_S, NGINX_CANDIDATES, SHUTDOWN_GRACE_S, WORKER_HEADER, nginx_config
 
 pytestmark = pytest.mark.skipif(
     not any(shutil.which(c) for c in NGINX_CANDIDATES), reason="nginx is not installed (apt-get install nginx)"
@@ -42,6 +42,7 @@ def test_nginx_config_keeps_a_rater_on_one_worker(tmp_path):
     assert "set_real_ip_from 127.0.0.1;" in text and "real_ip_header X-Forwarded-For;" in text
     assert "/audio/" not in text  # without a cache folder the workers serve the audio
     # nginx drops an idle connection to a worker before the worker does: never a request on a closing one (a 502)
+    assert f"worker_shutdown_timeout {SHUTDOWN_GRACE_S}s;" in text  # open event streams do not hold nginx up
     reuse = re.search(r"keepalive_timeout (\d+)s;", text)
     assert reuse and int(reuse.group(1)) < KEEP_ALIVE_S == uvicorn_config(None).timeout_keep_alive
     text = nginx_config(tmp_path, "127.0.0.1", 8080, [9001], tmp_path / "my cache")
@@ -74,7 +75,8 @@ def test_two_workers_share_the_database_and_every_acknowledged_vote_is_stored_on
     assert sorted(v["token"] for v in votes) == sorted(a["trial"] for a in report.acknowledged)
     assert len({(v["prolific_pid"], v["phase"], v["position"]) for v in votes}) == len(votes) == 8 * 5
     assert db_rows(server.db_path, "PRAGMA integrity_check") == [{"integrity_check": "ok"}]
-    assert server.stop() == 0
+    assert server.stop() == 0, server.log()[-2000:]
+    assert re.search(r"stopped \(nginx [0-9.]+ s, workers [0-9.]+ s\)\n", server.log()), server.log()[-2000:]
 
 
 def test_a_killed_worker_is_restarted_and_its_raters_resume(served):
