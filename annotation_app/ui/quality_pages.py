@@ -45,12 +45,9 @@ class QualityPage:
     feature has exactly the rater page it had before they existed (same API outputs).
     """
 
-    headphone_page: gr.Column | None
     headphone_players: gr.HTML | None
     headphone_choices: tuple[gr.Radio, ...]
     headphone_submit: gr.Button | None
-    before_page: gr.Column | None
-    after_page: gr.Column | None
     before: tuple[tuple[Question, gr.components.Component], ...]
     after: tuple[tuple[Question, gr.components.Component], ...]
     before_submit: gr.Button | None
@@ -99,10 +96,10 @@ def build_quality_pages(config: StudyConfig, aspects: tuple[gr.Radio, ...], t: U
     """Build the headphone and questionnaire columns (hidden by ``quality.css`` unless the page mark names them)."""
     quality = config.quality
     kind = quality.headphone_check
-    headphone_page = players = headphone_submit = None
+    players = headphone_submit = None
     choices: tuple[gr.Radio, ...] = ()
     if kind != "off":
-        with gr.Column(elem_id=PAGES["headphones"], elem_classes="humans-stage") as headphone_page:
+        with gr.Column(elem_id=PAGES["headphones"], elem_classes="humans-stage"):
             gr.Markdown(f"### {t('headphones_heading')}")
             gr.Markdown(t("headphones_calibrate"), elem_id="humans-calibrate-note")
             players = gr.HTML("", elem_id="humans-headphone-players")
@@ -117,25 +114,21 @@ def build_quality_pages(config: StudyConfig, aspects: tuple[gr.Radio, ...], t: U
                 for k in range(1, quality.headphone_trials + 1)
             )
             headphone_submit = gr.Button(t("headphones_submit"), variant="primary", elem_id="humans-hp-submit")
-    pages: dict = dict.fromkeys(_PHASES)
     submits: dict = dict.fromkeys(_PHASES)
     questions: dict = {phase: () for phase in _PHASES}
     for phase in _PHASES:
         if not getattr(config.questionnaire, phase):
             continue
-        with gr.Column(elem_id=PAGES[f"questionnaire_{phase}"], elem_classes="humans-stage") as pages[phase]:
+        with gr.Column(elem_id=PAGES[f"questionnaire_{phase}"], elem_classes="humans-stage"):
             gr.Markdown(f"### {t(f'questionnaire_{phase}_heading')}")
             questions[phase] = tuple((q, _question(q, t)) for q in getattr(config.questionnaire, phase))
             submits[phase] = gr.Button(
                 t("questionnaire_submit"), variant="primary", elem_id=f"humans-questionnaire-{phase}-submit"
             )
     return QualityPage(
-        headphone_page,
         players,
         choices,
         headphone_submit,
-        pages["before"],
-        pages["after"],
         questions["before"],
         questions["after"],
         submits["before"],

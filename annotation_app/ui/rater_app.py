@@ -161,15 +161,11 @@ class _Page:
     query: gr.Textbox
     notice: gr.Markdown
     stage: gr.HTML
-    id_page: gr.Column
     typed_id: gr.Textbox
     start: gr.Button
-    consent_page: gr.Column
     agree: gr.Button
     decline: gr.Button
-    instructions_page: gr.Column
     begin: gr.Button
-    trial_page: gr.Column
     players: gr.HTML
     preference: gr.Radio
     likert_left: gr.Radio
@@ -179,7 +175,6 @@ class _Page:
     trial_token: gr.Textbox
     events: gr.Textbox
     tz_offset: gr.Textbox
-    done_page: gr.Column
     done: gr.HTML
     quality: quality.QualityPage
 
@@ -218,21 +213,21 @@ def _layout(settings: RaterAppSettings) -> _Page:
     gr.Markdown(f"## {settings.title}", elem_id="humans-title")
     c["notice"] = gr.Markdown("", elem_id="humans-notice", elem_classes="humans-notice")
     c["stage"] = gr.HTML(page_mark(""), elem_id="humans-stage")
-    with gr.Column(elem_id=PAGES["id"], elem_classes="humans-stage") as c["id_page"]:
+    with gr.Column(elem_id=PAGES["id"], elem_classes="humans-stage"):
         gr.Markdown(t("id_prompt"))
         c["typed_id"] = gr.Textbox(label=t("id_label"), max_lines=1, max_length=MAX_ID_CHARS, elem_id="humans-typed-id")
         c["start"] = gr.Button(t("id_continue"), variant="primary", elem_id="humans-start")
-    with gr.Column(elem_id=PAGES["consent"], elem_classes="humans-stage") as c["consent_page"]:
+    with gr.Column(elem_id=PAGES["consent"], elem_classes="humans-stage"):
         gr.Markdown(f"### {t('consent_heading')}")
         gr.Markdown(settings.consent, elem_id="humans-consent")
         with gr.Row(elem_id="humans-consent-buttons"):
             c["agree"] = gr.Button(t("consent_agree"), variant="primary", elem_id="humans-agree")
             c["decline"] = gr.Button(t("consent_decline"), variant="secondary", elem_id="humans-decline")
-    with gr.Column(elem_id=PAGES["instructions"], elem_classes="humans-stage") as c["instructions_page"]:
+    with gr.Column(elem_id=PAGES["instructions"], elem_classes="humans-stage"):
         gr.Markdown(f"### {t('instructions_heading')}")
         gr.Markdown(settings.instructions, elem_id="humans-instructions")
         c["begin"] = gr.Button(t("instructions_begin"), variant="primary", elem_id="humans-begin")
-    with gr.Column(elem_id=PAGES["trial"], elem_classes="humans-stage") as c["trial_page"]:
+    with gr.Column(elem_id=PAGES["trial"], elem_classes="humans-stage"):
         c["players"] = gr.HTML("", js_on_load=None, elem_id="humans-players")
         pairwise = shows_preference(rating)
         gr.Markdown(t("lock_note_pair" if pairwise else "lock_note_single"), elem_id="humans-lock-note")
@@ -271,7 +266,7 @@ def _layout(settings: RaterAppSettings) -> _Page:
                 elem_id="humans-reason",
             )
             c["submit"] = gr.Button(t("submit"), variant="primary", elem_id="humans-submit")
-    with gr.Column(elem_id=PAGES["done"], elem_classes="humans-stage") as c["done_page"]:
+    with gr.Column(elem_id=PAGES["done"], elem_classes="humans-stage"):
         c["done"] = gr.HTML("", js_on_load=None, elem_id="humans-done-page")
     with gr.Column():
         c["quality"] = quality.build_quality_pages(config, aspects, t)
