@@ -25,6 +25,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from collections.abc import Callable
@@ -229,7 +230,13 @@ class WorkerPool:
             raise HumansError(f"nginx did not start on {self.host}:{self.port}: {text.strip()[-500:]}")
 
     def run(self, announce: Callable[[dict], None], urls: Callable[[str, int], dict]) -> None:
-        """Start, announce the URLs, restart workers that die, until Ctrl-C; then stop everything."""
+        """Start, announce the URLs, restart workers that die, until Ctrl-C or SIGTERM; then stop everything.
+
+        Both signals are handled here rather than left to Python's default: a process started in the background
+        by a shell (``humans serve … &``, a CI job) inherits SIGINT *ignored*, so Ctrl-C never became a
+        KeyboardInterrupt, and SIGTERM (``kill``, systemd) ended this process without stopping nginx.
+        """
+        _stop_on_signals()
         try:
             self.start()
             announce(urls(self.host, self.port))
@@ -273,3 +280,14 @@ class WorkerPool:
                 killed.append(f"worker {index + 1}")
         took = f"nginx {nginx_s:.1f} s, workers {time.monotonic() - start - nginx_s:.1f} s"
         print(f"stopped ({took}{'; killed ' + ', '.join(killed) if killed else ''})", flush=True)
+
+
+def _interrupt(signum: int, frame) -> None:
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
+def _stop_on_signals() -> None:
+    """Make SIGINT and SIGTERM stop the pool (a KeyboardInterrupt in the main thread), whatever was inherited."""
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, _interrupt)

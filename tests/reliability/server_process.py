@@ -23,10 +23,14 @@ _URL = re.compile(r"(?:rater URL|listening)\s+(http://127\.0\.0\.1:(\d+)/)")
 class ServerProcess:
     """A ``humans serve STUDY --db DB`` subprocess (``extra`` arguments are appended to the command line)."""
 
-    def __init__(self, study_dir: Path, db_path: Path, log_path: Path, *, extra: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, study_dir: Path, db_path: Path, log_path: Path, *, extra: tuple[str, ...] = (), sigint_ignored=False
+    ) -> None:
         self.study_dir = Path(study_dir)
         self.db_path = Path(db_path)
         self.log_path = Path(log_path)
+        #: Start the server with SIGINT ignored, as a shell's background job (``humans serve … &``) does.
+        self.sigint_ignored = sigint_ignored
         self.extra = tuple(extra)
         self.port = 0
         self.url = ""
@@ -55,7 +59,12 @@ class ServerProcess:
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
         with self.log_path.open("ab") as log:
             self.proc = subprocess.Popen(
-                self.command(), stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
+                self.command(),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=env,
+                start_new_session=True,
+                preexec_fn=self._ignore_sigint if self.sigint_ignored else None,
             )
         self.starts += 1
         deadline = time.monotonic() + timeout_s
@@ -83,6 +92,10 @@ class ServerProcess:
         except OSError:
             return False
 
+    @staticmethod
+    def _ignore_sigint() -> None:  # runs in the child between fork and exec
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
     def log(self) -> str:
         """Everything the server printed so far."""
         return self.log_path.read_text(encoding="utf-8", errors="replace") if self.log_path.exists() else ""
@@ -93,12 +106,13 @@ class ServerProcess:
             os.kill(self.proc.pid, signal.SIGKILL)
             self.proc.wait(timeout=30)
 
-    def stop(self, timeout_s: float = 20.0) -> int | None:
-        """Ctrl-C the server (SIGINT) and wait; kill -9 when it does not stop in time. Returns the exit code."""
+    def stop(self, timeout_s: float = 20.0, signum: int = signal.SIGINT) -> int | None:
+        """Ctrl-C the server (SIGINT, or ``signum``) and wait; kill -9 when it does not stop in time. Returns the
+        exit code."""
         if self.proc is None:
             return None
         if self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGINT)
+            os.kill(self.proc.pid, signum)
             try:
                 self.proc.wait(timeout=timeout_s)
             except subprocess.TimeoutExpired:

@@ -18,7 +18,9 @@ import time
 
 import httpx
 import pytest
+from helpers.reliability_study import write_study
 from reliability_db import db_rows, vote_rows
+from server_process import ServerProcess
 
 from annotation_app.loadtest import loadtest
 from annotation_app.ui.server import uvicorn_config
@@ -111,3 +113,20 @@ def test_workers_build_their_urls_under_the_root_path(served):
         assert page.status_code == 200
         roots = re.findall(r'"root":\s*"([^"]*)"', page.text)
         assert roots and all(root.endswith("/study") for root in roots), (roots, page.headers[WORKER_HEADER])
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_workers_stop_on_a_signal_even_when_started_in_the_background(tmp_path, signum):
+    """A shell's background job starts with SIGINT ignored (Python then raises no KeyboardInterrupt), and SIGTERM
+    is what ``kill`` and systemd send: either must stop nginx and every worker, and say so."""
+    root = write_study(tmp_path / "study", trials_per_rater=2)
+    server = ServerProcess(
+        root, tmp_path / "db.sqlite", tmp_path / "server.log", extra=("--workers", "2"), sigint_ignored=True
+    )
+    with server:
+        server.start()
+        children = _workers_of(server.proc.pid)
+        assert len(children) == 2
+        assert server.stop(timeout_s=30, signum=signum) == 0, server.log()[-2000:]
+        assert re.search(r"stopped \(nginx [0-9.]+ s, workers [0-9.]+ s\)\n", server.log()), server.log()[-2000:]
+        assert all(not os.path.exists(f"/proc/{pid}") for pid in children)
