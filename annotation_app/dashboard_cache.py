@@ -18,7 +18,9 @@ therefore exactly those of ``snapshot`` (never an approximation), only possibly 
 thread runs one computation at a time, and after a computation that took T seconds the next one starts no sooner
 than T seconds later (by default), so it holds the GIL at most about half the time and the rater app in the same
 process keeps serving votes while they stream in. The very first refresh (nothing computed yet) waits for the
-computation; :meth:`warm` starts it early (at server start).
+computation for at most ``wait_s`` too, then shows :func:`~annotation_app.dashboard_data.pending_snapshot`: the
+fresh progress, and a line saying the leaderboard and the rest are being computed; :meth:`warm` starts that
+computation at server start, so it is usually done before anyone looks.
 
 ``wait_s=None`` (the default) keeps the plain memo: every refresh after a change waits for the new snapshot.
 Not done (follow-up): recomputing the Bradley–Terry point estimates from aggregated pair counts at every refresh.
@@ -31,7 +33,13 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from annotation_app.dashboard_data import DashboardSnapshot, LeaderboardSettings, snapshot, with_fresh_progress
+from annotation_app.dashboard_data import (
+    DashboardSnapshot,
+    LeaderboardSettings,
+    pending_snapshot,
+    snapshot,
+    with_fresh_progress,
+)
 from annotation_app.store import Store
 
 __all__ = ["DashboardCache"]
@@ -162,8 +170,8 @@ class DashboardCache:
         with self._lock:
             if key == self._key and self._full is not None:
                 return self._full
-        if self.wait_s is None or self._full is None:
-            self._compute()  # the plain memo, and the very first refresh
+        if self.wait_s is None:
+            self._compute()  # the plain memo
             self._raise_error()
             with self._lock:
                 return self._full
@@ -172,16 +180,22 @@ class DashboardCache:
             full = self._full
             shown = self._shown if self._shown_key == key and self._shown_base is full else None
         if shown is None:  # read before the computation starts: the two would share the GIL
-            shown = with_fresh_progress(self.store, full)
+            shown = (
+                pending_snapshot(self.store, self.settings) if full is None else with_fresh_progress(self.store, full)
+            )
             with self._lock:
                 self._shown, self._shown_key, self._shown_base = shown, key, full
         with self._lock:
-            worker = self._start_worker(time.monotonic())
+            worker = self._start_worker(time.monotonic(), force=full is None)
         if worker is not None:
             worker.wait(max(0.0, self.wait_s - (time.monotonic() - started)))
         self._raise_error()
         with self._lock:
-            return self._full if self._key == key else shown
+            if self._key == key:
+                return self._full
+            if shown.pending and self._full is not None:  # computed meanwhile, but votes came in during it
+                return with_fresh_progress(self.store, self._full)
+            return shown
 
     def _raise_error(self) -> None:
         with self._lock:

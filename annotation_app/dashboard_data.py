@@ -37,6 +37,7 @@ __all__ = [
     "epoch_seconds",
     "export_download",
     "flag_rater",
+    "pending_snapshot",
     "snapshot",
     "with_fresh_progress",
 ]
@@ -104,6 +105,8 @@ class DashboardSnapshot:
     #: None when every part is up to date; else the trial-vote count the leaderboard, pace, agreement and quality
     #: parts were computed at (progress and rater counts are fresh: :func:`with_fresh_progress`).
     as_of_votes: int | None = None
+    #: True for :func:`pending_snapshot`: progress and rater counts only, the rest not computed yet.
+    pending: bool = False
 
 
 def epoch_seconds(stamps: pd.Series) -> np.ndarray:
@@ -378,6 +381,42 @@ def with_fresh_progress(store: Store, computed: DashboardSnapshot) -> DashboardS
     )
     as_of = computed.summary["votes"] if computed.as_of_votes is None else computed.as_of_votes
     return replace(computed, summary=summary, pairs=pairs, model_pairs=model_pairs, as_of_votes=as_of)
+
+
+def pending_snapshot(store: Store, settings: LeaderboardSettings | None = None) -> DashboardSnapshot:
+    """What the dashboard shows before the first full :func:`snapshot` is computed: the progress parts of
+    :func:`with_fresh_progress` (a few SQL aggregates), an empty leaderboard, raters table and quality panel, and
+    ``pending`` set so the page says that the rest is being computed.
+
+    At 100,000 votes a full snapshot takes seconds (``benchmarks/dashboard_100k.py``); this takes milliseconds, so
+    a researcher who opens the dashboard right after the server started sees the study's progress at once.
+    """
+    settings = settings or LeaderboardSettings()
+    config = store.load_study().config
+    summary = {
+        "scheme": config.rating.scheme,
+        "title": store.study_row()["title"],
+        "target": config.targets.raters_per_pair,
+        "votes": 0,
+        "median_trial_s": None,
+        "votes_per_hour": None,
+        "eta_s": None,
+    }
+    columns = ["id", "external_id", "pseudonym", "stage", "votes", "attention", "left_share", "median_trial_s"]
+    quality = dict.fromkeys(("attention_pass_rate", "left_share", "left_p", "alpha", "alpha_items"))
+    blank = DashboardSnapshot(
+        summary=summary,
+        pairs=pd.DataFrame(),
+        model_pairs=pd.DataFrame(),
+        leaderboard=pd.DataFrame({"model": pd.Series([], dtype=object)}),
+        bt=None,
+        win_rates=None,
+        raters=pd.DataFrame(columns=[*columns, "flagged", "flag_reason"]),
+        quality=quality,
+        settings=settings,
+        pending=True,
+    )
+    return replace(with_fresh_progress(store, blank), as_of_votes=None)
 
 
 def flag_rater(store: Store, rater_id: int | float | str | None, flagged: bool, reason: str = "") -> str:

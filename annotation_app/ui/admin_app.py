@@ -79,6 +79,13 @@ def build_admin_app(store: Store, settings: AdminSettings) -> gr.Blocks:
     def refresh():
         return cache.rendered()
 
+    def follow_if_pending():
+        """Keep the follow-up timer ticking while the page shows the progress-only first snapshot."""
+        return gr.Timer(active=cache.snapshot().pending)
+
+    def follow_up():
+        return (*cache.rendered(), follow_if_pending())
+
     def auto_refresh(on: bool):
         return gr.Timer(active=bool(on))
 
@@ -102,6 +109,8 @@ def build_admin_app(store: Store, settings: AdminSettings) -> gr.Blocks:
             )
             reload = gr.Button("Refresh", variant="primary", scale=0, elem_id="admin-refresh")
         timer = gr.Timer(settings.refresh_s, active=False)
+        # ticks only while the first full snapshot is being computed, so the page shows it without a click
+        follow = gr.Timer(1.0, active=False)
         views = {"summary": gr.Markdown(elem_id="admin-summary")}
         with gr.Tab("Leaderboard"):
             views["leaderboard"] = gr.Dataframe(interactive=False, label="Leaderboard", elem_id="admin-leaderboard")
@@ -133,8 +142,9 @@ def build_admin_app(store: Store, settings: AdminSettings) -> gr.Blocks:
                 go = gr.Button("Export", variant="primary", elem_id="admin-export")
             files = gr.HTML("", elem_id="admin-downloads")
         outputs = [views[name] for name in VIEW_NAMES]
-        app.load(refresh, None, outputs, api_name=False)
-        reload.click(refresh, None, outputs, api_name="refresh")
+        app.load(refresh, None, outputs, api_name=False).then(follow_if_pending, None, follow, api_name=False)
+        reload.click(refresh, None, outputs, api_name="refresh").then(follow_if_pending, None, follow, api_name=False)
+        follow.tick(follow_up, None, [*outputs, follow], api_name=False, show_progress="hidden")
         auto.change(auto_refresh, auto, timer, api_name=False)
         timer.tick(refresh, None, outputs, api_name=False, show_progress="hidden")
         flag.click(set_flag(True), [rater_id, reason], flag_note, api_name="flag").then(refresh, None, outputs)

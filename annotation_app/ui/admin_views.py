@@ -9,12 +9,14 @@ from __future__ import annotations
 import html
 import shlex
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
-from matplotlib.figure import Figure
 
-from analysis.report.figures import forest_plot, win_rate_heatmap
 from annotation_app.dashboard_data import DashboardSnapshot
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = ["DOWNLOAD_ROUTE", "VIEW_NAMES", "download_links", "duration", "render"]
 
@@ -65,6 +67,11 @@ def _summary(snap: DashboardSnapshot) -> str:
         f"{r['screened_out']} screened out, {r['declined']} declined consent",
         f"**Median time per trial** {duration(s['median_trial_s'])} · **Pace** {rate} · **Time to target** {eta}",
     ]
+    if snap.pending:
+        lines[-1] = (
+            "**Leaderboard, pace, raters table and quality are being computed** (the first time since the server "
+            "started); the counts above are current. This page shows them when they are ready."
+        )
     if snap.as_of_votes is not None:
         lines.append(
             f"**Leaderboard, pace, raters table and quality as of {snap.as_of_votes} trial votes**; counts and "
@@ -130,8 +137,16 @@ def _quality(snap: DashboardSnapshot) -> str:
     )
 
 
+def _study_quality(snap: DashboardSnapshot) -> str:
+    if snap.pending:
+        return "<p>Being computed; shown here when ready.</p>"
+    return snap.study_quality or "<p>This study uses no headphone check, aspects, re-shows or questionnaires.</p>"
+
+
 def render(snap: DashboardSnapshot) -> tuple[str, pd.DataFrame, str, Figure | None, Figure | None, ...]:
     """The displayed values, in the order of :data:`VIEW_NAMES`."""
+    from analysis.report.figures import forest_plot, win_rate_heatmap  # matplotlib: once the dashboard is opened
+
     board = snap.leaderboard
     interval = "bootstrap" if snap.settings.bootstrap else "Wald"
     forest = forest_plot(board, snap.settings.level, interval=interval) if snap.bt is not None else None
@@ -146,7 +161,7 @@ def render(snap: DashboardSnapshot) -> tuple[str, pd.DataFrame, str, Figure | No
         snap.pairs,
         _quality(snap),
         _rounded(snap.raters, 2),
-        snap.study_quality or "<p>This study uses no headphone check, aspects, re-shows or questionnaires.</p>",
+        _study_quality(snap),
     )
 
 

@@ -8,7 +8,7 @@ import pandas as pd
 from annotation_app.dashboard_cache import DashboardCache
 from annotation_app.dashboard_data import LeaderboardSettings, flag_rater, snapshot
 from annotation_app.store import Store
-from annotation_app.ui.admin_views import render
+from annotation_app.ui.admin_views import VIEW_NAMES, render
 
 FAST = LeaderboardSettings(bootstrap=20)
 
@@ -51,8 +51,10 @@ def test_with_a_wait_limit_a_change_shows_the_last_snapshot_labelled_until_the_n
     db = db_copy("pairwise")
     with Store(db) as store:
         cache = DashboardCache(store, FAST, wait_s=0.0, pause_s=3600.0)  # no recomputation until warm()
+        cache.snapshot()
+        cache.wait()
         first = cache.snapshot()
-        assert first.as_of_votes is None and cache.computed == 1
+        assert first.as_of_votes is None and not first.pending and cache.computed == 1
 
         rater = int(first.raters.loc[~first.raters["flagged"].astype(bool), "id"].iloc[0])
         flag_rater(store, rater, True, "test")
@@ -78,6 +80,8 @@ def test_background_recomputations_share_one_thread_and_one_connection(db_copy):
     db = db_copy("pairwise")
     with Store(db) as store:
         cache = DashboardCache(store, FAST, wait_s=0.0, pause_s=0.0)
+        cache.warm()
+        cache.wait()
         rater = int(cache.snapshot().raters["id"].iloc[-1])
         connections = []
         for flagged in (True, False, True):
@@ -87,3 +91,25 @@ def test_background_recomputations_share_one_thread_and_one_connection(db_copy):
             assert cache.snapshot().as_of_votes is None
             connections.append(len(store._connections))
         assert cache.computed == 4 and connections[0] == connections[-1]
+
+
+def test_the_first_refresh_shows_current_progress_at_once_and_says_the_rest_is_being_computed(db_copy):
+    db = db_copy("pairwise")
+    with Store(db) as store:
+        cache = DashboardCache(store, FAST, render, wait_s=0.0)
+        pending = cache.snapshot()  # returns before the computation it started can finish
+        full = snapshot(store, FAST)
+        assert pending.pending and pending.as_of_votes is None and pending.bt is None
+        assert pending.summary["votes"] == full.summary["votes"] > 0
+        assert pending.summary["raters"] == full.summary["raters"]
+        pd.testing.assert_frame_equal(pending.pairs, full.pairs)
+        pd.testing.assert_frame_equal(pending.model_pairs, full.model_pairs)
+        views = dict(zip(VIEW_NAMES, render(pending), strict=True))
+        assert "being computed" in views["summary"] and "being computed" in views["study_quality"].lower()
+        assert views["forest"] is None and len(views["leaderboard"]) == 0 and len(views["raters"]) == 0
+
+        cache.wait()
+        done = cache.snapshot()
+        assert not done.pending and cache.computed == 1
+        pd.testing.assert_frame_equal(done.leaderboard, full.leaderboard)
+        assert "being computed" not in cache.rendered()[0]

@@ -13,6 +13,7 @@ import pytest
 from helpers.ui_study import MODELS, write_study
 
 from annotation_app.app import ServeConfig, build_server
+from annotation_app.dashboard_data import LeaderboardSettings
 from annotation_app.simulate import simulate
 from annotation_app.ui.admin_app import AdminSettings
 from annotation_app.ui.admin_server import install_admin
@@ -75,7 +76,9 @@ def test_rater_id_box_starts_empty_and_auto_refresh_shows_new_votes(browser, tmp
         page.goto(urls["admin"])
         summary = page.locator("#admin-summary")
         page.wait_for_function(
-            "() => /Trial votes/.test(document.querySelector('#admin-summary')?.innerText || '')", timeout=60_000
+            "() => /Trial votes/.test(document.querySelector('#admin-summary')?.innerText || '') && "
+            "!/being computed/.test(document.querySelector('#admin-summary').innerText)",
+            timeout=60_000,
         )
         before = summary.inner_text()
         page.get_by_role("tab", name="Raters & quality").click()
@@ -88,4 +91,31 @@ def test_rater_id_box_starts_empty_and_auto_refresh_shows_new_votes(browser, tmp
             "(old) => document.querySelector('#admin-summary').innerText !== old", arg=before, timeout=20_000
         )
         assert summary.inner_text() != before
+        page.close()
+
+
+def test_while_the_first_leaderboard_is_computed_the_page_shows_progress_then_the_leaderboard_by_itself(
+    browser, tmp_path
+):
+    root = write_study(tmp_path / "study", scenarios=3, quality={"attention_checks": 0, "practice_trials": 0})
+    db = tmp_path / "study.sqlite"
+    simulate(root, raters=6, seed=5, db=db)
+    server = build_server(ServeConfig(root, db, port=0, seed=1, admin_secret="browser-secret-0123456789"))
+    # a million bootstrap rounds: the first leaderboard takes seconds, longer than the page takes to load
+    slow = LeaderboardSettings(bootstrap=1_000_000)
+    install_admin(server, AdminSettings(db_path=db, title="UI test study", leaderboard=slow, refresh_wait_s=0.0))
+    with contextlib.closing(server), running(server) as urls:
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page.goto(urls["admin"])
+        summary = page.locator("#admin-summary")
+        summary.get_by_text("being computed").wait_for(timeout=30_000)
+        assert summary.is_visible() and "Trial votes" in summary.inner_text()
+        assert not any(model in page.locator("#admin-leaderboard").inner_text() for model in MODELS)
+        shots = Path(os.environ.get("HUMANS_ADMIN_SHOTS", tmp_path))
+        shots.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(shots / "admin-pending.png"))
+        page.wait_for_selector("text=Same numbers from an export", timeout=120_000)  # no click, no auto-refresh
+        assert "being computed" not in summary.inner_text()
+        table = page.locator("#admin-leaderboard").inner_text()
+        assert all(model in table for model in MODELS)
         page.close()
