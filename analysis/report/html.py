@@ -12,10 +12,12 @@ import io
 from dataclasses import dataclass
 from importlib import resources
 from string import Template
+from typing import TYPE_CHECKING
 
-import matplotlib
 import pandas as pd
-from matplotlib.figure import Figure
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = ["Section", "figure_html", "page", "table_html"]
 
@@ -34,6 +36,8 @@ class Section:
 
 def figure_html(fig: Figure, alt: str, caption: str = "") -> str:
     """A ``<figure>`` holding ``fig`` as an SVG data URI, with ``alt`` text and an optional caption."""
+    import matplotlib  # here, not at import: the dashboard's tables need this module, not matplotlib
+
     buf = io.BytesIO()
     with matplotlib.rc_context(_RC):
         fig.savefig(buf, format="svg", metadata={"Date": None})
