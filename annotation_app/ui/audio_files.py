@@ -52,12 +52,14 @@ class AudioFiles:
     ----------
     resolve : callable
         Cache file name -> path (the rater service's ``audio_file``).
-    max_bytes : int, default 256 MiB
-        Memory for clips; ``max_file_bytes`` (default 4 MiB) is the largest clip kept in memory.
+    max_bytes : int, default 64 MiB
+        Memory for clips (per server process: with ``--workers N`` each keeps its own, so it is kept well below
+        the 500 MB a process may use); ``max_file_bytes`` (default 4 MiB) is the largest clip kept in memory.
+        A clip not kept is streamed from the file, which the operating system's page cache keeps warm.
     """
 
     def __init__(
-        self, resolve: Callable[[str], Path], *, max_bytes: int = 256 << 20, max_file_bytes: int = 4 << 20
+        self, resolve: Callable[[str], Path], *, max_bytes: int = 64 << 20, max_file_bytes: int = 4 << 20
     ) -> None:
         self.resolve = resolve
         self.max_bytes = max_bytes
