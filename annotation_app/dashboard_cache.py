@@ -165,7 +165,8 @@ class DashboardCache:
     # ------------------------------------------------------------------ reading
     def snapshot(self) -> DashboardSnapshot:
         """The snapshot of the study as it is now, or (with ``wait_s``) the last one with fresh progress and
-        ``as_of_votes`` set while a recomputation runs."""
+        ``as_of_votes`` set while a recomputation runs (before the first one is done:
+        :func:`~annotation_app.dashboard_data.pending_snapshot`, ``pending`` set)."""
         key = self.store.data_version()
         with self._lock:
             if key == self._key and self._full is not None:

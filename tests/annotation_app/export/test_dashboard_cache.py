@@ -89,7 +89,7 @@ def test_background_recomputations_share_one_thread_and_one_connection(db_copy):
             cache.warm()
             cache.wait()
             assert cache.snapshot().as_of_votes is None
-            connections.append(len(store._connections))
+            connections.append(store.open_connections)
         assert cache.computed == 4 and connections[0] == connections[-1]
 
 

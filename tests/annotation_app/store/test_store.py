@@ -11,7 +11,7 @@ import pytest
 
 from annotation_app.rater_service import Answer, RaterService
 from annotation_app.store import SCHEMA_VERSION, Store, StoreError, StudyChanged
-from annotation_app.store.store import BUSY_TIMEOUT_MS
+from annotation_app.store.store import BUSY_TIMEOUT_MS, CACHE_KIB
 
 TABLES = {
     "schema_version",
@@ -38,6 +38,32 @@ def test_new_database_has_schema_wal_and_foreign_keys(tmp_path):
         assert store.pragma("synchronous") == 2  # FULL
         assert store.pragma("foreign_keys") == 1
         assert store.pragma("busy_timeout") == BUSY_TIMEOUT_MS
+        assert store.pragma("cache_size") == -CACHE_KIB
+
+
+def test_connections_of_ended_threads_are_closed_and_live_ones_kept(tmp_path):
+    """A server's thread pool ends idle threads and starts new ones; the store must not keep a connection (three
+    file descriptors, a page cache) for every thread that ever ran."""
+    with Store(tmp_path / "a.sqlite") as store:
+        assert store.open_connections == 1  # this thread's
+        opened = []
+
+        def use_store():
+            store.schema_version()
+            opened.append(store.db.conn)
+
+        for _ in range(5):
+            worker = threading.Thread(target=use_store)
+            worker.start()
+            worker.join()
+        # each new thread closed the connection of the one before it, which had ended
+        assert store.open_connections == 2
+        for conn in opened[:-1]:
+            with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+                conn.execute("SELECT 1")
+        opened[-1].execute("SELECT 1")  # not closed until another thread opens one
+        assert store.schema_version() == SCHEMA_VERSION  # this thread's connection was kept
+        assert store.open_connections == 2
 
 
 def test_reopening_does_not_rerun_migrations(tmp_path):
