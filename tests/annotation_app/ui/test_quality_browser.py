@@ -111,6 +111,11 @@ def test_rater_passes_headphones_fills_questionnaires_and_answers_aspects(browse
     shots = Path(os.environ.get("HUMANS_UI_SHOTS") or tmp_path / "shots")
     page = open_page(browser, urls, viewport, f"quality0{viewport}")
     assert page.locator("#humans-decline").is_visible()
+    agree, decline = page.locator("#humans-agree").bounding_box(), page.locator("#humans-decline").bounding_box()
+    if decline["y"] < agree["y"] + agree["height"]:  # side by side (desktop): one line, not one button lower
+        assert abs(decline["y"] - agree["y"]) <= 1 and abs(decline["height"] - agree["height"]) <= 1
+    else:  # stacked (phone): the same width
+        assert abs(decline["width"] - agree["width"]) <= 1
     shot(page, shots, f"{viewport}-q1-consent")
     page.click("#humans-agree")
     page.locator("#humans-begin").click()
