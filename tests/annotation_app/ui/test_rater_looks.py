@@ -121,6 +121,9 @@ def test_whole_session_looks_right_after_every_event(chromium, serve_study, tmp_
     check_page(page, "the last submit")
     aria.check(page, "done")
     shot(page, "done")
+    title, heading = page.locator("#humans-title").bounding_box(), page.locator("#humans-done h2").bounding_box()
+    gap = heading["y"] - (title["y"] + title["height"])
+    assert 0 <= gap <= (40 if VIEWPORTS[viewport]["width"] <= 720 else 90), f"{gap:.0f} px between title and card"
     assert page.locator("#humans-code").inner_text() == "UI-TEST-CODE"
     page.get_by_role("button", name="Copy code").click()
     assert page.evaluate("navigator.clipboard.readText()") == "UI-TEST-CODE"
