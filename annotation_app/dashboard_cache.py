@@ -204,6 +204,13 @@ class DashboardCache:
         if error is not None:
             raise error
 
+    @property
+    def showed_pending(self) -> bool:
+        """Whether the last snapshot :meth:`rendered` returned was the progress-only first one (no waiting, no
+        query: the page's follow-up timer asks this right after each refresh)."""
+        with self._lock:
+            return self._rendered is not None and self._rendered[0].pending
+
     def rendered(self) -> Any:
         """``render(self.snapshot())``, rendered once per snapshot shown."""
         snap = self.snapshot()

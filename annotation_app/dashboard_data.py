@@ -43,6 +43,21 @@ __all__ = [
 ]
 
 
+#: Columns of the dashboard's raters table (:attr:`DashboardSnapshot.raters`).
+RATER_TABLE_COLUMNS = (
+    "id",
+    "external_id",
+    "pseudonym",
+    "stage",
+    "votes",
+    "attention",
+    "left_share",
+    "median_trial_s",
+    "flagged",
+    "flag_reason",
+)
+
+
 @dataclass(frozen=True)
 class LeaderboardSettings:
     """Options of the live leaderboard (the same names as ``humans scores``)."""
@@ -283,8 +298,7 @@ def _quality(
                 "flag_reason": r["flag_reason"] or "",
             }
         )
-    columns = ["id", "external_id", "pseudonym", "stage", "votes", "attention", "left_share", "median_trial_s"]
-    table = pd.DataFrame(rows, columns=[*columns, "flagged", "flag_reason"])
+    table = pd.DataFrame(rows, columns=list(RATER_TABLE_COLUMNS))
     table = table.sort_values(["flagged", "id"], ascending=[False, True], kind="stable").reset_index(drop=True)
     return table, quality
 
@@ -402,7 +416,6 @@ def pending_snapshot(store: Store, settings: LeaderboardSettings | None = None) 
         "votes_per_hour": None,
         "eta_s": None,
     }
-    columns = ["id", "external_id", "pseudonym", "stage", "votes", "attention", "left_share", "median_trial_s"]
     quality = dict.fromkeys(("attention_pass_rate", "left_share", "left_p", "alpha", "alpha_items"))
     blank = DashboardSnapshot(
         summary=summary,
@@ -411,7 +424,7 @@ def pending_snapshot(store: Store, settings: LeaderboardSettings | None = None) 
         leaderboard=pd.DataFrame({"model": pd.Series([], dtype=object)}),
         bt=None,
         win_rates=None,
-        raters=pd.DataFrame(columns=[*columns, "flagged", "flag_reason"]),
+        raters=pd.DataFrame(columns=list(RATER_TABLE_COLUMNS)),
         quality=quality,
         settings=settings,
         pending=True,

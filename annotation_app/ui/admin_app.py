@@ -81,7 +81,7 @@ def build_admin_app(store: Store, settings: AdminSettings) -> gr.Blocks:
 
     def follow_if_pending():
         """Keep the follow-up timer ticking while the page shows the progress-only first snapshot."""
-        return gr.Timer(active=cache.snapshot().pending)
+        return gr.Timer(active=cache.showed_pending)
 
     def follow_up():
         return (*cache.rendered(), follow_if_pending())
