@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import secrets
 
+from annotation_app.store import sql as plain
+
 __all__ = ["PSEUDONYM_SALT", "ResearchQueries"]
 
 #: Name of the pseudonym salt in ``study_secrets``.
@@ -98,10 +100,13 @@ class ResearchQueries:
     def set_rater_flag(self, rater_id: int, flagged: bool, reason: str | None = None) -> bool:
         """Flag or unflag a rater (an admin decision); returns False when no rater has this id."""
         with self._write() as db:
-            if next(iter(db.query("SELECT id FROM raters WHERE id = ?", [rater_id])), None) is None:
+            if not plain.select(db, "SELECT id FROM raters WHERE id = ?", [rater_id]):
                 return False
-            db["raters"].update(
-                rater_id, {"flagged": int(flagged), "flag_reason": (reason or "flagged by admin") if flagged else None}
+            plain.update(
+                db,
+                "raters",
+                rater_id,
+                {"flagged": int(flagged), "flag_reason": (reason or "flagged by admin") if flagged else None},
             )
         return True
 

@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 import sqlite_utils
 
 from annotation_app.audio_cache import served_name
+from annotation_app.store import sql as plain
 from annotation_app.store.config_json import config_from_json, config_to_json
 from annotation_app.store.errors import StoreError, StoreUnavailable, StudyChanged
 from annotation_app.store.quality import QualityQueries
@@ -292,7 +293,7 @@ class Store(ResearchQueries, QualityQueries):
         return StoreUnavailable(f"cannot write to {self.path} ({text}): {what}; nothing of the failed write was saved.")
 
     def _rows(self, sql: str, params: Sequence | dict | None = None) -> list[dict]:
-        return list(self.db.query(sql, params))
+        return plain.select(self.db, sql, params)
 
     def _one(self, sql: str, params: Sequence | dict | None = None) -> dict | None:
         rows = self._rows(sql, params)
@@ -523,7 +524,7 @@ class Store(ResearchQueries, QualityQueries):
     def update_rater(self, rater_id: int, **fields: Any) -> None:
         """Set columns of a rater."""
         with self._write() as db:
-            db["raters"].update(rater_id, fields)
+            plain.update(db, "raters", rater_id, fields)
 
     def count_new_rater(self, client: str, *, now: float, window_s: float, max_new: int) -> bool:
         """Count a new rater for ``client`` unless it made ``max_new`` within the last ``window_s`` seconds; returns
@@ -533,7 +534,7 @@ class Store(ResearchQueries, QualityQueries):
             made = db.execute("SELECT COUNT(*) FROM new_raters WHERE client = ?", [client]).fetchone()[0]
             if made >= max_new:
                 return False
-            db["new_raters"].insert({"client": client, "created_at": now})
+            plain.insert(db, "new_raters", {"client": client, "created_at": now})
         return True
 
     def raters(self) -> list[dict]:
@@ -593,17 +594,13 @@ class Store(ResearchQueries, QualityQueries):
                 "AND id NOT IN (SELECT assignment_id FROM votes)",
                 [expire_before],
             )
-            existing = next(
-                iter(
-                    db.query(
-                        "SELECT * FROM assignments WHERE rater_id = ? AND phase = ? AND position = ?",
-                        [rater_id, phase, position],
-                    )
-                ),
-                None,
+            existing = plain.select(
+                db,
+                "SELECT * FROM assignments WHERE rater_id = ? AND phase = ? AND position = ?",
+                [rater_id, phase, position],
             )
-            if existing is not None:
-                return existing
+            if existing:
+                return existing[0]
             chosen = choose(SchedulingReader(db, expire_before), now)
             if chosen is None:
                 return None
@@ -616,8 +613,8 @@ class Store(ResearchQueries, QualityQueries):
                 "issued_at": now,
                 **chosen,
             }
-            pk = db["assignments"].insert(record).last_pk
-            return next(iter(db.query("SELECT * FROM assignments WHERE id = ?", [pk])))
+            pk = plain.insert(db, "assignments", record)
+            return plain.select(db, "SELECT * FROM assignments WHERE id = ?", [pk])[0]
 
     # ------------------------------------------------------------------ votes and events
     def vote_for(self, assignment_id: int) -> dict | None:
@@ -643,26 +640,18 @@ class Store(ResearchQueries, QualityQueries):
         vote (a retried or concurrent submit) nothing at all is written and False is returned.
         """
         with self._write() as db:
-            cursor = db.execute(
-                "INSERT INTO votes ({cols}) VALUES ({marks}) ON CONFLICT(assignment_id) DO NOTHING".format(
-                    cols=", ".join(vote), marks=", ".join("?" * len(vote))
-                ),
-                list(vote.values()),
-            )
-            if cursor.rowcount != 1:
+            if plain.insert(db, "votes", vote, on_conflict="(assignment_id) DO NOTHING") is None:
                 return False
-            if likert:
-                db["likert"].insert_all(likert)
-            if events:
-                db["events"].insert_all(events)
+            plain.insert_many(db, "likert", likert)
+            plain.insert_many(db, "events", events)
             if attention is not None:
-                db["attention"].insert(attention)
-            db.execute(
+                plain.insert(db, "attention", attention)
+            db.conn.execute(
                 "UPDATE assignments SET status = 'done', completed_at = ? WHERE id = ?",
                 [vote["voted_at"], vote["assignment_id"]],
             )
             if rater_update:
-                db["raters"].update(vote["rater_id"], rater_update)
+                plain.update(db, "raters", vote["rater_id"], rater_update)
         return True
 
     def add_events(self, events: Sequence[dict]) -> int:
@@ -670,7 +659,7 @@ class Store(ResearchQueries, QualityQueries):
         if not events:
             return 0
         with self._write() as db:
-            db["events"].insert_all(events)
+            plain.insert_many(db, "events", events)
         return len(events)
 
     def events(self, assignment_id: int) -> list[dict]:
@@ -767,7 +756,7 @@ class SchedulingReader:
         self.expire_before = expire_before
 
     def _rows(self, sql: str, params: Sequence | dict | None = None) -> list[dict]:
-        return list(self._db.query(sql, params))
+        return plain.select(self._db, sql, params)
 
     def pairs(self, kind: str) -> list[dict]:
         """Pairs of a kind with their live coverage (``n``) and how often ``conv_a`` was on the left (``a_left``)."""
