@@ -19,6 +19,7 @@ from annotation_app.page_mark import PAGES
 from annotation_app.rater_views import Answer, InvalidAnswer, RaterView
 from annotation_app.study.model import Question, RatingConfig, StudyConfig
 from annotation_app.study.ui_text import UiText
+from annotation_app.ui.inline_inputs import listen
 from annotation_app.ui.quality_html import headphone_html
 
 __all__ = [
@@ -184,7 +185,13 @@ def wire_quality(page: QualityPage, service, token, show: Callable, polite: Call
         return show(service.submit_headphone_test(tok, answers))
 
     if page.headphone_submit is not None:
-        page.headphone_submit.click(on_headphones, [token, *page.headphone_choices], api_name="headphones", **shared)
+        listen(
+            page.headphone_submit.click,
+            on_headphones,
+            [token, *page.headphone_choices],
+            api_name="headphones",
+            **shared,
+        )
     for phase in _PHASES:
         questions = getattr(page, phase)
         if not questions:
@@ -194,6 +201,10 @@ def wire_quality(page: QualityPage, service, token, show: Callable, polite: Call
         def on_questionnaire(tok, *values, _questions=questions):
             return show(service.submit_questionnaire(tok, _answers(_questions, values)))
 
-        getattr(page, f"{phase}_submit").click(
-            on_questionnaire, [token, *(c for _, c in questions)], api_name=f"questionnaire_{phase}", **shared
+        listen(
+            getattr(page, f"{phase}_submit").click,
+            on_questionnaire,
+            [token, *(c for _, c in questions)],
+            api_name=f"questionnaire_{phase}",
+            **shared,
         )

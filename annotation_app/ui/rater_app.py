@@ -49,6 +49,7 @@ from annotation_app.rater_views import (
 from annotation_app.study.model import RatingConfig, Study, StudyConfig
 from annotation_app.study.ui_text import UiText, ui_text
 from annotation_app.ui import quality_pages as quality
+from annotation_app.ui.inline_inputs import listen
 from annotation_app.ui.rater_form import (
     answer_from_form,
     ids_from_query,
@@ -365,7 +366,8 @@ def _wire(app: gr.Blocks, page: _Page, service: RaterService, settings: RaterApp
     # Rater events run concurrently: each service step is one database transaction (RaterService, Store.atomic).
     # Gradio's own progress text ("In queue 1 of 2", "processing | 0.1s") is English and not ours: hidden.
     # postprocess=False: every output is already what the page shows (strings, None, property updates), so Gradio
-    # does not hand each of the ~15 outputs to a worker thread for its component's postprocess (a thread hop each).
+    # does not hand each of the ~15 outputs to a worker thread for its component's postprocess (a thread hop each);
+    # ``listen`` does the same for the inputs (their preprocess runs in the event's thread).
     shared = {
         "outputs": page.outputs,
         "concurrency_id": "rater",
@@ -373,14 +375,27 @@ def _wire(app: gr.Blocks, page: _Page, service: RaterService, settings: RaterApp
         "show_progress": "hidden",
         "postprocess": False,
     }
-    app.load(on_enter, [page.token, page.query], js="(t, q) => [t, window.location.search]", api_name="enter", **shared)
-    page.start.click(
-        on_start, [page.query, page.typed_id], js="(q, i) => [window.location.search, i]", api_name="start", **shared
+    listen(
+        app.load,
+        on_enter,
+        [page.token, page.query],
+        js="(t, q) => [t, window.location.search]",
+        api_name="enter",
+        **shared,
     )
-    page.agree.click(on_consent, [page.token], api_name="consent", **shared)
-    page.decline.click(on_decline, [page.token], api_name="decline", **shared)
-    page.begin.click(on_instructions, [page.token], api_name="instructions", **shared)
-    page.submit.click(
+    listen(
+        page.start.click,
+        on_start,
+        [page.query, page.typed_id],
+        js="(q, i) => [window.location.search, i]",
+        api_name="start",
+        **shared,
+    )
+    listen(page.agree.click, on_consent, [page.token], api_name="consent", **shared)
+    listen(page.decline.click, on_decline, [page.token], api_name="decline", **shared)
+    listen(page.begin.click, on_instructions, [page.token], api_name="instructions", **shared)
+    listen(
+        page.submit.click,
         on_submit,
         [
             page.token,
