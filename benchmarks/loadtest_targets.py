@@ -77,6 +77,7 @@ def noop_server(port_file: str) -> None:
     import uvicorn
     from fastapi.responses import PlainTextResponse
 
+    from annotation_app.ui import server_process
     from annotation_app.ui.gradio_settings import apply_serving_settings, poll_queue_less
     from annotation_app.ui.server import uvicorn_config
 
@@ -89,6 +90,7 @@ def noop_server(port_file: str) -> None:
     app.get("/healthz")(lambda: PlainTextResponse("ok"))
     gr.mount_gradio_app(app, blocks, path="/", footer_links=[], run_history=False, show_error=False)
     poll_queue_less(blocks)
+    server_process.prepare()  # the same process settings (malloc arenas, GIL switch interval, gc.freeze)
     sock = socket.socket()
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
