@@ -13,7 +13,7 @@ from annotation_app.store import sql as plain
 @pytest.fixture
 def db(tmp_path):
     database = sqlite_utils.Database(tmp_path / "t.sqlite")
-    database.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT UNIQUE, n INTEGER, \"odd \"\"col\" REAL)")
+    database.execute('CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT UNIQUE, n INTEGER, "odd ""col" REAL)')
     yield database
     database.close()
 
