@@ -19,7 +19,7 @@ from annotation_app.page_mark import PAGES
 from annotation_app.rater_views import Answer, InvalidAnswer, RaterView
 from annotation_app.study.model import Question, RatingConfig, StudyConfig
 from annotation_app.study.ui_text import UiText
-from annotation_app.ui.inline_inputs import listen
+from annotation_app.ui.plain_events import listen
 from annotation_app.ui.quality_html import headphone_html
 
 __all__ = [

@@ -49,7 +49,7 @@ from annotation_app.rater_views import (
 from annotation_app.study.model import RatingConfig, Study, StudyConfig
 from annotation_app.study.ui_text import UiText, ui_text
 from annotation_app.ui import quality_pages as quality
-from annotation_app.ui.inline_inputs import listen
+from annotation_app.ui.plain_events import listen
 from annotation_app.ui.rater_form import (
     answer_from_form,
     ids_from_query,
@@ -365,15 +365,13 @@ def _wire(app: gr.Blocks, page: _Page, service: RaterService, settings: RaterApp
 
     # Rater events run concurrently: each service step is one database transaction (RaterService, Store.atomic).
     # Gradio's own progress text ("In queue 1 of 2", "processing | 0.1s") is English and not ours: hidden.
-    # postprocess=False: every output is already what the page shows (strings, None, property updates), so Gradio
-    # does not hand each of the ~15 outputs to a worker thread for its component's postprocess (a thread hop each);
-    # ``listen`` does the same for the inputs (their preprocess runs in the event's thread).
+    # ``listen``: every output is already what the page shows and inputs are preprocessed in the event's thread, so
+    # Gradio hands no input or output to a worker thread of its own (see annotation_app/ui/plain_events.py).
     shared = {
         "outputs": page.outputs,
         "concurrency_id": "rater",
         "concurrency_limit": None,
         "show_progress": "hidden",
-        "postprocess": False,
     }
     listen(
         app.load,

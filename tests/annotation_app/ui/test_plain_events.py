@@ -1,4 +1,5 @@
-"""Rater events preprocess their inputs in the event's own thread, with each component's own ``preprocess``."""
+"""Rater events preprocess their inputs in the event's own thread, with each component's own ``preprocess``, and
+send their outputs as they are."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import inspect
 import gradio as gr
 import pytest
 
-from annotation_app.ui.inline_inputs import preprocessed_inline
+from annotation_app.ui.plain_events import preprocessed_inline
 
 
 def test_inputs_get_their_components_preprocess_and_extra_arguments_pass_unchanged():
@@ -36,7 +37,7 @@ def test_a_value_the_radio_does_not_offer_is_refused_as_gradio_would():
         wrapped("3")
 
 
-def test_every_rater_event_preprocesses_inline(tmp_path, study_factory):
+def test_every_rater_event_preprocesses_inline_and_skips_postprocess(tmp_path, study_factory):
     from annotation_app.rater_service import RaterService
     from annotation_app.store import Store
     from annotation_app.ui.rater_app import RaterAppSettings, build_rater_app
