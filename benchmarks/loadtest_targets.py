@@ -7,7 +7,9 @@ Three measurements, each printed with the machine's load (``uptime``) because th
     Server CPU per rater event (``/proc/<pid>/stat`` user + system time over the Gradio events the load test
     answered, page loads, assets and audio included) on studies of ``--pairs`` sizes, next to the no-op app's CPU
     per event under the same crowd (same raters, arrivals, think times, trials); the ratio is the target
-    (within 1.3x at every size). Also the server's peak resident memory (VmHWM).
+    (within 1.3x at every size). Also the server's peak resident memory (VmHWM). Every server starts once;
+    ``--rounds N`` sends N crowds (new raters each) to each, alternating the order, and prints each round's
+    ratio to that round's no-op and their median: single runs on a shared machine vary by ±15 %.
 ``burst``
     ``--raters`` raters arriving within ``--arrival-minutes``, voting every ``--think`` s for ``--trials`` trials:
     vote p50/p90/p99, acknowledged votes lost (not in the database), duplicated (two votes for one rater position),
@@ -19,6 +21,7 @@ Three measurements, each printed with the machine's load (``uptime``) because th
 Run::
 
     python benchmarks/loadtest_targets.py cost --pairs 120 1500 10000 --raters 100 --trials 10 --think 2
+    python benchmarks/loadtest_targets.py cost --pairs 120 10000 --rounds 4   # paired: servers alternated per round
     python benchmarks/loadtest_targets.py burst --raters 1000 --arrival-minutes 5 --think 20 --trials 10 --kills 2
     python benchmarks/loadtest_targets.py saturation --workers 1 2 --raters 200
 """
@@ -197,7 +200,9 @@ def run_load(url: str, args, **overrides) -> LoadReport:
 
 
 def check_votes(report: LoadReport, db_path: Path) -> dict:
-    votes = vote_rows(db_path)
+    """This run's acknowledged votes against the database (its raters' ids carry the run's id)."""
+    mine = f"loadtest{report.settings['run_id']}r"
+    votes = [v for v in vote_rows(db_path) if v["prolific_pid"].startswith(mine)]
     stored = {v["token"] for v in votes}
     acked = [a["trial"] for a in report.acknowledged]
     return {
@@ -259,41 +264,51 @@ def measure_cost(args) -> None:
     if args.h11:
         without_c_http(tmp)
     print(f"{os.cpu_count()} cores; HTTP {'h11 + asyncio' if args.h11 else 'auto (httptools + uvloop)'}; {uptime()}")
-    noop = NoopProcess(tmp)
+    servers: dict = {"no-op": NoopProcess(tmp)}
     try:
-        pids = noop.pids()
-        c0 = cpu_s(pids)
-        floor_report = run_load(noop.url, args, trials=args.trials + 3)  # rater: enter, consent, instructions + votes
-        floor_ms = 1000 * (cpu_s(pids) - c0) / max(1, floor_report.events)
-        print(
-            f"no-op Gradio: {floor_report.events} events, {floor_ms:.2f} ms server CPU per event; {uptime()}",
-            flush=True,
-        )
-    finally:
-        noop.stop()
-    for pairs in args.pairs:
-        root = write_study(tmp / f"study{pairs}", pairs, args.trials, args.floor)
-        server = start_humans(root, tmp, f"cost{pairs}")
-        try:
-            pids = server_pids(server)
-            c0 = cpu_s(pids)
-            report = run_load(server.url, args)
-            per = 1000 * (cpu_s(pids) - c0) / max(1, report.events)
-            checked = check_votes(report, server.db_path)
-            audio_ms, idle = audio_cpu_ms(server, pids)
-            without = per - audio_ms * report.kinds["audio"]["n"] / max(1, report.events)
+        for pairs in args.pairs:
+            root = write_study(tmp / f"study{pairs}", pairs, args.trials, args.floor)
+            servers[pairs] = start_humans(root, tmp, f"cost{pairs}")
+        per_event: dict = {name: [] for name in servers}
+        for r in range(args.rounds):
+            # alternate the order so a drift of the machine's speed over a round hits both sides alike
+            for name in list(servers) if r % 2 == 0 else list(servers)[::-1]:
+                per_event[name].append(cost_run(name, servers[name], args, seed=args.seed + r))
+        floor = per_event["no-op"]
+        for pairs in args.pairs:
+            ratios = [ours / noop for ours, noop in zip(per_event[pairs], floor, strict=True)]
+            audio_ms, idle = audio_cpu_ms(servers[pairs], server_pids(servers[pairs]))
             print(
-                f"humans serve, {pairs} pairs: {report.events} events, {per:.2f} ms server CPU per event = "
-                f"{per / floor_ms:.2f}x the no-op event; idle server {idle:.0f} ms CPU/s; "
-                f"without the audio requests ({audio_ms:.2f} ms each) "
-                f"{without:.2f} ms = {without / floor_ms:.2f}x; vote p50 {report.kinds['submit']['p50_ms']:.0f} ms, "
-                f"p99 {report.kinds['submit']['p99_ms']:.0f} ms; peak RSS {peak_rss_mb(pids):.0f} MB; {checked}; "
-                f"generator CPU {report.settings['client_cpu_s']} s; {uptime()}",
+                f"{pairs} pairs over {args.rounds} round(s): median {statistics.median(per_event[pairs]):.2f} ms "
+                f"per event against the no-op's {statistics.median(floor):.2f} ms; ratio per round "
+                f"{', '.join(f'{x:.2f}' for x in ratios)}: median {statistics.median(ratios):.2f}x; "
+                f"an audio request {audio_ms:.2f} ms (idle server {idle:.0f} ms CPU/s); {uptime()}",
                 flush=True,
             )
-        finally:
+    finally:
+        for server in servers.values():
             server.stop()
-            server.kill()
+            if isinstance(server, ServerProcess):
+                server.kill()
+
+
+def cost_run(name, server, args, seed: int) -> float:
+    """One crowd against one server: prints the line of that run and returns server CPU ms per event."""
+    humans = isinstance(server, ServerProcess)
+    pids = server_pids(server) if humans else server.pids()
+    c0 = cpu_s(pids)
+    # the no-op rater answers trials + 3 events, as ours: enter, consent, instructions and the votes
+    report = run_load(server.url, args, seed=seed, **({} if humans else {"trials": args.trials + 3}))
+    per = 1000 * (cpu_s(pids) - c0) / max(1, report.events)
+    line = f"{name}{' pairs' if humans else ''}: {report.events} events, {per:.2f} ms server CPU per event"
+    if humans:
+        votes = report.kinds["submit"]
+        line += (
+            f"; vote p50 {votes['p50_ms']:.0f} ms, p99 {votes['p99_ms']:.0f} ms; peak RSS {peak_rss_mb(pids):.0f} "
+            f"MB; {check_votes(report, server.db_path)}"
+        )
+    print(f"{line}; generator CPU {report.settings['client_cpu_s']} s; {uptime()}", flush=True)
+    return per
 
 
 def measure_burst(args) -> None:
@@ -380,6 +395,7 @@ def main() -> None:
     parser.add_argument("--kills", type=int, default=0, help="burst: kill -9 the server this many times")
     parser.add_argument("--workers", type=int, nargs="+", default=[1], help="humans serve --workers values")
     parser.add_argument("--repeats", type=int, default=3, help="saturation: runs per workers value")
+    parser.add_argument("--rounds", type=int, default=1, help="cost: crowds per server, servers alternated")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--h11", action="store_true", help="cost: servers without httptools and uvloop")
     args = parser.parse_args()
