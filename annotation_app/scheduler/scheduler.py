@@ -98,7 +98,7 @@ class Scheduler:
         candidates = table.unseen(seen)
         if candidates.size == 0:
             return None
-        n, a_left = table.coverage(reader.coverage("trial"))
+        n, a_left = table.live_coverage(reader, "trial")
         model_cov = np.bincount(table.model_pair, weights=n, minlength=table.n_model_pairs)
         model_left = np.bincount(table.model_pair, weights=a_left, minlength=table.n_model_pairs)
         scenario_cov = np.bincount(table.scenario, weights=n, minlength=table.n_scenarios)
@@ -150,7 +150,7 @@ class Scheduler:
         candidates = table.unseen(seen)
         if candidates.size == 0:
             return None
-        n, a_left = table.coverage(reader.coverage("gold"))
+        n, a_left = table.live_coverage(reader, "gold")
         best = int(candidates[lexmin([n[candidates], self._tiebreak(candidates.size)])])
         pair = {"id": int(table.ids[best]), "conv_a": int(table.conv_a[best]), "conv_b": int(table.conv_b[best])}
         return {"kind": kind, **self._sides(pair, int(a_left[best]), int(n[best]))}
@@ -180,8 +180,11 @@ class Scheduler:
 class _PairTable:
     """A kind's pairs as arrays (they never change once a study is imported), read once per scheduler.
 
-    Coverage is what changes; it comes from the store on every call (the only per-call reads are the live
-    assignments' counts and the active raters' pairs), so several server processes can share one database.
+    Coverage is what changes. Its done part only grows (an assignment is done once it has its vote, and stays
+    done), so the table keeps it and adds the votes stored since it last looked (:meth:`live_coverage`); the open
+    part (at most one assignment per active rater) is read on every call. Both come from the database inside the
+    issuing transaction, so several server processes can share one file, and a call costs the same at the
+    first vote as at the hundred-thousandth.
     """
 
     def __init__(self, rows: list[tuple]) -> None:
@@ -194,6 +197,12 @@ class _PairTable:
         self.n_model_pairs = len(self.model_pairs)
         _, self.scenario = np.unique(scenario, return_inverse=True)
         self.n_scenarios = int(self.scenario.max()) + 1 if self.scenario.size else 0
+        self._forget_votes()
+
+    def _forget_votes(self) -> None:
+        self.done = np.zeros(self.ids.size)  # per row: done assignments (votes) ...
+        self.done_a_left = np.zeros(self.ids.size)  # ... and how many of them had conv_a on the left
+        self.vote_mark = 0  # the votes with ids up to this one are counted
 
     def rows(self, ids: np.ndarray) -> np.ndarray:
         """Row positions of pair ids (ids are sorted, so a binary search)."""
@@ -202,6 +211,31 @@ class _PairTable:
     def unseen(self, seen: set[int]) -> np.ndarray:
         """Row positions of the pairs whose ids are not in ``seen``, in id order."""
         return np.flatnonzero(~np.isin(self.ids, np.fromiter(seen, dtype=np.int64, count=len(seen))))
+
+    def live_coverage(self, reader: SchedulingReader, kind: str) -> tuple[np.ndarray, np.ndarray]:
+        """Per row: live assignments (``n``: done, or open and not expired) and how many had ``conv_a`` on the
+        left; the same numbers as ``coverage(reader.coverage(kind))``, at a cost that does not grow with the votes.
+
+        New votes are added to the kept counts only when the reader's transaction has stored none of its own
+        (``committed_votes_only``): a rollback could take those back, so they are counted for this call only.
+        When the database has fewer votes than were counted (a store replaced under a running server), the
+        counts start again from the first vote.
+        """
+        last = reader.last_vote_id()
+        if last < self.vote_mark:
+            self._forget_votes()
+        done, done_a_left = self.done, self.done_a_left
+        new = reader.votes_since(kind, self.vote_mark)
+        if new:
+            _, ids, lefts = np.asarray(new, dtype=np.int64).T
+            rows = self.rows(ids)
+            done, done_a_left = done.copy(), done_a_left.copy()
+            np.add.at(done, rows, 1)
+            np.add.at(done_a_left, rows, lefts)
+        if reader.committed_votes_only:
+            self.done, self.done_a_left, self.vote_mark = done, done_a_left, last
+        n, a_left = self.coverage(reader.open_coverage(kind))
+        return n + done, a_left + done_a_left
 
     def coverage(self, live: list[tuple]) -> tuple[np.ndarray, np.ndarray]:
         """Per row: live assignments (``n``) and how many had ``conv_a`` on the left, from the store's

@@ -244,8 +244,17 @@ ALTER TABLE raters ADD COLUMN questionnaire_before_at REAL;
 ALTER TABLE raters ADD COLUMN questionnaire_after_at REAL
 """
 
+# Indexes for what every rater event asks, so its cost does not grow with the votes collected: the open
+# assignments (few at any time: one per active rater) for expiry and the scheduler's live counts, a rater's votes
+# and attention results.
+_EVENT_INDEXES = """
+CREATE INDEX assignments_open ON assignments (issued_at) WHERE status = 'open';
+CREATE INDEX votes_rater ON votes (rater_id);
+CREATE INDEX attention_rater ON attention (rater_id)
+"""
+
 #: Ordered migrations: ``MIGRATIONS[i]`` brings the schema from version ``i`` to ``i + 1``.
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _QUALITY)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _QUALITY, _EVENT_INDEXES)
 
 #: The schema version this code writes.
 SCHEMA_VERSION: int = len(MIGRATIONS)

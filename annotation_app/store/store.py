@@ -246,6 +246,7 @@ class Store(ResearchQueries, QualityQueries):
                     raise self._unavailable(exc) from exc
                 raise
             self._local.depth = 1
+            self._local.voted = False  # set by record_vote: this transaction holds votes a rollback takes back
             try:
                 yield db
                 db.execute("COMMIT")
@@ -601,7 +602,8 @@ class Store(ResearchQueries, QualityQueries):
             )
             if existing:
                 return existing[0]
-            chosen = choose(SchedulingReader(db, expire_before), now)
+            reader = SchedulingReader(db, expire_before, committed_votes_only=not getattr(self._local, "voted", False))
+            chosen = choose(reader, now)
             if chosen is None:
                 return None
             record = {
@@ -642,6 +644,7 @@ class Store(ResearchQueries, QualityQueries):
         with self._write() as db:
             if plain.insert(db, "votes", vote, on_conflict="(assignment_id) DO NOTHING") is None:
                 return False
+            self._local.voted = True
             plain.insert_many(db, "likert", likert)
             plain.insert_many(db, "events", events)
             if attention is not None:
@@ -749,11 +752,14 @@ class SchedulingReader:
     """Read-only queries the scheduler needs, run inside the store's issuing transaction (consistent snapshot).
 
     ``live`` assignments are those done, or open and issued at or after ``expire_before``.
+    ``committed_votes_only`` is False when the transaction itself has stored votes (a rollback would take them
+    back): a caller that keeps counts across transactions (:meth:`votes_since`) must not keep those.
     """
 
-    def __init__(self, db: sqlite_utils.Database, expire_before: float) -> None:
+    def __init__(self, db: sqlite_utils.Database, expire_before: float, *, committed_votes_only: bool = True) -> None:
         self._db = db
         self.expire_before = expire_before
+        self.committed_votes_only = committed_votes_only
 
     def _rows(self, sql: str, params: Sequence | dict | None = None) -> list[dict]:
         return plain.select(self._db, sql, params)
@@ -784,12 +790,39 @@ class SchedulingReader:
             [kind, self.expire_before],
         ).fetchall()
 
+    def open_coverage(self, kind: str) -> list[tuple]:
+        """``(pair_id, n, a_left)`` like :meth:`coverage`, of the open live assignments only (few: at most one per
+        active rater; the ``assignments_open`` index finds them)."""
+        return self._db.execute(
+            "SELECT a.pair_id, COUNT(*), SUM(a.left_conversation_id = p.conv_a) FROM assignments a "
+            "CROSS JOIN pairs p ON p.id = a.pair_id WHERE a.status = 'open' AND a.issued_at >= ? AND p.kind = ? "
+            "GROUP BY +a.pair_id",  # "+": grouped after the search, not by walking the pair_id index in order
+            [self.expire_before, kind],
+        ).fetchall()
+
+    def votes_since(self, kind: str, after_id: int) -> list[tuple]:
+        """``(vote_id, pair_id, conv_a on the left)`` of the votes on pairs of a kind with ``id > after_id``, in id
+        order: the done assignments added since a caller last looked (an assignment is done exactly when it has
+        its one vote, and stays done; votes are never deleted by a serving store)."""
+        return self._db.execute(
+            "SELECT v.id, a.pair_id, a.left_conversation_id = p.conv_a FROM votes v "
+            "CROSS JOIN assignments a ON a.id = v.assignment_id CROSS JOIN pairs p ON p.id = a.pair_id "
+            "WHERE v.id > ? AND p.kind = ? ORDER BY v.id",
+            [after_id, kind],
+        ).fetchall()
+
+    def last_vote_id(self) -> int:
+        """The largest vote id (0 before the first vote)."""
+        return self._db.execute("SELECT COALESCE(MAX(id), 0) FROM votes").fetchone()[0]
+
     def active_seen(self, rater_id: int) -> tuple[int, list[tuple]]:
         """How many *other* active raters (holding a live open assignment) there are, and ``(pair_id, k)``: how
         many of them have had each pair (pairs none of them had are left out)."""
+        # ``+rater_id``: not through the (rater_id, ...) index, which would visit every assignment; through
+        # ``assignments_open``, which holds only the open ones
         live = (
-            "SELECT DISTINCT rater_id FROM assignments WHERE status = 'open' AND issued_at >= ? AND rater_id != ? "
-            "AND id NOT IN (SELECT assignment_id FROM votes)"
+            "SELECT DISTINCT +rater_id FROM assignments WHERE status = 'open' AND issued_at >= ? "
+            "AND +rater_id != ? AND id NOT IN (SELECT assignment_id FROM votes)"
         )
         (n_active,) = self._db.execute(f"SELECT COUNT(*) FROM ({live})", [self.expire_before, rater_id]).fetchone()
         if not n_active:

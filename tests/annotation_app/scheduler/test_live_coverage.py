@@ -1,0 +1,120 @@
+"""The scheduler's kept coverage counts (done assignments added vote by vote, open ones read on every call) equal
+the full count over every assignment, through votes, expiry and revival, and never keep a vote that a rollback
+took back."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from numpy.testing import assert_array_equal
+
+from annotation_app.rater_service import RaterService
+from annotation_app.rater_views import Answer
+from annotation_app.scheduler.scheduler import _PairTable
+from annotation_app.store import Store
+from annotation_app.store.store import SchedulingReader
+
+TIMEOUT_S = 60.0
+
+
+def _study(study_factory):
+    return study_factory(
+        models=("zebramodel", "yakmodel", "xerusmodel", "wombatmodel"),
+        scenarios=5,
+        turns=1,
+        targets={"raters_per_pair": 2, "trials_per_rater": 6},
+        quality={
+            "attention_checks": 1,
+            "practice_trials": 0,
+            "min_listen_fraction": 0.0,
+            "assignment_timeout_minutes": TIMEOUT_S / 60,
+        },
+    )
+
+
+def _vote(service: RaterService, token: str, trial) -> None:
+    service.submit(token, trial.token, Answer(preference=-1, client_tz_offset_min=0))
+
+
+def test_kept_counts_equal_the_full_count_as_votes_come_and_trials_expire_and_revive(tmp_path, study_factory):
+    clock = [1000.0]
+    rng = np.random.default_rng(7)
+    with Store(tmp_path / "db.sqlite") as store:
+        service = RaterService(
+            _study(study_factory), store, tmp_path / "cache", clock=lambda: clock[0], rng=np.random.default_rng(0)
+        )
+        tokens = []
+        for r in range(8):
+            token = service.enter(typed_id=f"rater-{r}").rater_token
+            service.accept_consent(token)
+            service.finish_instructions(token)
+            tokens.append(token)
+        tables: dict[str, _PairTable] = {}  # kept across transactions, as a running scheduler keeps them
+        seen_open = seen_expired = 0
+        for _ in range(90):
+            token = tokens[int(rng.integers(len(tokens)))]
+            trial = service.current_trial(token)
+            action = int(rng.integers(3))
+            if trial is not None and action == 0:
+                clock[0] += 1
+                _vote(service, token, trial)
+            elif action == 1:
+                clock[0] += TIMEOUT_S + 1  # every open trial expires (a returning rater revives hers)
+            with store._write() as db:
+                reader = SchedulingReader(db, expire_before=clock[0] - TIMEOUT_S)
+                for kind in ("trial", "gold"):
+                    table = tables.setdefault(kind, _PairTable(reader.pair_table(kind)))
+                    n, a_left = table.live_coverage(reader, kind)
+                    expected_n, expected_left = table.coverage(reader.coverage(kind))
+                    assert_array_equal(n, expected_n)
+                    assert_array_equal(a_left, expected_left)
+                    seen_open += len(reader.open_coverage(kind))
+                seen_expired += db.execute("SELECT COUNT(*) FROM assignments WHERE status = 'expired'").fetchone()[0]
+        assert tables["trial"].done.sum() >= 10 and tables["gold"].done.sum() >= 1  # votes of both kinds counted
+        assert tables["trial"].done_a_left.sum() >= 1
+        assert seen_open and seen_expired  # open and expired trials were there to count (or not)
+
+
+def test_votes_of_a_step_that_rolls_back_count_for_that_step_only(tmp_path, study_factory):
+    clock = [1000.0]
+    with Store(tmp_path / "db.sqlite") as store:
+        service = RaterService(
+            _study(study_factory), store, tmp_path / "cache", clock=lambda: clock[0], rng=np.random.default_rng(0)
+        )
+        token = service.enter(typed_id="rater-1").rater_token
+        service.accept_consent(token)
+        service.finish_instructions(token)
+        trial = service.current_trial(token)
+        rater_id = store.rater_by_token(token)["id"]
+        kind = "gold" if store.assignment_by_token(trial.token)["kind"] != "trial" else "trial"
+        with store._write() as db:
+            table = _PairTable(SchedulingReader(db, 0.0).pair_table(kind))
+        inside: dict = {}
+
+        def choose(reader: SchedulingReader, _now: float) -> None:
+            inside["committed_votes_only"] = reader.committed_votes_only
+            inside["counted"] = table.live_coverage(reader, kind)[0].sum()
+            return None
+
+        class Refused(Exception):
+            pass
+
+        def step() -> None:
+            clock[0] += 1
+            _vote(service, token, trial)  # joins this transaction
+            store.issue_assignment(
+                rater_id, "main", 99, choose, now=clock[0], expire_before=clock[0] + 1, token="not-kept"
+            )
+            raise Refused
+
+        with pytest.raises(Refused):
+            store.atomic(step)
+        # inside, the step's own vote counted (the open assignment no longer did: expire_before is in the future)
+        assert inside == {"committed_votes_only": False, "counted": 1.0}
+        assert table.vote_mark == 0 and table.done.sum() == 0  # nothing of it was kept
+        with store._write() as db:
+            assert table.live_coverage(SchedulingReader(db, expire_before=clock[0] + 1), kind)[0].sum() == 0
+        _vote(service, token, trial)  # now for real: committed, then counted and kept
+        with store._write() as db:
+            assert table.live_coverage(SchedulingReader(db, expire_before=clock[0] + 1), kind)[0].sum() == 1
+        assert table.vote_mark > 0 and table.done.sum() == 1
