@@ -19,12 +19,12 @@ Attention checks and practice trials draw from the gold items (good vs deliberat
 from __future__ import annotations
 
 import math
-from collections import Counter
 from typing import Literal
 
 import numpy as np
 
 from annotation_app.scheduler.active import ScoreFn, bt_scores_from_counts
+from annotation_app.scheduler.tables import ConversationTable, PairTable
 from annotation_app.store.store import SchedulingReader
 
 __all__ = ["Scheduler", "lexmin"]
@@ -62,7 +62,8 @@ class Scheduler:
         self.rng = rng
         self.mode = mode
         self.scores = scores or bt_scores_from_counts
-        self._pairs: dict[str, _PairTable] = {}  # by kind: "trial", "gold"
+        self._pairs: dict[str, PairTable] = {}  # by kind: "trial", "gold"
+        self._conversations: ConversationTable | None = None
         self._scored: tuple[tuple, dict] | None = None  # (vote counts, their scores): the last fit, reused
 
     def choose(self, reader: SchedulingReader, rater_id: int, kind: str) -> dict | None:
@@ -73,10 +74,10 @@ class Scheduler:
         seen_pairs, seen_convs = reader.seen(rater_id)
         if kind == "trial":
             if self.likert_only:
-                return self._conversation(reader.conversations(gold_bad=False), seen_convs, "trial")
+                return self._conversation(reader, seen_convs, "trial", gold=False)
             return self._trial_pair(reader, rater_id, seen_pairs)
         if self.likert_only:
-            chosen = self._conversation(reader.conversations(gold_bad=True), seen_convs, kind)
+            chosen = self._conversation(reader, seen_convs, kind, gold=True)
         else:
             chosen = self._gold_pair(reader, seen_pairs, kind)
         if chosen is None and kind == "attention":
@@ -98,7 +99,7 @@ class Scheduler:
         candidates = table.unseen(seen)
         if candidates.size == 0:
             return None
-        n, a_left = table.live_coverage(reader, "trial")
+        n, a_left = table.live_coverage(reader)
         model_cov = np.bincount(table.model_pair, weights=n, minlength=table.n_model_pairs)
         model_left = np.bincount(table.model_pair, weights=a_left, minlength=table.n_model_pairs)
         scenario_cov = np.bincount(table.scenario, weights=n, minlength=table.n_scenarios)
@@ -122,9 +123,9 @@ class Scheduler:
         pair = {"id": int(table.ids[best]), "conv_a": int(table.conv_a[best]), "conv_b": int(table.conv_b[best])}
         return {"kind": "trial", **self._sides(pair, int(model_left[k]), int(model_cov[k]))}
 
-    def _table(self, reader: SchedulingReader, kind: str = "trial") -> _PairTable:
+    def _table(self, reader: SchedulingReader, kind: str = "trial") -> PairTable:
         if kind not in self._pairs:
-            self._pairs[kind] = _PairTable(reader.pair_table(kind))
+            self._pairs[kind] = PairTable(reader.pair_table(kind), kind)
         return self._pairs[kind]
 
     def _closeness(self, reader: SchedulingReader) -> dict[tuple[int, int], float]:
@@ -150,103 +151,28 @@ class Scheduler:
         candidates = table.unseen(seen)
         if candidates.size == 0:
             return None
-        n, a_left = table.live_coverage(reader, "gold")
+        n, a_left = table.live_coverage(reader)
         best = int(candidates[lexmin([n[candidates], self._tiebreak(candidates.size)])])
         pair = {"id": int(table.ids[best]), "conv_a": int(table.conv_a[best]), "conv_b": int(table.conv_b[best])}
         return {"kind": kind, **self._sides(pair, int(a_left[best]), int(n[best]))}
 
-    def _conversation(self, convs: list[dict], seen: set[int], kind: str) -> dict | None:
-        candidates = [c for c in convs if c["id"] not in seen]
-        if not candidates:
+    def _conversation(self, reader: SchedulingReader, seen: set[int], kind: str, gold: bool) -> dict | None:
+        """Likert-only: the unseen conversation of the class (study trials, or ``gold``: the bad ones) with the
+        fewest live assignments, then the least-covered model and scenario within the class, ties at random."""
+        if self._conversations is None:
+            self._conversations = ConversationTable(reader.conversation_table())
+        table = self._conversations
+        in_class = table.gold == gold
+        candidates = np.flatnonzero(in_class & np.isin(table.ids, list(seen), invert=True))
+        if candidates.size == 0:
             return None
-        model_cov: Counter = Counter()
-        scenario_cov: Counter = Counter()
-        for c in convs:
-            model_cov[c["model_id"]] += c["n"]
-            scenario_cov[c["scenario_id"]] += c["n"]
-        ties = self._tiebreak(len(candidates))
-        best = min(
-            zip(candidates, ties, strict=True),
-            key=lambda item: (
-                item[0]["n"],
-                model_cov[item[0]["model_id"]],
-                scenario_cov[item[0]["scenario_id"]],
-                item[1],
-            ),
-        )[0]
-        return {"kind": kind, "conversation_id": best["id"], "left_conversation_id": best["id"]}
-
-
-class _PairTable:
-    """A kind's pairs as arrays (they never change once a study is imported), read once per scheduler.
-
-    Coverage is what changes. Its done part only grows (an assignment is done once it has its vote, and stays
-    done), so the table keeps it and adds the votes stored since it last looked (:meth:`live_coverage`); the open
-    part (at most one assignment per active rater) is read on every call. Both come from the database inside the
-    issuing transaction, so several server processes can share one file, and a call costs the same at the
-    first vote as at the hundred-thousandth.
-    """
-
-    def __init__(self, rows: list[tuple]) -> None:
-        cols = np.asarray(rows, dtype=np.int64).reshape(-1, 6).T
-        self.ids, model_a, model_b, scenario, self.conv_a, self.conv_b = cols
-        self.row_of = {int(pid): i for i, pid in enumerate(self.ids)}
-        self.model_pairs = sorted({(int(a), int(b)) for a, b in zip(model_a, model_b, strict=True)})
-        index = {key: i for i, key in enumerate(self.model_pairs)}
-        self.model_pair = np.array([index[(int(a), int(b))] for a, b in zip(model_a, model_b, strict=True)])
-        self.n_model_pairs = len(self.model_pairs)
-        _, self.scenario = np.unique(scenario, return_inverse=True)
-        self.n_scenarios = int(self.scenario.max()) + 1 if self.scenario.size else 0
-        self._forget_votes()
-
-    def _forget_votes(self) -> None:
-        self.done = np.zeros(self.ids.size)  # per row: done assignments (votes) ...
-        self.done_a_left = np.zeros(self.ids.size)  # ... and how many of them had conv_a on the left
-        self.vote_mark = 0  # the votes with ids up to this one are counted
-
-    def rows(self, ids: np.ndarray) -> np.ndarray:
-        """Row positions of pair ids (ids are sorted, so a binary search)."""
-        return np.searchsorted(self.ids, ids)
-
-    def unseen(self, seen: set[int]) -> np.ndarray:
-        """Row positions of the pairs whose ids are not in ``seen``, in id order."""
-        return np.flatnonzero(~np.isin(self.ids, np.fromiter(seen, dtype=np.int64, count=len(seen))))
-
-    def live_coverage(self, reader: SchedulingReader, kind: str) -> tuple[np.ndarray, np.ndarray]:
-        """Per row: live assignments (``n``: done, or open and not expired) and how many had ``conv_a`` on the
-        left; the same numbers as ``coverage(reader.coverage(kind))``, at a cost that does not grow with the votes.
-
-        New votes are added to the kept counts only when the reader's transaction has stored none of its own
-        (``committed_votes_only``): a rollback could take those back, so they are counted for this call only.
-        When the database has fewer votes than were counted (a store replaced under a running server), the
-        counts start again from the first vote.
-        """
-        last = reader.last_vote_id()
-        if last < self.vote_mark:
-            self._forget_votes()
-        done, done_a_left = self.done, self.done_a_left
-        new = reader.votes_since(kind, self.vote_mark)
-        if new:
-            _, ids, lefts = np.asarray(new, dtype=np.int64).T
-            rows = self.rows(ids)
-            done, done_a_left = done.copy(), done_a_left.copy()
-            np.add.at(done, rows, 1)
-            np.add.at(done_a_left, rows, lefts)
-        if reader.committed_votes_only:
-            self.done, self.done_a_left, self.vote_mark = done, done_a_left, last
-        n, a_left = self.coverage(reader.open_coverage(kind))
-        return n + done, a_left + done_a_left
-
-    def coverage(self, live: list[tuple]) -> tuple[np.ndarray, np.ndarray]:
-        """Per row: live assignments (``n``) and how many had ``conv_a`` on the left, from the store's
-        ``(pair_id, n, a_left)`` rows (pairs without a row have 0, 0)."""
-        n = np.zeros(self.ids.size)
-        a_left = np.zeros(self.ids.size)
-        if live:
-            ids, counts, lefts = np.asarray(live, dtype=np.int64).T
-            rows = self.rows(ids)
-            n[rows], a_left[rows] = counts, lefts
-        return n, a_left
+        n, _ = table.live_coverage(reader)
+        model_cov = np.bincount(table.model, weights=n * in_class, minlength=int(table.model.max()) + 1)
+        scenario_cov = np.bincount(table.scenario, weights=n * in_class, minlength=int(table.scenario.max()) + 1)
+        ties = self._tiebreak(candidates.size)
+        keys = [n[candidates], model_cov[table.model[candidates]], scenario_cov[table.scenario[candidates]], ties]
+        best = int(table.ids[candidates[lexmin(keys)]])
+        return {"kind": kind, "conversation_id": best, "left_conversation_id": best}
 
 
 def lexmin(keys: list[np.ndarray]) -> int:

@@ -811,6 +811,30 @@ class SchedulingReader:
             [after_id, kind],
         ).fetchall()
 
+    def conversation_table(self) -> list[tuple]:
+        """``(id, scenario_id, model_id, gold)`` of every conversation by id; ``gold`` is 1 for the deliberately
+        bad and the generated ones (Likert-only attention checks)."""
+        return self._db.execute(
+            "SELECT id, scenario_id, model_id, (gold_bad = 1 OR generated = 1) FROM conversations ORDER BY id"
+        ).fetchall()
+
+    def open_conversation_coverage(self) -> list[tuple]:
+        """``(conversation_id, n, 0)`` of the open live single-conversation assignments (see :meth:`open_coverage`)."""
+        return self._db.execute(
+            "SELECT conversation_id, COUNT(*), 0 FROM assignments WHERE status = 'open' AND issued_at >= ? "
+            "AND conversation_id IS NOT NULL GROUP BY +conversation_id",
+            [self.expire_before],
+        ).fetchall()
+
+    def conversation_votes_since(self, after_id: int) -> list[tuple]:
+        """``(vote_id, conversation_id, 0)`` of the votes on single conversations with ``id > after_id`` (see
+        :meth:`votes_since`)."""
+        return self._db.execute(
+            "SELECT v.id, a.conversation_id, 0 FROM votes v CROSS JOIN assignments a ON a.id = v.assignment_id "
+            "WHERE v.id > ? AND a.conversation_id IS NOT NULL ORDER BY v.id",
+            [after_id],
+        ).fetchall()
+
     def last_vote_id(self) -> int:
         """The largest vote id (0 before the first vote)."""
         return self._db.execute("SELECT COALESCE(MAX(id), 0) FROM votes").fetchone()[0]

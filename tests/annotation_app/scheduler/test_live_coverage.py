@@ -6,19 +6,21 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers.studies import answer_for
 from numpy.testing import assert_array_equal
 
 from annotation_app.rater_service import RaterService
 from annotation_app.rater_views import Answer
-from annotation_app.scheduler.scheduler import _PairTable
+from annotation_app.scheduler.tables import ConversationTable, PairTable
 from annotation_app.store import Store
 from annotation_app.store.store import SchedulingReader
 
 TIMEOUT_S = 60.0
 
 
-def _study(study_factory):
+def _study(study_factory, scheme: str = "pairwise"):
     return study_factory(
+        rating={"scheme": scheme},
         models=("zebramodel", "yakmodel", "xerusmodel", "wombatmodel"),
         scenarios=5,
         turns=1,
@@ -36,12 +38,26 @@ def _vote(service: RaterService, token: str, trial) -> None:
     service.submit(token, trial.token, Answer(preference=-1, client_tz_offset_min=0))
 
 
-def test_kept_counts_equal_the_full_count_as_votes_come_and_trials_expire_and_revive(tmp_path, study_factory):
+def _full_conversation_count(reader: SchedulingReader, table: ConversationTable) -> np.ndarray:
+    """Live assignments per conversation, counted over every assignment (the store's reference query)."""
+    n = np.zeros(table.ids.size)
+    for gold in (False, True):
+        for row in reader.conversations(gold_bad=gold):
+            n[table.rows(np.array([row["id"]]))] = row["n"]
+    return n
+
+
+@pytest.mark.parametrize("scheme", ["pairwise", "likert"])
+def test_kept_counts_equal_the_full_count_as_votes_come_and_trials_expire_and_revive(tmp_path, study_factory, scheme):
     clock = [1000.0]
     rng = np.random.default_rng(7)
     with Store(tmp_path / "db.sqlite") as store:
         service = RaterService(
-            _study(study_factory), store, tmp_path / "cache", clock=lambda: clock[0], rng=np.random.default_rng(0)
+            _study(study_factory, scheme),
+            store,
+            tmp_path / "cache",
+            clock=lambda: clock[0],
+            rng=np.random.default_rng(0),
         )
         tokens = []
         for r in range(8):
@@ -49,7 +65,7 @@ def test_kept_counts_equal_the_full_count_as_votes_come_and_trials_expire_and_re
             service.accept_consent(token)
             service.finish_instructions(token)
             tokens.append(token)
-        tables: dict[str, _PairTable] = {}  # kept across transactions, as a running scheduler keeps them
+        tables: dict[str, PairTable] = {}  # kept across transactions, as a running scheduler keeps them
         seen_open = seen_expired = 0
         for _ in range(90):
             token = tokens[int(rng.integers(len(tokens)))]
@@ -57,21 +73,34 @@ def test_kept_counts_equal_the_full_count_as_votes_come_and_trials_expire_and_re
             action = int(rng.integers(3))
             if trial is not None and action == 0:
                 clock[0] += 1
-                _vote(service, token, trial)
+                service.submit(token, trial.token, answer_for(service, -1))
             elif action == 1:
                 clock[0] += TIMEOUT_S + 1  # every open trial expires (a returning rater revives hers)
             with store._write() as db:
                 reader = SchedulingReader(db, expire_before=clock[0] - TIMEOUT_S)
+                if scheme == "likert":
+                    table = tables.setdefault("conversations", ConversationTable(reader.conversation_table()))
+                    n, _ = table.live_coverage(reader)
+                    assert_array_equal(n, _full_conversation_count(reader, table))
+                    seen_open += len(reader.open_conversation_coverage())
+                    seen_expired += db.execute("SELECT COUNT(*) FROM assignments WHERE status = 'expired'").fetchone()[
+                        0
+                    ]
+                    continue
                 for kind in ("trial", "gold"):
-                    table = tables.setdefault(kind, _PairTable(reader.pair_table(kind)))
-                    n, a_left = table.live_coverage(reader, kind)
+                    table = tables.setdefault(kind, PairTable(reader.pair_table(kind), kind))
+                    n, a_left = table.live_coverage(reader)
                     expected_n, expected_left = table.coverage(reader.coverage(kind))
                     assert_array_equal(n, expected_n)
                     assert_array_equal(a_left, expected_left)
                     seen_open += len(reader.open_coverage(kind))
                 seen_expired += db.execute("SELECT COUNT(*) FROM assignments WHERE status = 'expired'").fetchone()[0]
-        assert tables["trial"].done.sum() >= 10 and tables["gold"].done.sum() >= 1  # votes of both kinds counted
-        assert tables["trial"].done_a_left.sum() >= 1
+        if scheme == "likert":  # votes on study and on bad conversations counted
+            table = tables["conversations"]
+            assert table.done[~table.gold].sum() >= 10 and table.done[table.gold].sum() >= 1
+        else:  # votes of both kinds counted
+            assert tables["trial"].done.sum() >= 10 and tables["gold"].done.sum() >= 1
+            assert tables["trial"].done_a_left.sum() >= 1
         assert seen_open and seen_expired  # open and expired trials were there to count (or not)
 
 
@@ -88,12 +117,12 @@ def test_votes_of_a_step_that_rolls_back_count_for_that_step_only(tmp_path, stud
         rater_id = store.rater_by_token(token)["id"]
         kind = "gold" if store.assignment_by_token(trial.token)["kind"] != "trial" else "trial"
         with store._write() as db:
-            table = _PairTable(SchedulingReader(db, 0.0).pair_table(kind))
+            table = PairTable(SchedulingReader(db, 0.0).pair_table(kind), kind)
         inside: dict = {}
 
         def choose(reader: SchedulingReader, _now: float) -> None:
             inside["committed_votes_only"] = reader.committed_votes_only
-            inside["counted"] = table.live_coverage(reader, kind)[0].sum()
+            inside["counted"] = table.live_coverage(reader)[0].sum()
             return None
 
         class Refused(Exception):
@@ -113,8 +142,8 @@ def test_votes_of_a_step_that_rolls_back_count_for_that_step_only(tmp_path, stud
         assert inside == {"committed_votes_only": False, "counted": 1.0}
         assert table.vote_mark == 0 and table.done.sum() == 0  # nothing of it was kept
         with store._write() as db:
-            assert table.live_coverage(SchedulingReader(db, expire_before=clock[0] + 1), kind)[0].sum() == 0
+            assert table.live_coverage(SchedulingReader(db, expire_before=clock[0] + 1))[0].sum() == 0
         _vote(service, token, trial)  # now for real: committed, then counted and kept
         with store._write() as db:
-            assert table.live_coverage(SchedulingReader(db, expire_before=clock[0] + 1), kind)[0].sum() == 1
+            assert table.live_coverage(SchedulingReader(db, expire_before=clock[0] + 1))[0].sum() == 1
         assert table.vote_mark > 0 and table.done.sum() == 1

@@ -173,3 +173,67 @@ def test_gold_items_follow_the_rule_mid_study(tmp_path, study_factory):
                     compared += 1
             assert len({p["n"] for p in reader.pairs("gold")}) > 1  # the counts differ: the rule had work to do
     assert compared == 36
+
+
+def test_likert_only_choice_follows_the_rule_mid_study(tmp_path, study_factory):
+    """Likert-only studies: the unseen conversation of the class with the fewest live assignments, then the
+    least-covered model and scenario of the class, ties at random (the rule written over the store's dicts)."""
+    study = study_factory(
+        models=("zebramodel", "yakmodel", "xerusmodel"),
+        scenarios=5,
+        turns=1,
+        rating={"scheme": "likert"},
+        targets={"raters_per_pair": 2, "trials_per_rater": 5},
+        quality={"attention_checks": 1, "practice_trials": 0, "min_listen_fraction": 0.0},
+    )
+    clock = [1000.0]
+    with Store(tmp_path / "db.sqlite") as store:
+        service = RaterService(study, store, tmp_path / "cache", clock=lambda: clock[0], rng=np.random.default_rng(5))
+        tokens = []
+        for r in range(8):
+            token = service.enter(typed_id=f"rater-{r}").rater_token
+            service.accept_consent(token)
+            service.finish_instructions(token)
+            for _ in range(r % 4):
+                trial = service.current_trial(token)
+                if trial is None:
+                    break
+                clock[0] += 1
+                service.submit(token, trial.token, Answer(likert_left=1 + r % 5, client_tz_offset_min=0))
+            service.current_trial(token)  # leave one open
+            tokens.append(token)
+        compared = 0
+        with store._write() as db:
+            reader = SchedulingReader(db, expire_before=0.0)
+            for token in tokens:
+                rater_id = store.rater_by_token(token)["id"]
+                _, seen = reader.seen(rater_id)
+                for gold, kind in ((False, "trial"), (True, "attention")):
+                    convs = reader.conversations(gold_bad=gold)
+                    model_cov: Counter = Counter()
+                    scenario_cov: Counter = Counter()
+                    for c in convs:
+                        model_cov[c["model_id"]] += c["n"]
+                        scenario_cov[c["scenario_id"]] += c["n"]
+                    for seed in range(3):
+                        scheduler = Scheduler(target=2, likert_only=True, rng=np.random.default_rng(seed))
+                        chosen = scheduler._conversation(reader, seen, kind, gold=gold)
+                        candidates = [c for c in convs if c["id"] not in seen]
+                        ties = np.random.default_rng(seed).random(len(candidates))
+                        expected = min(
+                            zip(candidates, ties, strict=True),
+                            key=lambda item: (
+                                item[0]["n"],
+                                model_cov[item[0]["model_id"]],
+                                scenario_cov[item[0]["scenario_id"]],
+                                item[1],
+                            ),
+                        )[0]
+                        assert chosen == {
+                            "kind": kind,
+                            "conversation_id": expected["id"],
+                            "left_conversation_id": expected["id"],
+                        }
+                        compared += 1
+            assert len({c["n"] for c in reader.conversations(gold_bad=False)}) > 1  # the counts differ
+    assert compared == 48

@@ -10,9 +10,10 @@ from __future__ import annotations
 import sqlite3
 
 import numpy as np
+import pytest
+from helpers.studies import answer_for
 
 from annotation_app.rater_service import RaterService
-from annotation_app.rater_views import Answer
 from annotation_app.store import Store
 
 #: Tables whose size does not grow with raters or votes (one row per study, model or scenario).
@@ -30,8 +31,10 @@ def _scans(conn: sqlite3.Connection, statement: str) -> list[str]:
     ]
 
 
-def test_a_rater_session_visits_no_table_row_by_row(tmp_path, study_factory):
+@pytest.mark.parametrize("scheme", ["pairwise", "likert"])
+def test_a_rater_session_visits_no_table_row_by_row(tmp_path, study_factory, scheme):
     study = study_factory(
+        rating={"scheme": scheme},
         models=("zebramodel", "yakmodel", "xerusmodel", "wombatmodel"),
         scenarios=6,
         turns=1,
@@ -52,7 +55,7 @@ def test_a_rater_session_visits_no_table_row_by_row(tmp_path, study_factory):
                 if expire:  # away for an hour: the trial expires, comes back revived
                     clock[0] += 3600
                     trial = service.current_trial(token)
-                service.submit(token, trial.token, Answer(preference=-1, client_tz_offset_min=0))
+                service.submit(token, trial.token, answer_for(service, -1))
 
         for r in range(6):  # votes and raters already in the database
             session(f"earlier-{r}")

@@ -1,0 +1,122 @@
+"""The study's items as arrays for the scheduler, with their live coverage kept up to date vote by vote.
+
+Items (the pairs of a kind, or single conversations in Likert-only studies) never change once a study is
+imported, so they are read once. Coverage is what changes: an item's live assignments are the done ones (an
+assignment is done once it has its vote, and stays done) and the open ones not yet expired. The done part only
+grows, so a table keeps it and adds the votes stored since it last looked; the open part (at most one assignment
+per active rater) is read on every call. Both come from the database inside the issuing transaction, so several
+server processes can share one file, and a call costs the same at the first vote as at the hundred-thousandth.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from annotation_app.store.store import SchedulingReader
+
+__all__ = ["ConversationTable", "ItemTable", "PairTable"]
+
+
+class ItemTable:
+    """Items by sorted id with their kept done coverage; subclasses say which votes and open assignments count."""
+
+    def __init__(self, ids: np.ndarray) -> None:
+        self.ids = ids
+        self.forget_votes()
+
+    def forget_votes(self) -> None:
+        """Start the kept counts again from the first vote."""
+        self.done = np.zeros(self.ids.size)  # per row: done assignments (votes) ...
+        self.done_a_left = np.zeros(self.ids.size)  # ... and how many had the pair's conv_a on the left
+        self.vote_mark = 0  # the votes with ids up to this one are counted
+
+    def rows(self, ids: np.ndarray) -> np.ndarray:
+        """Row positions of item ids (ids are sorted, so a binary search)."""
+        return np.searchsorted(self.ids, ids)
+
+    def unseen(self, seen: set[int]) -> np.ndarray:
+        """Row positions of the items whose ids are not in ``seen``, in id order."""
+        return np.flatnonzero(~np.isin(self.ids, np.fromiter(seen, dtype=np.int64, count=len(seen))))
+
+    def coverage(self, live: list[tuple]) -> tuple[np.ndarray, np.ndarray]:
+        """Per row: assignments (``n``) and how many had ``conv_a`` on the left, from ``(id, n, a_left)`` rows
+        (items without a row have 0, 0)."""
+        n = np.zeros(self.ids.size)
+        a_left = np.zeros(self.ids.size)
+        if live:
+            ids, counts, lefts = np.asarray(live, dtype=np.int64).T
+            rows = self.rows(ids)
+            n[rows], a_left[rows] = counts, lefts
+        return n, a_left
+
+    def live_coverage(self, reader: SchedulingReader) -> tuple[np.ndarray, np.ndarray]:
+        """Per row: live assignments (``n``: done, or open and not expired) and how many had ``conv_a`` on the
+        left; the numbers a count over every assignment gives, at a cost that does not grow with the votes.
+
+        New votes are added to the kept counts only when the reader's transaction has stored none of its own
+        (``committed_votes_only``): a rollback could take those back, so they are counted for this call only.
+        When the database has fewer votes than were counted (a store replaced under a running server), the
+        counts start again from the first vote.
+        """
+        last = reader.last_vote_id()
+        if last < self.vote_mark:
+            self.forget_votes()
+        done, done_a_left = self.done, self.done_a_left
+        new = self._votes_since(reader, self.vote_mark)
+        if new:
+            _, ids, lefts = np.asarray(new, dtype=np.int64).T
+            rows = self.rows(ids)
+            done, done_a_left = done.copy(), done_a_left.copy()
+            np.add.at(done, rows, 1)
+            np.add.at(done_a_left, rows, lefts)
+        if reader.committed_votes_only:
+            self.done, self.done_a_left, self.vote_mark = done, done_a_left, last
+        n, a_left = self.coverage(self._open(reader))
+        return n + done, a_left + done_a_left
+
+    def _votes_since(self, reader: SchedulingReader, mark: int) -> list[tuple]:
+        raise NotImplementedError
+
+    def _open(self, reader: SchedulingReader) -> list[tuple]:
+        raise NotImplementedError
+
+
+class PairTable(ItemTable):
+    """The pairs of one kind ('trial' or 'gold'), from ``reader.pair_table(kind)`` rows."""
+
+    def __init__(self, rows: list[tuple], kind: str) -> None:
+        cols = np.asarray(rows, dtype=np.int64).reshape(-1, 6).T
+        ids, model_a, model_b, scenario, self.conv_a, self.conv_b = cols
+        super().__init__(ids)
+        self.kind = kind
+        self.model_pairs = sorted({(int(a), int(b)) for a, b in zip(model_a, model_b, strict=True)})
+        index = {key: i for i, key in enumerate(self.model_pairs)}
+        self.model_pair = np.array([index[(int(a), int(b))] for a, b in zip(model_a, model_b, strict=True)])
+        self.n_model_pairs = len(self.model_pairs)
+        _, self.scenario = np.unique(scenario, return_inverse=True)
+        self.n_scenarios = int(self.scenario.max()) + 1 if self.scenario.size else 0
+        self.row_of = {int(pid): i for i, pid in enumerate(self.ids)}
+
+    def _votes_since(self, reader: SchedulingReader, mark: int) -> list[tuple]:
+        return reader.votes_since(self.kind, mark)
+
+    def _open(self, reader: SchedulingReader) -> list[tuple]:
+        return reader.open_coverage(self.kind)
+
+
+class ConversationTable(ItemTable):
+    """Every conversation (Likert-only scheduling), from ``reader.conversation_table()`` rows; ``gold`` marks the
+    deliberately bad and generated ones (attention checks), the others are the study's trials."""
+
+    def __init__(self, rows: list[tuple]) -> None:
+        ids, scenario, model, gold = np.asarray(rows, dtype=np.int64).reshape(-1, 4).T
+        super().__init__(ids)
+        self.gold = gold.astype(bool)
+        _, self.model = np.unique(model, return_inverse=True)
+        _, self.scenario = np.unique(scenario, return_inverse=True)
+
+    def _votes_since(self, reader: SchedulingReader, mark: int) -> list[tuple]:
+        return reader.conversation_votes_since(mark)
+
+    def _open(self, reader: SchedulingReader) -> list[tuple]:
+        return reader.open_conversation_coverage()
