@@ -17,6 +17,26 @@ from annotation_app.store import Store
 from annotation_app.store.store import SchedulingReader
 
 
+def raters_mid_study(service: RaterService, clock: list, raters: int, votes, answer, leave_open: bool) -> list[str]:
+    """Tokens of ``raters`` raters; rater ``r`` voted ``votes(r)`` times with ``answer(r)`` (fewer when nothing
+    was left) and, when ``leave_open``, holds one more trial open."""
+    tokens = []
+    for r in range(raters):
+        token = service.enter(typed_id=f"rater-{r}").rater_token
+        service.accept_consent(token)
+        service.finish_instructions(token)
+        for _ in range(votes(r)):
+            trial = service.current_trial(token)
+            if trial is None:
+                break
+            clock[0] += 1
+            service.submit(token, trial.token, answer(r))
+        if leave_open:
+            service.current_trial(token)
+        tokens.append(token)
+    return tokens
+
+
 def reference_choice(reader: SchedulingReader, rater_id: int, rng, mode: str, target: int, closeness) -> dict | None:
     """The rule written out over dicts (what the scheduler did before it kept the pairs in arrays)."""
     seen, _ = reader.seen(rater_id)
@@ -53,17 +73,10 @@ def test_array_path_matches_the_rule_mid_study(tmp_path, study_factory, mode):
     clock = [1000.0]
     with Store(tmp_path / "db.sqlite") as store:
         service = RaterService(study, store, tmp_path / "cache", clock=lambda: clock[0], rng=np.random.default_rng(1))
-        tokens = []
-        for r in range(9):  # raters at different points: some with open trials, some with votes
-            token = service.enter(typed_id=f"rater-{r}").rater_token
-            service.accept_consent(token)
-            service.finish_instructions(token)
-            for _ in range(r % 4):
-                trial = service.current_trial(token)
-                clock[0] += 1
-                service.submit(token, trial.token, Answer(preference=r % 3 - 1, client_tz_offset_min=0))
-            service.current_trial(token)  # leave one trial open
-            tokens.append(token)
+        # raters at different points: some with open trials, some with votes
+        tokens = raters_mid_study(
+            service, clock, 9, lambda r: r % 4, lambda r: Answer(preference=r % 3 - 1, client_tz_offset_min=0), True
+        )
         compared = 0
         with store._write() as db:  # the issuing transaction's view (choose only reads)
             reader = SchedulingReader(db, expire_before=0.0)
@@ -140,18 +153,9 @@ def test_gold_items_follow_the_rule_mid_study(tmp_path, study_factory):
     clock = [1000.0]
     with Store(tmp_path / "db.sqlite") as store:
         service = RaterService(study, store, tmp_path / "cache", clock=lambda: clock[0], rng=np.random.default_rng(3))
-        tokens = []
-        for r in range(9):
-            token = service.enter(typed_id=f"rater-{r}").rater_token
-            service.accept_consent(token)
-            service.finish_instructions(token)
-            for _ in range(r % 3):
-                trial = service.current_trial(token)
-                if trial is None:
-                    break
-                clock[0] += 1
-                service.submit(token, trial.token, Answer(preference=-1, client_tz_offset_min=0))
-            tokens.append(token)
+        tokens = raters_mid_study(
+            service, clock, 9, lambda r: r % 3, lambda r: Answer(preference=-1, client_tz_offset_min=0), False
+        )
         compared = 0
         with store._write() as db:
             reader = SchedulingReader(db, expire_before=0.0)
@@ -189,19 +193,9 @@ def test_likert_only_choice_follows_the_rule_mid_study(tmp_path, study_factory):
     clock = [1000.0]
     with Store(tmp_path / "db.sqlite") as store:
         service = RaterService(study, store, tmp_path / "cache", clock=lambda: clock[0], rng=np.random.default_rng(5))
-        tokens = []
-        for r in range(8):
-            token = service.enter(typed_id=f"rater-{r}").rater_token
-            service.accept_consent(token)
-            service.finish_instructions(token)
-            for _ in range(r % 4):
-                trial = service.current_trial(token)
-                if trial is None:
-                    break
-                clock[0] += 1
-                service.submit(token, trial.token, Answer(likert_left=1 + r % 5, client_tz_offset_min=0))
-            service.current_trial(token)  # leave one open
-            tokens.append(token)
+        tokens = raters_mid_study(
+            service, clock, 8, lambda r: r % 4, lambda r: Answer(likert_left=1 + r % 5, client_tz_offset_min=0), True
+        )
         compared = 0
         with store._write() as db:
             reader = SchedulingReader(db, expire_before=0.0)
