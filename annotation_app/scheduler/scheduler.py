@@ -129,7 +129,7 @@ class Scheduler:
         return self._pairs[kind]
 
     def _closeness(self, reader: SchedulingReader) -> dict[tuple[int, int], float]:
-        scores = self._scores(reader.vote_counts())
+        scores = self._scores(self._table(reader).model_pair_counts(reader))
         out = {}
         for a, b in self._table(reader).model_pairs:
             ta, sa = scores.get(a, (0.0, 1.0))

@@ -6,6 +6,8 @@ assignment is done once it has its vote, and stays done) and the open ones not y
 grows, so a table keeps it and adds the votes stored since it last looked; the open part (at most one assignment
 per active rater) is read on every call. Both come from the database inside the issuing transaction, so several
 server processes can share one file, and a call costs the same at the first vote as at the hundred-thousandth.
+The votes' outcomes are kept the same way, for the active mode's live Bradley–Terry fit
+(:meth:`PairTable.model_pair_counts`).
 """
 
 from __future__ import annotations
@@ -28,7 +30,10 @@ class ItemTable:
         """Start the kept counts again from the first vote."""
         self.done = np.zeros(self.ids.size)  # per row: done assignments (votes) ...
         self.done_a_left = np.zeros(self.ids.size)  # ... and how many had the pair's conv_a on the left
+        self.outcomes = np.zeros((self.ids.size, 3))  # ... and their outcomes: conv_a won, conv_b won, a tie
         self.vote_mark = 0  # the votes with ids up to this one are counted
+        # the done counts and outcomes as the last call of live_coverage counted them (its own votes included)
+        self.done_now, self.live_outcomes = self.done, self.outcomes
 
     def rows(self, ids: np.ndarray) -> np.ndarray:
         """Row positions of item ids (ids are sorted, so a binary search)."""
@@ -61,20 +66,25 @@ class ItemTable:
         last = reader.last_vote_id()
         if last < self.vote_mark:
             self.forget_votes()
-        done, done_a_left = self.done, self.done_a_left
+        done, done_a_left, outcomes = self.done, self.done_a_left, self.outcomes
         new = self._votes_since(reader, self.vote_mark)
         if new:
-            _, ids, lefts = np.asarray(new, dtype=np.int64).T
+            _, ids, lefts, won = np.asarray(new, dtype=np.int64).T
             rows = self.rows(ids)
-            done, done_a_left = done.copy(), done_a_left.copy()
+            done, done_a_left, outcomes = done.copy(), done_a_left.copy(), outcomes.copy()
             np.add.at(done, rows, 1)
             np.add.at(done_a_left, rows, lefts)
+            decided = won > 0
+            np.add.at(outcomes, (rows[decided], won[decided] - 1), 1)
         if reader.committed_votes_only:
-            self.done, self.done_a_left, self.vote_mark = done, done_a_left, last
+            self.done, self.done_a_left, self.outcomes, self.vote_mark = done, done_a_left, outcomes, last
+        self.live_outcomes, self.done_now = outcomes, done
         n, a_left = self.coverage(self._open(reader))
         return n + done, a_left + done_a_left
 
     def _votes_since(self, reader: SchedulingReader, mark: int) -> list[tuple]:
+        """``(vote_id, item_id, conv_a on the left, outcome)`` of the votes above ``mark``; outcome 1: conv_a won,
+        2: conv_b won, 3: a tie, 0: none of these."""
         raise NotImplementedError
 
     def _open(self, reader: SchedulingReader) -> list[tuple]:
@@ -100,6 +110,21 @@ class PairTable(ItemTable):
     def _votes_since(self, reader: SchedulingReader, mark: int) -> list[tuple]:
         return reader.votes_since(self.kind, mark)
 
+    def model_pair_counts(self, reader: SchedulingReader) -> list[dict]:
+        """Per model pair with votes: ``model_a``, ``model_b``, ``wins_a``, ``wins_b``, ``ties`` (the rows of
+        ``reader.vote_counts()`` for the trial kind), from the kept outcomes brought up to date."""
+        self.live_coverage(reader)
+        votes = np.bincount(self.model_pair, weights=self.done_now, minlength=self.n_model_pairs)
+        won = [
+            np.bincount(self.model_pair, weights=self.live_outcomes[:, k], minlength=self.n_model_pairs)
+            for k in range(3)
+        ]
+        return [
+            {"model_a": a, "model_b": b, "wins_a": int(won[0][k]), "wins_b": int(won[1][k]), "ties": int(won[2][k])}
+            for k, (a, b) in enumerate(self.model_pairs)
+            if votes[k]
+        ]
+
     def _open(self, reader: SchedulingReader) -> list[tuple]:
         return reader.open_coverage(self.kind)
 
@@ -116,7 +141,7 @@ class ConversationTable(ItemTable):
         _, self.scenario = np.unique(scenario, return_inverse=True)
 
     def _votes_since(self, reader: SchedulingReader, mark: int) -> list[tuple]:
-        return reader.conversation_votes_since(mark)
+        return reader.conversation_votes_since(mark)  # (…, 0, 0): no sides, no outcome
 
     def _open(self, reader: SchedulingReader) -> list[tuple]:
         return reader.open_conversation_coverage()

@@ -801,11 +801,14 @@ class SchedulingReader:
         ).fetchall()
 
     def votes_since(self, kind: str, after_id: int) -> list[tuple]:
-        """``(vote_id, pair_id, conv_a on the left)`` of the votes on pairs of a kind with ``id > after_id``, in id
-        order: the done assignments added since a caller last looked (an assignment is done exactly when it has
-        its one vote, and stays done; votes are never deleted by a serving store)."""
+        """``(vote_id, pair_id, conv_a on the left, outcome)`` of the votes on pairs of a kind with ``id >
+        after_id``, in id order: the done assignments added since a caller last looked (an assignment is done
+        exactly when it has its one vote, and stays done; votes are never deleted by a serving store). Outcome 1:
+        conv_a won, 2: conv_b won, 3: a tie, 0: neither (both bad, or no preference asked)."""
         return self._db.execute(
-            "SELECT v.id, a.pair_id, a.left_conversation_id = p.conv_a FROM votes v "
+            "SELECT v.id, a.pair_id, a.left_conversation_id = p.conv_a, "
+            "CASE WHEN v.winner_conversation_id = p.conv_a THEN 1 WHEN v.winner_conversation_id = p.conv_b THEN 2 "
+            "WHEN v.winner_side = 'tie' THEN 3 ELSE 0 END FROM votes v "
             "CROSS JOIN assignments a ON a.id = v.assignment_id CROSS JOIN pairs p ON p.id = a.pair_id "
             "WHERE v.id > ? AND p.kind = ? ORDER BY v.id",
             [after_id, kind],
@@ -827,10 +830,10 @@ class SchedulingReader:
         ).fetchall()
 
     def conversation_votes_since(self, after_id: int) -> list[tuple]:
-        """``(vote_id, conversation_id, 0)`` of the votes on single conversations with ``id > after_id`` (see
+        """``(vote_id, conversation_id, 0, 0)`` of the votes on single conversations with ``id > after_id`` (see
         :meth:`votes_since`)."""
         return self._db.execute(
-            "SELECT v.id, a.conversation_id, 0 FROM votes v CROSS JOIN assignments a ON a.id = v.assignment_id "
+            "SELECT v.id, a.conversation_id, 0, 0 FROM votes v CROSS JOIN assignments a ON a.id = v.assignment_id "
             "WHERE v.id > ? AND a.conversation_id IS NOT NULL ORDER BY v.id",
             [after_id],
         ).fetchall()

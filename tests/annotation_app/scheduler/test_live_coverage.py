@@ -73,7 +73,7 @@ def test_kept_counts_equal_the_full_count_as_votes_come_and_trials_expire_and_re
             action = int(rng.integers(3))
             if trial is not None and action == 0:
                 clock[0] += 1
-                service.submit(token, trial.token, answer_for(service, -1))
+                service.submit(token, trial.token, answer_for(service, int(rng.integers(-1, 2))))
             elif action == 1:
                 clock[0] += TIMEOUT_S + 1  # every open trial expires (a returning rater revives hers)
             with store._write() as db:
@@ -93,6 +93,9 @@ def test_kept_counts_equal_the_full_count_as_votes_come_and_trials_expire_and_re
                     expected_n, expected_left = table.coverage(reader.coverage(kind))
                     assert_array_equal(n, expected_n)
                     assert_array_equal(a_left, expected_left)
+                    if kind == "trial":  # active mode's counts of outcomes per model pair
+                        full = [{k: v or 0 for k, v in row.items()} for row in reader.vote_counts()]  # SUM: None
+                        assert table.model_pair_counts(reader) == full
                     seen_open += len(reader.open_coverage(kind))
                 seen_expired += db.execute("SELECT COUNT(*) FROM assignments WHERE status = 'expired'").fetchone()[0]
         if scheme == "likert":  # votes on study and on bad conversations counted
@@ -101,6 +104,7 @@ def test_kept_counts_equal_the_full_count_as_votes_come_and_trials_expire_and_re
         else:  # votes of both kinds counted
             assert tables["trial"].done.sum() >= 10 and tables["gold"].done.sum() >= 1
             assert tables["trial"].done_a_left.sum() >= 1
+            assert (tables["trial"].outcomes.sum(axis=0) >= 1).all()  # wins of either side and ties were counted
         assert seen_open and seen_expired  # open and expired trials were there to count (or not)
 
 

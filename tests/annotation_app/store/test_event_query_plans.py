@@ -31,14 +31,16 @@ def _scans(conn: sqlite3.Connection, statement: str) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("scheme", ["pairwise", "likert"])
-def test_a_rater_session_visits_no_table_row_by_row(tmp_path, study_factory, scheme):
+@pytest.mark.parametrize(
+    ("scheme", "scheduling"), [("pairwise", "balanced"), ("likert", "balanced"), ("pairwise", "active")]
+)
+def test_a_rater_session_visits_no_table_row_by_row(tmp_path, study_factory, scheme, scheduling):
     study = study_factory(
         rating={"scheme": scheme},
         models=("zebramodel", "yakmodel", "xerusmodel", "wombatmodel"),
         scenarios=6,
         turns=1,
-        targets={"raters_per_pair": 2, "trials_per_rater": 5},
+        targets={"raters_per_pair": 2, "trials_per_rater": 5, "scheduling": scheduling},
         quality={"attention_checks": 1, "practice_trials": 1, "min_listen_fraction": 0.0},
     )
     clock = [1000.0]
