@@ -163,7 +163,8 @@ class Scheduler:
             self._conversations = ConversationTable(reader.conversation_table())
         table = self._conversations
         in_class = table.gold == gold
-        candidates = np.flatnonzero(in_class & np.isin(table.ids, list(seen), invert=True))
+        unseen = table.unseen(seen)
+        candidates = unseen[in_class[unseen]]
         if candidates.size == 0:
             return None
         n, _ = table.live_coverage(reader)

@@ -32,8 +32,6 @@ class ItemTable:
         self.done_a_left = np.zeros(self.ids.size)  # ... and how many had the pair's conv_a on the left
         self.outcomes = np.zeros((self.ids.size, 3))  # ... and their outcomes: conv_a won, conv_b won, a tie
         self.vote_mark = 0  # the votes with ids up to this one are counted
-        # the done counts and outcomes as the last call of live_coverage counted them (its own votes included)
-        self.done_now, self.live_outcomes = self.done, self.outcomes
 
     def rows(self, ids: np.ndarray) -> np.ndarray:
         """Row positions of item ids (ids are sorted, so a binary search)."""
@@ -56,7 +54,14 @@ class ItemTable:
 
     def live_coverage(self, reader: SchedulingReader) -> tuple[np.ndarray, np.ndarray]:
         """Per row: live assignments (``n``: done, or open and not expired) and how many had ``conv_a`` on the
-        left; the numbers a count over every assignment gives, at a cost that does not grow with the votes.
+        left; the numbers a count over every assignment gives, at a cost that does not grow with the votes."""
+        done, done_a_left, _ = self.done_now(reader)
+        n, a_left = self.coverage(self._open(reader))
+        return n + done, a_left + done_a_left
+
+    def done_now(self, reader: SchedulingReader) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per row, as the reader's transaction sees them: done assignments, how many had ``conv_a`` on the left,
+        and their outcomes (columns: conv_a won, conv_b won, tie).
 
         New votes are added to the kept counts only when the reader's transaction has stored none of its own
         (``committed_votes_only``): a rollback could take those back, so they are counted for this call only.
@@ -78,9 +83,7 @@ class ItemTable:
             np.add.at(outcomes, (rows[decided], won[decided] - 1), 1)
         if reader.committed_votes_only:
             self.done, self.done_a_left, self.outcomes, self.vote_mark = done, done_a_left, outcomes, last
-        self.live_outcomes, self.done_now = outcomes, done
-        n, a_left = self.coverage(self._open(reader))
-        return n + done, a_left + done_a_left
+        return done, done_a_left, outcomes
 
     def _votes_since(self, reader: SchedulingReader, mark: int) -> list[tuple]:
         """``(vote_id, item_id, conv_a on the left, outcome)`` of the votes above ``mark``; outcome 1: conv_a won,
@@ -113,12 +116,9 @@ class PairTable(ItemTable):
     def model_pair_counts(self, reader: SchedulingReader) -> list[dict]:
         """Per model pair with votes: ``model_a``, ``model_b``, ``wins_a``, ``wins_b``, ``ties`` (the rows of
         ``reader.vote_counts()`` for the trial kind), from the kept outcomes brought up to date."""
-        self.live_coverage(reader)
-        votes = np.bincount(self.model_pair, weights=self.done_now, minlength=self.n_model_pairs)
-        won = [
-            np.bincount(self.model_pair, weights=self.live_outcomes[:, k], minlength=self.n_model_pairs)
-            for k in range(3)
-        ]
+        done, _, outcomes = self.done_now(reader)
+        votes = np.bincount(self.model_pair, weights=done, minlength=self.n_model_pairs)
+        won = [np.bincount(self.model_pair, weights=outcomes[:, k], minlength=self.n_model_pairs) for k in range(3)]
         return [
             {"model_a": a, "model_b": b, "wins_a": int(won[0][k]), "wins_b": int(won[1][k]), "ties": int(won[2][k])}
             for k, (a, b) in enumerate(self.model_pairs)
