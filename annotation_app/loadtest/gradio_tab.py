@@ -10,6 +10,9 @@ Recorded from headless Chromium on ``humans serve`` (Gradio 6.31, protocol ``sse
    ``GET gradio_api/queue/data?session_hash=h`` (``Accept: text/event-stream``) streams ``estimation``,
    ``process_starts``, ``process_completed`` (with ``output.data``: one value or update dict per output
    component) and ``close_stream``.
+   An event registered with ``queue=False`` (the dependency's ``"queue": false``; the rater app's) is instead one
+   ``POST gradio_api/run/predict?<query>`` with the same body, answered ``{"data": [...], ...}`` (HTTP 500 with
+   ``{"error": ...}`` when the function raised).
 3. Audio: ``GET audio/<name>`` with ``Range: bytes=0-`` (a 206 answer) for every player of a trial.
 
 No heartbeat stream is opened (the app has no state that needs one). The session hash is 11 random base-36
@@ -149,6 +152,8 @@ class GradioTab:
         if load:
             body["event_data"] = None
         body |= {"fn_index": dep["id"], "trigger_id": targets[0][0], "session_hash": self.session_hash}
+        if dep.get("queue") is False:
+            return await self._run(api_name, body)
         start = time.perf_counter()
         status = 0
         try:
@@ -173,6 +178,28 @@ class GradioTab:
                 return output["data"]
         self.record(api_name, time.perf_counter() - start, 0)
         raise ServerDown(f"{api_name}: the event stream closed without a result")
+
+    async def _run(self, api_name: str, body: dict) -> list:
+        """An event registered with ``queue=False``: one ``POST run/predict``, answered with the outputs."""
+        url = self.url(f"{self.config.api_prefix}/run/predict", with_query=True)
+        start = time.perf_counter()
+        try:
+            timeout = aiohttp.ClientTimeout(total=self.timeout_s)
+            async with self.http.post(url, json=body, headers=self.headers, timeout=timeout) as resp:
+                text = await resp.text()
+                status = resp.status
+        except (TimeoutError, *_DOWN) as exc:
+            self.record(api_name, time.perf_counter() - start, 0)
+            raise ServerDown(f"{api_name}: {type(exc).__name__} {exc}") from exc
+        self.record(api_name, time.perf_counter() - start, status)
+        try:
+            answer = json.loads(text)
+        except ValueError:
+            answer = None
+        if status != 200 or not isinstance(answer, dict) or "data" not in answer:
+            detail = answer.get("error") if isinstance(answer, dict) else text[:200]
+            raise CallFailed(f"run/predict {api_name}: HTTP {status} {detail}", status)
+        return answer["data"]
 
     async def _join(self, body: dict) -> str:
         url = self.url(f"{self.config.api_prefix}/queue/join", with_query=True)

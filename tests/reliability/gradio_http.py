@@ -4,7 +4,9 @@ The frontend reads ``/config``; an event (button click, page load) is ``POST /gr
 ``{"data", "event_data", "fn_index", "trigger_id", "session_hash"}`` (the values after the event's ``js=``
 pre-processing), answered by ``{"event_id"}``; the result arrives on the server-sent event stream
 ``GET /gradio_api/queue/data?session_hash=…`` as ``estimation`` / ``process_starts`` / ``process_completed``
-messages, then ``close_stream``. Every raw response body is kept in :attr:`GradioSession.log` (blinding checks).
+messages, then ``close_stream``. An event registered with ``queue=False`` (its dependency says
+``"queue": false``: the rater app's) is one ``POST /gradio_api/run/predict`` with the same body instead, answered
+``{"data": [...]}``. Every raw response body is kept in :attr:`GradioSession.log` (blinding checks).
 """
 
 from __future__ import annotations
@@ -95,10 +97,10 @@ class GradioSession:
         return page.text
 
     # ------------------------------------------------------------------ events
-    def call_raw(self, body: dict) -> httpx.Response:
-        """POST a hand-made ``queue/join`` body (forged requests); returns the raw response."""
-        response = self.http.post(self.base + "gradio_api/queue/join", json=body)
-        self._record("join raw", response.status_code, response.content)
+    def call_raw(self, body: dict, route: str = "queue/join") -> httpx.Response:
+        """POST a hand-made event body to ``gradio_api/<route>`` (forged requests); returns the raw response."""
+        response = self.http.post(self.base + "gradio_api/" + route, json=body)
+        self._record(f"{route} raw", response.status_code, response.content)
         return response
 
     def call(self, api_name: str, data: list) -> list:
@@ -122,6 +124,8 @@ class GradioSession:
             "trigger_id": targets[0][0],
             "session_hash": self.session_hash,
         }
+        if dep.get("queue") is False:
+            return self._run(api_name, body)
         try:
             join = self.http.post(self.base + "gradio_api/queue/join", json=body)
         except (httpx.ConnectError, httpx.ReadError, httpx.RemoteProtocolError, httpx.ReadTimeout) as exc:
@@ -131,6 +135,18 @@ class GradioSession:
             raise CallFailed(f"queue/join {api_name}: HTTP {join.status_code} {join.text[:200]}", join.status_code)
         event_id = join.json()["event_id"]
         return self._await(event_id, api_name)
+
+    def _run(self, api_name: str, body: dict) -> list:
+        try:
+            response = self.http.post(self.base + "gradio_api/run/predict", json=body)
+        except (httpx.ConnectError, httpx.ReadError, httpx.RemoteProtocolError, httpx.ReadTimeout) as exc:
+            raise ServerDown(str(exc)) from exc
+        self._record(f"run {api_name}", response.status_code, response.content)
+        if response.status_code != 200:
+            raise CallFailed(
+                f"run/predict {api_name}: HTTP {response.status_code} {response.text[:200]}", response.status_code
+            )
+        return response.json()["data"]
 
     def _await(self, event_id: str, api_name: str) -> list:
         url = self.base + "gradio_api/queue/data"
