@@ -27,7 +27,7 @@ from annotation_app.ui.audio_files import AudioFiles
 from annotation_app.ui.gradio_settings import poll_queue_less
 from annotation_app.ui.quality_pages import QUALITY_CSS
 from annotation_app.ui.rater_app import RATER_CSS, rater_head, rater_theme
-from annotation_app.ui.request_guard import GradioRequestGuard
+from annotation_app.ui.request_guard import GradioRequestGuard, event_inputs
 from annotation_app.ui.workers import KEEP_ALIVE_S, SHUTDOWN_GRACE_S
 
 if TYPE_CHECKING:
@@ -85,11 +85,11 @@ def http_app(service: RaterService, rater_blocks: gr.Blocks, files: AudioFiles |
 def guard_mount(app: fastapi.FastAPI, path: str, blocks: gr.Blocks) -> None:
     """Put a :class:`GradioRequestGuard` in front of the Gradio app mounted at ``path`` ("" for the root mount).
 
-    Forged event ids get a 400 instead of Gradio's 500, oversized event bodies a 413, uploads a 403.
+    Forged event ids and value counts get a 400 instead of Gradio's 500, oversized event bodies a 413, uploads a 403.
     """
     for route in app.router.routes:
         if isinstance(route, Mount) and route.path == path.rstrip("/"):
-            route.app = GradioRequestGuard(route.app, blocks.fns)
+            route.app = GradioRequestGuard(route.app, event_inputs(blocks))
             return
     raise ValueError(f"no Gradio app is mounted at {path!r}")
 
