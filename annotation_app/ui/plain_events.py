@@ -7,7 +7,8 @@ the page shows (plain strings and None, never property updates), so their output
 ``preprocess`` methods are a few lines each (a Textbox makes the value a string, a Radio checks it is one of its
 choices). :func:`listen` registers an event with ``preprocess=False, postprocess=False`` and calls each input
 component's own ``preprocess`` in the function's thread: the function sees exactly the values it saw before, and a
-value a Radio refuses is refused the same way (``gr.Error``).
+value a Radio refuses is refused the same way (:class:`RefusedValue`, a ``gr.Error``), and an app may catch it in
+its own wrapper (``around``) to answer in its own words.
 """
 
 from __future__ import annotations
@@ -16,7 +17,16 @@ import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
-__all__ = ["listen", "preprocessed_inline"]
+import gradio as gr
+
+__all__ = ["REFUSED_MESSAGE", "RefusedValue", "listen", "preprocessed_inline"]
+
+#: What :class:`RefusedValue` says (the component's own message names its choices: internal values).
+REFUSED_MESSAGE = "That answer is not in the list of choices; please choose one of the answers shown."
+
+
+class RefusedValue(gr.Error):
+    """An input component's ``preprocess`` refused the value sent (a Radio value it does not offer)."""
 
 
 def preprocessed_inline(fn: Callable[..., Any], inputs: Sequence[Any]) -> Callable[..., Any]:
@@ -30,14 +40,31 @@ def preprocessed_inline(fn: Callable[..., Any], inputs: Sequence[Any]) -> Callab
     @functools.wraps(fn)
     def wrapper(*args: Any) -> Any:
         n = len(components)
-        values = [component.preprocess(value) for component, value in zip(components, args[:n], strict=True)]
+        try:
+            values = [component.preprocess(value) for component, value in zip(components, args[:n], strict=True)]
+        except gr.Error as exc:
+            raise RefusedValue(REFUSED_MESSAGE) from exc
         return fn(*values, *args[n:])
 
     return wrapper
 
 
-def listen(trigger: Callable[..., Any], fn: Callable[..., Any], inputs: Sequence[Any], **options: Any) -> Any:
+def listen(
+    trigger: Callable[..., Any],
+    fn: Callable[..., Any],
+    inputs: Sequence[Any],
+    *,
+    around: Callable[[Callable[..., Any]], Callable[..., Any]] | None = None,
+    **options: Any,
+) -> Any:
     """Register ``fn`` on a Gradio event ``trigger`` (``button.click``, ``blocks.load``) with ``inputs`` preprocessed
-    in ``fn``'s thread and its return values sent as they are (``fn`` must return what the page shows);
-    ``options`` (outputs, api_name, js, ...) go to the trigger unchanged."""
-    return trigger(preprocessed_inline(fn, inputs), list(inputs), preprocess=False, postprocess=False, **options)
+    in ``fn``'s thread and its return values sent as they are (``fn`` must return what the page shows).
+
+    ``around`` (a decorator that keeps the signature, e.g. with ``functools.wraps``) wraps the preprocessing and
+    ``fn`` together, so it sees a :class:`RefusedValue` too; ``options`` (outputs, api_name, js, queue, ...) go to
+    the trigger unchanged.
+    """
+    handler = preprocessed_inline(fn, inputs)
+    if around is not None:
+        handler = around(handler)
+    return trigger(handler, list(inputs), preprocess=False, postprocess=False, **options)

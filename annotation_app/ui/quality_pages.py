@@ -174,10 +174,9 @@ def _answers(questions, values) -> dict:
     return out
 
 
-def wire_quality(page: QualityPage, service, token, show: Callable, polite: Callable, shared: dict) -> None:
+def wire_quality(page: QualityPage, service, token, show: Callable, shared: dict) -> None:
     """Connect the quality events: each is one service call, answered with the page for the rater's new stage."""
 
-    @polite
     def on_headphones(tok, *choices):
         answers = []
         for value in choices:
@@ -197,7 +196,6 @@ def wire_quality(page: QualityPage, service, token, show: Callable, polite: Call
         if not questions:
             continue
 
-        @polite
         def on_questionnaire(tok, *values, _questions=questions):
             return show(service.submit_questionnaire(tok, _answers(_questions, values)))
 

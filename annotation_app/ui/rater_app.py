@@ -49,7 +49,7 @@ from annotation_app.rater_views import (
 from annotation_app.study.model import RatingConfig, Study, StudyConfig
 from annotation_app.study.ui_text import UiText, ui_text
 from annotation_app.ui import quality_pages as quality
-from annotation_app.ui.plain_events import listen
+from annotation_app.ui.plain_events import RefusedValue, listen
 from annotation_app.ui.rater_form import (
     answer_from_form,
     ids_from_query,
@@ -317,11 +317,12 @@ def _wire(app: gr.Blocks, page: _Page, service: RaterService, settings: RaterApp
                 text = texts.error(key, str(exc), exc.params)
             except HumansError as exc:
                 text = str(exc)
+            except RefusedValue as exc:  # a forged answer (the page offers only valid ones)
+                text = texts.error("error_invalid_answer", exc.message)
             return {page.notice: _notice(text)}
 
         return wrapper
 
-    @polite
     def on_enter(stored: str | None, url_query: str, request: gr.Request) -> dict:
         ids = ids_from_query(url_query)
         if not stored and not ids:
@@ -332,23 +333,18 @@ def _wire(app: gr.Blocks, page: _Page, service: RaterService, settings: RaterApp
         except UnknownRater:  # a stale browser token (e.g. a new database): the link's ids still identify the rater
             return show(service.enter(client=client, **ids) if ids else None)
 
-    @polite
     def on_start(url_query: str, typed: str, request: gr.Request) -> dict:
         return show(service.enter(typed_id=typed, client=_client(request), **ids_from_query(url_query)))
 
-    @polite
     def on_consent(tok: str) -> dict:
         return show(service.accept_consent(tok))
 
-    @polite
     def on_decline(tok: str) -> dict:
         return show(service.decline_consent(tok))
 
-    @polite
     def on_instructions(tok: str) -> dict:
         return show(service.finish_instructions(tok))
 
-    @polite
     def on_submit(tok, trial_tok, pref, like_l, like_r, why, *rest) -> dict:
         *aspects, events_json, tz = rest
         answer = answer_from_form(
@@ -369,9 +365,9 @@ def _wire(app: gr.Blocks, page: _Page, service: RaterService, settings: RaterApp
     # Gradio hands no input or output to a worker thread of its own (see annotation_app/ui/plain_events.py).
     shared = {
         "outputs": page.outputs,
-        "concurrency_id": "rater",
-        "concurrency_limit": None,
+        "queue": False,
         "show_progress": "hidden",
+        "around": polite,
     }
     listen(
         app.load,
@@ -410,7 +406,7 @@ def _wire(app: gr.Blocks, page: _Page, service: RaterService, settings: RaterApp
         api_name="submit",
         **shared,
     )
-    quality.wire_quality(page.quality, service, page.token, show, polite, shared)
+    quality.wire_quality(page.quality, service, page.token, show, shared)
 
 
 def _notice(message: str) -> str:

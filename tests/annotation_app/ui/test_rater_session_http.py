@@ -15,7 +15,6 @@ import urllib.request
 import pytest
 import sqlite_utils
 from gradio_client import Client
-from gradio_client.exceptions import AppError
 from helpers.ui_study import BAD_MODEL, MODELS, write_study
 
 from annotation_app.app import ServeConfig, build_server
@@ -208,8 +207,9 @@ def test_refusals_are_polite_notices_and_write_nothing(serve_study):
     assert "Please listen to both conversations to the end" in value(too_soon["notice"])
     missing = rater.submit(trial_token, None)
     assert "Please choose which conversation you prefer" in value(missing["notice"])
-    with pytest.raises(AppError):  # Gradio itself refuses a radio value that is not one of the choices
-        rater.submit(trial_token, "7")
+    # a radio value that is not one of the choices (only a forged request sends one): the Radio refuses it
+    refused = rater.submit(trial_token, "7")
+    assert "not in the list of choices" in value(refused["notice"])
     garbled = rater.call("/submit", token, trial_token, "1", None, None, "", "{not json", "0")
     assert "garbled listening log" in value(garbled["notice"])
     stranger = rater.call("/submit", "made-up-token", trial_token, "1", None, None, "", "[]", "0")

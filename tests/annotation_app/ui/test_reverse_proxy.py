@@ -22,6 +22,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import sqlite_utils
@@ -201,6 +202,11 @@ def test_a_rater_and_the_admin_work_through_the_proxy_with_tls_under_a_prefix(pr
     page.click("#humans-submit")
     page.wait_for_selector("#humans-done", timeout=30000)
     assert page.locator("#humans-code").inner_text() == "UI-TEST-CODE"
+
+    # The page posts each rater event as one request outside Gradio's queue (what humans loadtest copies).
+    events = [urlsplit(u).path for u in requested if "/gradio_api/" in u]
+    assert events.count(f"{PREFIX}/gradio_api/run/predict") >= 4, events  # load, consent, instructions, vote
+    assert not [e for e in events if "/queue/" in e], events
 
     votes = list(sqlite_utils.Database(db)["votes"].rows)
     assert len(votes) == 1 and votes[0]["plays_left"] >= 1 and votes[0]["plays_right"] >= 1
