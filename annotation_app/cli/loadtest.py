@@ -52,9 +52,10 @@ def loadtest(
     """Simulate RATERS crowdworkers taking part in the study served at URL, all from this one process.
 
     Each rater opens the link, consents, reads the instructions and votes on up to TRIALS trials, fetching the
-    audio and waiting at least the study's listening floor, exactly as the page does (Gradio's queue/join and
-    event stream). Prints latency percentiles per request kind, events/s and errors. Run it against a scratch
-    copy of the study (`humans serve my-study --db loadtest.sqlite`): the simulated raters and votes are stored.
+    audio and waiting at least the study's listening floor, exactly as the page does (Gradio's run/predict for
+    events outside the queue, as the rater page's are; queue/join and the event stream for queued ones).
+    Prints latency percentiles per request kind, events/s and errors. Run it against a scratch copy of the
+    study (`humans serve my-study --db loadtest.sqlite`): the simulated raters and votes are stored.
 
     Example:
 

@@ -2,9 +2,10 @@
 
 One Python process runs one event at a time under the GIL, so it uses one core however many the machine has.
 Here N ``humans serve`` processes listen on free loopback ports and nginx (the Debian package) listens on the
-public address and spreads raters over them. Gradio keeps an event's queue in the process that accepted it
-(``queue/join`` and the ``queue/data`` stream of a session must reach the same process), so every request of a
-rater must reach the same worker: nginx hashes the client address (``hash $remote_addr consistent``; a tab's
+public address and spreads raters over them. Rater events are single requests (``run/predict``, outside Gradio's
+queue) that any worker can answer, but the dashboard's events use the queue, which lives in the process that
+accepted them (``queue/join`` and the ``queue/data`` stream of a session must reach the same process), so every
+request of a tab goes to one worker: nginx hashes the client address (``hash $remote_addr consistent``; a tab's
 requests all come from one address). Behind another proxy, or for ``humans loadtest`` on loopback, nginx takes
 the address from ``X-Forwarded-For`` when the sender is loopback (the realip module), the same trust uvicorn
 gives it. Workers get the address in ``X-Forwarded-For`` (for the new-rater limit); their database
