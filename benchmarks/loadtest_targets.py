@@ -7,8 +7,10 @@ Three measurements, each printed with the machine's load (``uptime``) because th
     Server CPU per rater event (``/proc/<pid>/stat`` user + system time over the Gradio events the load test
     answered, page loads, assets and audio included) on studies of ``--pairs`` sizes, next to the no-op app's CPU
     per event under the same crowd (same raters, arrivals, think times, trials); the ratio is the target
-    (within 1.3x at every size). Also the server's peak resident memory (VmHWM). Every server starts once;
-    ``--rounds N`` sends N crowds (new raters each) to each, alternating the order, and prints each round's
+    (within 1.3x at every size). A second no-op app whose event runs outside Gradio's queue (``queue=False``, the
+    path the rater page's events take) gets the same crowd, and the ratio to it is printed beside: what our
+    event costs beyond Gradio's cheapest event. Also the server's peak resident memory (VmHWM). Every server
+    starts once; ``--rounds N`` sends N crowds (new raters each) to each, alternating the order, and prints each round's
     ratio to that round's no-op and their median: single runs on a shared machine vary by ±15 %.
 ``burst``
     ``--raters`` raters arriving within ``--arrival-minutes``, voting every ``--think`` s for ``--trials`` trials:
@@ -73,8 +75,9 @@ def write_study(root: Path, pairs: int, trials: int, floor: float) -> Path:
     return write_study_folder(root, config, models=names, scenarios=scenarios, seconds=CLIP_S, bad_model="mbad")
 
 
-def noop_server(port_file: str) -> None:
-    """Serve a one-event Blocks app (``noop`` returns its input) the way ``humans serve`` serves the rater app."""
+def noop_server(port_file: str, queue: bool = True) -> None:
+    """Serve a one-event Blocks app (``noop`` returns its input) the way ``humans serve`` serves the rater app;
+    ``queue=False`` registers the event outside Gradio's queue, as the rater app's events are."""
     import fastapi
     import gradio as gr
     import uvicorn
@@ -88,7 +91,7 @@ def noop_server(port_file: str) -> None:
     with gr.Blocks(analytics_enabled=False) as blocks:
         box = gr.Textbox()
         out = gr.Textbox()
-        gr.Button("go").click(lambda text: text, box, out, api_name="noop")
+        gr.Button("go").click(lambda text: text, box, out, api_name="noop", queue=queue)
     app = fastapi.FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     app.get("/healthz")(lambda: PlainTextResponse("ok"))
     gr.mount_gradio_app(app, blocks, path="/", footer_links=[], run_history=False, show_error=False)
@@ -103,13 +106,14 @@ def noop_server(port_file: str) -> None:
 
 
 class NoopProcess:
-    """The no-op app in a subprocess."""
+    """The no-op app in a subprocess (its event queued, as Gradio's default, or not)."""
 
-    def __init__(self, folder: Path) -> None:
-        port_file = folder / "noop.url"
+    def __init__(self, folder: Path, queue: bool = True) -> None:
+        name = "noop" if queue else "noop-direct"
+        port_file = folder / f"{name}.url"
         self.proc = subprocess.Popen(
-            [sys.executable, __file__, "noop-server", str(port_file)],
-            stdout=(folder / "noop.log").open("wb"),
+            [sys.executable, __file__, "noop-server", str(port_file), *([] if queue else ["--direct"])],
+            stdout=(folder / f"{name}.log").open("wb"),
             stderr=subprocess.STDOUT,
             env={**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"},
         )
@@ -264,7 +268,9 @@ def measure_cost(args) -> None:
     if args.h11:
         without_c_http(tmp)
     print(f"{os.cpu_count()} cores; HTTP {'h11 + asyncio' if args.h11 else 'auto (httptools + uvloop)'}; {uptime()}")
-    servers: dict = {"no-op": NoopProcess(tmp)}
+    # Gradio's default (queued) no-op event is the floor of the target; the queue-less one is the same path as the
+    # rater page's events (queue=False), printed beside it
+    servers: dict = {"no-op": NoopProcess(tmp), "no-op (queue=False)": NoopProcess(tmp, queue=False)}
     try:
         for pairs in args.pairs:
             root = write_study(tmp / f"study{pairs}", pairs, args.trials, args.floor)
@@ -274,15 +280,18 @@ def measure_cost(args) -> None:
             # alternate the order so a drift of the machine's speed over a round hits both sides alike
             for name in list(servers) if r % 2 == 0 else list(servers)[::-1]:
                 per_event[name].append(cost_run(name, servers[name], args, seed=args.seed + r))
-        floor = per_event["no-op"]
+        floor, direct = per_event["no-op"], per_event["no-op (queue=False)"]
         for pairs in args.pairs:
             ratios = [ours / noop for ours, noop in zip(per_event[pairs], floor, strict=True)]
+            to_direct = [ours / noop for ours, noop in zip(per_event[pairs], direct, strict=True)]
             audio_ms, idle = audio_cpu_ms(servers[pairs], server_pids(servers[pairs]))
             print(
                 f"{pairs} pairs over {args.rounds} round(s): median {statistics.median(per_event[pairs]):.2f} ms "
                 f"per event against the no-op's {statistics.median(floor):.2f} ms; ratio per round "
-                f"{', '.join(f'{x:.2f}' for x in ratios)}: median {statistics.median(ratios):.2f}x; "
-                f"an audio request {audio_ms:.2f} ms (idle server {idle:.0f} ms CPU/s); {uptime()}",
+                f"{', '.join(f'{x:.2f}' for x in ratios)}: median {statistics.median(ratios):.2f}x; against the "
+                f"queue-less no-op's {statistics.median(direct):.2f} ms: {', '.join(f'{x:.2f}' for x in to_direct)}"
+                f": median {statistics.median(to_direct):.2f}x; an audio request {audio_ms:.2f} ms (idle server "
+                f"{idle:.0f} ms CPU/s); {uptime()}",
                 flush=True,
             )
     finally:
@@ -381,8 +390,8 @@ def measure_saturation(args) -> None:
 
 
 def main() -> None:
-    if len(sys.argv) == 3 and sys.argv[1] == "noop-server":
-        noop_server(sys.argv[2])
+    if len(sys.argv) in (3, 4) and sys.argv[1] == "noop-server":
+        noop_server(sys.argv[2], queue=sys.argv[3:] != ["--direct"])
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("what", choices=["cost", "burst", "saturation"])
