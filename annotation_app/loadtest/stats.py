@@ -1,7 +1,8 @@
 """What a load test measured: latency per request kind, throughput, errors, and the votes the server acknowledged.
 
-Latencies are wall-clock seconds from the first byte sent to the last byte received (for an event: from
-``queue/join`` to ``process_completed``), percentiles by linear interpolation (``numpy.percentile``).
+Latencies are wall-clock seconds from the first byte sent to the last byte received (for an event outside the
+queue, of its ``run/predict`` request; for a queued event, from ``queue/join`` to ``process_completed``),
+percentiles by linear interpolation (``numpy.percentile``).
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """``humans serve --workers 2``: two server processes behind nginx (started by the command) on one SQLite file.
 
-Raters from different addresses are spread over both workers, each rater stays on one (a Gradio event's
-``queue/join`` and its stream must meet in one process), every acknowledged vote is stored once, and a worker
+Raters from different addresses are spread over both workers, each rater stays on one (nginx hashes the address:
+the dashboard's queued events need their ``queue/join`` and stream to meet in one process), every acknowledged
+vote is stored once, and a worker
 killed with SIGKILL is started again while its raters resume.
 """
 
