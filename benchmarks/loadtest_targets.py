@@ -372,12 +372,18 @@ def measure_saturation(args) -> None:
         try:
             runs = []
             for rep in range(args.repeats):
+                pids = server_pids(server)
+                c0 = cpu_s(pids)
                 report = run_load(server.url, args, arrival_minutes=0.0, think=0.0, seed=args.seed + rep)
                 runs.append(report.events_per_s)
+                # cores busy: a ratio far below the number of workers with the machine's cores all busy means the
+                # machine (generator included) is the limit, not one process
+                server_cores = (cpu_s(pids) - c0) / report.wall_s
                 print(
                     f"    workers {workers} run {rep + 1}: {report.events_per_s:.1f} events/s, vote p50 "
                     f"{report.kinds['submit']['p50_ms']:.0f} ms, 5xx {report.http_5xx}, "
-                    f"errors {sum(report.errors.values())}; {uptime()}",
+                    f"errors {sum(report.errors.values())}; cores busy: server {server_cores:.2f} (workers and "
+                    f"nginx), generator {report.settings['client_cpu_s'] / report.wall_s:.2f}; {uptime()}",
                     flush=True,
                 )
             rates[workers] = statistics.median(runs)
