@@ -111,7 +111,7 @@ class GradioSession:
         ServerDown
             Connection refused or dropped before the result arrived.
         CallFailed
-            An HTTP error from ``queue/join`` or an error message on the stream.
+            An HTTP error from ``run/predict`` or ``queue/join``, or an error message on the stream.
         """
         if self.config is None:
             self.load_config()
@@ -125,28 +125,20 @@ class GradioSession:
             "session_hash": self.session_hash,
         }
         if dep.get("queue") is False:
-            return self._run(api_name, body)
-        try:
-            join = self.http.post(self.base + "gradio_api/queue/join", json=body)
-        except (httpx.ConnectError, httpx.ReadError, httpx.RemoteProtocolError, httpx.ReadTimeout) as exc:
-            raise ServerDown(str(exc)) from exc
-        self._record(f"join {api_name}", join.status_code, join.content)
-        if join.status_code != 200:
-            raise CallFailed(f"queue/join {api_name}: HTTP {join.status_code} {join.text[:200]}", join.status_code)
-        event_id = join.json()["event_id"]
-        return self._await(event_id, api_name)
+            return self._post("run/predict", body, api_name).json()["data"]
+        return self._await(self._post("queue/join", body, api_name).json()["event_id"], api_name)
 
-    def _run(self, api_name: str, body: dict) -> list:
+    def _post(self, route: str, body: dict, api_name: str) -> httpx.Response:
+        """POST an event body to ``gradio_api/<route>``; the response when it is a 200."""
         try:
-            response = self.http.post(self.base + "gradio_api/run/predict", json=body)
+            response = self.http.post(self.base + "gradio_api/" + route, json=body)
         except (httpx.ConnectError, httpx.ReadError, httpx.RemoteProtocolError, httpx.ReadTimeout) as exc:
             raise ServerDown(str(exc)) from exc
-        self._record(f"run {api_name}", response.status_code, response.content)
+        self._record(f"{route} {api_name}", response.status_code, response.content)
         if response.status_code != 200:
-            raise CallFailed(
-                f"run/predict {api_name}: HTTP {response.status_code} {response.text[:200]}", response.status_code
-            )
-        return response.json()["data"]
+            message = f"{route} {api_name}: HTTP {response.status_code} {response.text[:200]}"
+            raise CallFailed(message, response.status_code)
+        return response
 
     def _await(self, event_id: str, api_name: str) -> list:
         url = self.base + "gradio_api/queue/data"
