@@ -7,6 +7,8 @@ ARIA snapshots in ``aria/``.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import sqlite_utils
 
@@ -155,6 +157,50 @@ def test_a_vote_before_the_listening_floor_is_refused_where_the_rater_looks(chro
     text = notice_in_view(page, "an early submit", contains="listen")
     assert "try again in" in text
     check_page(page, "an early submit")
+    page.close()
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+def test_a_forged_answer_is_refused_in_the_studys_words_where_the_rater_looks(
+    chromium, serve_study, tmp_path, viewport
+):
+    """The page's own submit, rewritten on its way to the server to carry an answer the page never offers: the
+    server answers 200 with the study's notice (not Gradio's error toast with the Radio's internal values), shown
+    in view, and no vote is stored."""
+    server, urls = serve_study(
+        quality={
+            "min_listen_fraction": 0.0,
+            "attention_checks": 0,
+            "practice_trials": 0,
+            "require_full_playback": False,
+        }
+    )
+    page = chromium.new_page(viewport=VIEWPORTS[viewport])
+    statuses = []
+
+    def forge(route):
+        body = route.request.post_data_json
+        if len(body["data"]) == 8:  # the submit (token, trial token, preference, ..., play log, time zone)
+            body["data"][2] = "7"
+            return route.continue_(post_data=json.dumps(body))
+        return route.continue_()
+
+    page.on("response", lambda r: statuses.append(r.status) if "/run/predict" in r.url else None)
+    page.route("**/gradio_api/run/predict*", forge)
+    page.goto(urls["rater"] + "?PROLIFIC_PID=forger")
+    page.locator("#humans-agree").click(timeout=20000)
+    page.locator("#humans-begin").click()
+    page.wait_for_selector("#humans-trial", timeout=20000)
+    page.wait_for_function("() => document.body.dataset.humansLocked === '0'")
+    page.locator("#humans-preference label").first.click()
+    page.click("#humans-submit")
+    text = notice_in_view(page, "a forged answer", contains="not in the list of choices")
+    assert text.strip() == "That answer is not in the list of choices; please choose one of the answers shown."
+    assert not page.locator(".toast-body").count()  # no Gradio error pop-up
+    check_page(page, "a forged answer")
+    Shots(tmp_path / "shots", viewport)(page, "forged-answer")
+    assert statuses and all(s == 200 for s in statuses), statuses
+    assert sqlite_utils.Database(server.config.db_path)["votes"].count == 0
     page.close()
 
 
