@@ -135,25 +135,29 @@ def test_whole_session_looks_right_after_every_event(chromium, serve_study, tmp_
     context.close()
 
 
-@pytest.mark.parametrize("viewport", list(VIEWPORTS))
-def test_a_vote_before_the_listening_floor_is_refused_where_the_rater_looks(chromium, serve_study, viewport):
-    _server, urls = serve_study(
-        seconds=2.0,
-        quality={
-            "min_listen_fraction": 0.9,
-            "attention_checks": 0,
-            "practice_trials": 0,
-            "require_full_playback": False,
-        },
-    )
-    page = chromium.new_page(viewport=VIEWPORTS[viewport])
-    page.goto(urls["rater"] + "?PROLIFIC_PID=hasty")
+#: A study whose first screen after the instructions is a trial that unlocks without listening to the end.
+_ONE_TRIAL_AWAY = {"attention_checks": 0, "practice_trials": 0, "require_full_playback": False}
+
+
+def _submit_the_first_answer(page, url: str, pid: str) -> None:
+    """Open the link as ``pid``, consent, start, pick the first answer of the first trial and submit it."""
+    page.goto(url + f"?PROLIFIC_PID={pid}")
     page.locator("#humans-agree").click(timeout=20000)
     page.locator("#humans-begin").click()
     page.wait_for_selector("#humans-trial", timeout=20000)
     page.wait_for_function("() => document.body.dataset.humansLocked === '0'")
     page.locator("#humans-preference label").first.click()
     page.click("#humans-submit")
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+def test_a_vote_before_the_listening_floor_is_refused_where_the_rater_looks(chromium, serve_study, viewport):
+    _server, urls = serve_study(
+        seconds=2.0,
+        quality=_ONE_TRIAL_AWAY | {"min_listen_fraction": 0.9},
+    )
+    page = chromium.new_page(viewport=VIEWPORTS[viewport])
+    _submit_the_first_answer(page, urls["rater"], "hasty")
     text = notice_in_view(page, "an early submit", contains="listen")
     assert "try again in" in text
     check_page(page, "an early submit")
@@ -167,14 +171,7 @@ def test_a_forged_answer_is_refused_in_the_studys_words_where_the_rater_looks(
     """The page's own submit, rewritten on its way to the server to carry an answer the page never offers: the
     server answers 200 with the study's notice (not Gradio's error toast with the Radio's internal values), shown
     in view, and no vote is stored."""
-    server, urls = serve_study(
-        quality={
-            "min_listen_fraction": 0.0,
-            "attention_checks": 0,
-            "practice_trials": 0,
-            "require_full_playback": False,
-        }
-    )
+    server, urls = serve_study(quality=_ONE_TRIAL_AWAY | {"min_listen_fraction": 0.0})
     page = chromium.new_page(viewport=VIEWPORTS[viewport])
     statuses = []
 
@@ -187,13 +184,7 @@ def test_a_forged_answer_is_refused_in_the_studys_words_where_the_rater_looks(
 
     page.on("response", lambda r: statuses.append(r.status) if "/run/predict" in r.url else None)
     page.route("**/gradio_api/run/predict*", forge)
-    page.goto(urls["rater"] + "?PROLIFIC_PID=forger")
-    page.locator("#humans-agree").click(timeout=20000)
-    page.locator("#humans-begin").click()
-    page.wait_for_selector("#humans-trial", timeout=20000)
-    page.wait_for_function("() => document.body.dataset.humansLocked === '0'")
-    page.locator("#humans-preference label").first.click()
-    page.click("#humans-submit")
+    _submit_the_first_answer(page, urls["rater"], "forger")
     text = notice_in_view(page, "a forged answer", contains="not in the list of choices")
     assert text.strip() == "That answer is not in the list of choices; please choose one of the answers shown."
     assert not page.locator(".toast-body").count()  # no Gradio error pop-up
