@@ -63,26 +63,33 @@ class ItemTable:
         """Per row, as the reader's transaction sees them: done assignments, how many had ``conv_a`` on the left,
         and their outcomes (columns: conv_a won, conv_b won, tie).
 
-        New votes are added to the kept counts only when the reader's transaction has stored none of its own
-        (``committed_votes_only``): a rollback could take those back, so they are counted for this call only.
-        When the database has fewer votes than were counted (a store replaced under a running server), the
-        counts start again from the first vote.
+        New committed votes are added to the kept counts. Votes the reader's transaction stored itself (a vote
+        and the rater's next trial are one step) are counted for this call only: a rollback could take them back
+        (:meth:`SchedulingReader.committed_through`). When the database has fewer votes than were counted (a store
+        replaced under a running server), the counts start again from the first vote.
         """
         last = reader.last_vote_id()
         if last < self.vote_mark:
             self.forget_votes()
-        done, done_a_left, outcomes = self.done, self.done_a_left, self.outcomes
-        new = self._votes_since(reader, self.vote_mark)
-        if new:
-            _, ids, lefts, won = np.asarray(new, dtype=np.int64).T
-            rows = self.rows(ids)
-            done, done_a_left, outcomes = done.copy(), done_a_left.copy(), outcomes.copy()
-            np.add.at(done, rows, 1)
-            np.add.at(done_a_left, rows, lefts)
-            decided = won > 0
-            np.add.at(outcomes, (rows[decided], won[decided] - 1), 1)
-        if reader.committed_votes_only:
-            self.done, self.done_a_left, self.outcomes, self.vote_mark = done, done_a_left, outcomes, last
+        committed = reader.committed_through(last)
+        votes = np.asarray(self._votes_since(reader, self.vote_mark), dtype=np.int64).reshape(-1, 4)
+        kept = int(np.searchsorted(votes[:, 0], committed, side="right"))  # the votes come in id order
+        if kept:
+            self.done, self.done_a_left, self.outcomes = self._added(votes[:kept])
+        self.vote_mark = max(self.vote_mark, committed)
+        if kept == len(votes):
+            return self.done, self.done_a_left, self.outcomes
+        return self._added(votes[kept:])
+
+    def _added(self, votes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The kept counts plus ``votes`` (rows of :meth:`_votes_since`), as new arrays."""
+        _, ids, lefts, won = votes.T
+        rows = self.rows(ids)
+        done, done_a_left, outcomes = self.done.copy(), self.done_a_left.copy(), self.outcomes.copy()
+        np.add.at(done, rows, 1)
+        np.add.at(done_a_left, rows, lefts)
+        decided = won > 0
+        np.add.at(outcomes, (rows[decided], won[decided] - 1), 1)
         return done, done_a_left, outcomes
 
     def _votes_since(self, reader: SchedulingReader, mark: int) -> list[tuple]:

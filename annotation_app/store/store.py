@@ -246,7 +246,7 @@ class Store(ResearchQueries, QualityQueries):
                     raise self._unavailable(exc) from exc
                 raise
             self._local.depth = 1
-            self._local.voted = False  # set by record_vote: this transaction holds votes a rollback takes back
+            self._local.first_vote = None  # set by record_vote: the id of this transaction's first vote
             try:
                 yield db
                 db.execute("COMMIT")
@@ -602,7 +602,7 @@ class Store(ResearchQueries, QualityQueries):
             )
             if existing:
                 return existing[0]
-            reader = SchedulingReader(db, expire_before, committed_votes_only=not getattr(self._local, "voted", False))
+            reader = SchedulingReader(db, expire_before, own_votes_from=getattr(self._local, "first_vote", None))
             chosen = choose(reader, now)
             if chosen is None:
                 return None
@@ -642,9 +642,11 @@ class Store(ResearchQueries, QualityQueries):
         vote (a retried or concurrent submit) nothing at all is written and False is returned.
         """
         with self._write() as db:
-            if plain.insert(db, "votes", vote, on_conflict="(assignment_id) DO NOTHING") is None:
+            vote_id = plain.insert(db, "votes", vote, on_conflict="(assignment_id) DO NOTHING")
+            if vote_id is None:
                 return False
-            self._local.voted = True
+            if getattr(self._local, "first_vote", None) is None:
+                self._local.first_vote = vote_id
             plain.insert_many(db, "likert", likert)
             plain.insert_many(db, "events", events)
             if attention is not None:
@@ -752,14 +754,20 @@ class SchedulingReader:
     """Read-only queries the scheduler needs, run inside the store's issuing transaction (consistent snapshot).
 
     ``live`` assignments are those done, or open and issued at or after ``expire_before``.
-    ``committed_votes_only`` is False when the transaction itself has stored votes (a rollback would take them
-    back): a caller that keeps counts across transactions (:meth:`votes_since`) must not keep those.
+    ``own_votes_from`` is the id of the first vote the transaction itself has stored (None: it stored none). Those
+    votes have the largest ids (the transaction holds the write lock) and a rollback would take them back: a caller
+    that keeps counts across transactions (:meth:`votes_since`) keeps only the votes below it
+    (:meth:`committed_through`).
     """
 
-    def __init__(self, db: sqlite_utils.Database, expire_before: float, *, committed_votes_only: bool = True) -> None:
+    def __init__(self, db: sqlite_utils.Database, expire_before: float, *, own_votes_from: int | None = None) -> None:
         self._db = db
         self.expire_before = expire_before
-        self.committed_votes_only = committed_votes_only
+        self.own_votes_from = own_votes_from
+
+    def committed_through(self, last_vote_id: int) -> int:
+        """The largest vote id that is committed, given the largest one the transaction sees."""
+        return last_vote_id if self.own_votes_from is None else min(last_vote_id, self.own_votes_from - 1)
 
     def _rows(self, sql: str, params: Sequence | dict | None = None) -> list[dict]:
         return plain.select(self._db, sql, params)

@@ -125,7 +125,7 @@ def test_votes_of_a_step_that_rolls_back_count_for_that_step_only(tmp_path, stud
         inside: dict = {}
 
         def choose(reader: SchedulingReader, _now: float) -> None:
-            inside["committed_votes_only"] = reader.committed_votes_only
+            inside["own_votes_from"] = reader.own_votes_from
             inside["counted"] = table.live_coverage(reader)[0].sum()
             return None
 
@@ -143,7 +143,7 @@ def test_votes_of_a_step_that_rolls_back_count_for_that_step_only(tmp_path, stud
         with pytest.raises(Refused):
             store.atomic(step)
         # inside, the step's own vote counted (the open assignment no longer did: expire_before is in the future)
-        assert inside == {"committed_votes_only": False, "counted": 1.0}
+        assert inside == {"own_votes_from": 1, "counted": 1.0}
         assert table.vote_mark == 0 and table.done.sum() == 0  # nothing of it was kept
         with store._write() as db:
             assert table.live_coverage(SchedulingReader(db, expire_before=clock[0] + 1))[0].sum() == 0
@@ -151,3 +151,55 @@ def test_votes_of_a_step_that_rolls_back_count_for_that_step_only(tmp_path, stud
         with store._write() as db:
             assert table.live_coverage(SchedulingReader(db, expire_before=clock[0] + 1))[0].sum() == 1
         assert table.vote_mark > 0 and table.done.sum() == 1
+
+
+def test_a_vote_and_an_issue_in_one_step_count_the_vote_then_keep_it_once_committed(tmp_path, study_factory):
+    clock = [1000.0]
+    with Store(tmp_path / "db.sqlite") as store:
+        service = RaterService(
+            _study(study_factory), store, tmp_path / "cache", clock=lambda: clock[0], rng=np.random.default_rng(0)
+        )
+        tokens = []
+        for r in range(3):
+            token = service.enter(typed_id=f"rater-{r}").rater_token
+            service.accept_consent(token)
+            service.finish_instructions(token)
+            tokens.append(token)
+        with store._write() as db:
+            table = PairTable(SchedulingReader(db, 0.0).pair_table("trial"), "trial")
+        marks = []
+
+        def choose(reader: SchedulingReader, _now: float) -> None:  # the check, where the scheduler would choose
+            n, a_left = table.live_coverage(reader)
+            assert_array_equal(n, table.coverage(reader.coverage("trial"))[0])
+            assert_array_equal(a_left, table.coverage(reader.coverage("trial"))[1])
+            marks.append((reader.own_votes_from, table.vote_mark))
+            return None
+
+        for step in range(9):
+            token = tokens[step % 3]
+            trial = service.current_trial(token)
+            clock[0] += 1
+            rater_id = store.rater_by_token(token)["id"]
+
+            def vote_then_issue(token=token, trial=trial, rater_id=rater_id, step=step) -> None:
+                _vote(service, token, trial)
+                store.issue_assignment(rater_id, "main", 100 + step, choose, now=clock[0], expire_before=0.0, token="x")
+
+            store.atomic(vote_then_issue)
+        # each step's own vote was counted in its step but kept only after it committed, by the next step
+        own = [vote for vote, _ in marks]
+        assert own == sorted(own) and len(set(own)) == 9
+        assert all(mark == vote - 1 for vote, mark in marks)
+        with store._write() as db:
+            reader = SchedulingReader(db, expire_before=0.0)
+            table.live_coverage(reader)
+            assert table.vote_mark == reader.last_vote_id() == own[-1]
+            assert (
+                table.done.sum()
+                == db.execute(
+                    "SELECT COUNT(*) FROM votes v JOIN assignments a ON a.id = "
+                    "v.assignment_id JOIN pairs p ON p.id = a.pair_id "
+                    "WHERE p.kind = 'trial'"
+                ).fetchone()[0]
+            )
