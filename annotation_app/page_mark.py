@@ -13,12 +13,9 @@ import re
 from html import escape, unescape
 from types import MappingProxyType
 
-from annotation_app.protocol import FINAL_STAGES
+from annotation_app.protocol import FINAL_STAGES, TRIAL_STAGES
 
 __all__ = ["PAGES", "TRIAL_STAGES", "page_mark", "page_of", "read_page_mark"]
-
-#: The stages in which the rater page shows a trial.
-TRIAL_STAGES = ("practice", "trials", "reshows")
 
 #: The page mark of each stage column and the column's ``elem_id`` (``rater.css`` / ``quality.css`` show a column
 #: only while ``<body data-humans-page>`` names it).

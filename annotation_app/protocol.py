@@ -38,6 +38,7 @@ __all__ = [
     "PRACTICE_EXTRA_ATTEMPTS",
     "QUESTIONNAIRE_STAGES",
     "RATING_PHASES",
+    "TRIAL_STAGES",
     "Quotas",
     "answer_fields",
     "check_listening_floor",
@@ -68,6 +69,8 @@ CLOCK_SLACK_S = 1e-6
 FINAL_STAGES = frozenset({"done", "screened_out", "declined"})
 #: Stages in which the rater rates, and the assignment phase each one issues.
 RATING_PHASES: Mapping[str, str] = {"practice": "practice", "trials": "main"}
+#: The stages in which the rater is shown a trial (the rating stages and the re-shown trials).
+TRIAL_STAGES = ("practice", "trials", "reshows")
 #: What a rater is told when they try to leave a stage they have not reached (stage -> sentence).
 BEFORE_STAGE: Mapping[str, str] = {
     "consent": "Please read and accept the consent form first.",

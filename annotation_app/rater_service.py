@@ -37,6 +37,7 @@ from annotation_app.rater_views import (
     PlayEvent,
     RaterView,
     Receipt,
+    Screen,
     ServiceUnavailable,
     TooManyNewRaters,
     TooSoon,
@@ -363,6 +364,26 @@ class RaterService(QualitySteps):
             if row["stage"] == "reshows":
                 return self.current_trial(rater_token)
         return None
+
+    @_step
+    def screen(self, event: Callable[[], RaterView | Receipt | None]) -> Screen:
+        """Run a rater event's step and read what the rater sees next, all in one transaction.
+
+        ``event`` calls one of this service's steps (:meth:`enter`, :meth:`submit`, :meth:`accept_consent`…) and
+        returns its result (None: no rater yet). Its step joins this one, so a vote and the issue of the rater's
+        next trial commit together: one write transaction per rater event, not two (the database takes one at a
+        time; docs/deployment.md). An exception of ``event`` rolls everything back and passes through.
+        """
+        result = event()
+        receipt = result if isinstance(result, Receipt) else None
+        rater = receipt.rater if receipt is not None else result
+        if rater is None:
+            return Screen(None)
+        trial = self.current_trial(rater.rater_token) if rater.stage in protocol.TRIAL_STAGES else None
+        if trial is None and rater.stage in protocol.TRIAL_STAGES:  # the rating stage has ended just now
+            rater = self.rater(rater.rater_token)
+        headphones = self.headphone_test(rater.rater_token) if rater.stage == "headphones" else None
+        return Screen(rater, trial, headphones, receipt)
 
     def _issue(self, row: dict, phase: str, now: float) -> dict | None:
         position = 1 + sum(1 for a in self.store.assignments(row["id"]) if a["phase"] == phase)

@@ -7,8 +7,12 @@ Nothing here may carry a model name, a raw conversation id or a study path. Audi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from analysis.errors import HumansError
+
+if TYPE_CHECKING:
+    from annotation_app.quality_views import HeadphoneView
 
 __all__ = [
     "STAGES",
@@ -20,6 +24,7 @@ __all__ = [
     "PlayEvent",
     "RaterView",
     "Receipt",
+    "Screen",
     "ServiceUnavailable",
     "TooManyNewRaters",
     "TooSoon",
@@ -197,3 +202,15 @@ class Receipt:
     practice_passed: bool | None
     attention_passed: bool | None
     rater: RaterView
+
+
+@dataclass(frozen=True)
+class Screen:
+    """What a rater sees after one of their events: ``rater`` their state (None: no rater yet, the id form),
+    ``trial`` the open trial in a rating stage (None elsewhere, or when the rating stage has just ended),
+    ``headphones`` the headphone test in its stage, ``receipt`` the result of the vote the event sent (if any)."""
+
+    rater: RaterView | None
+    trial: TrialView | None = None
+    headphones: HeadphoneView | None = None
+    receipt: Receipt | None = None

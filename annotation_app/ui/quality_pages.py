@@ -16,7 +16,8 @@ from pathlib import Path
 import gradio as gr
 
 from annotation_app.page_mark import PAGES
-from annotation_app.rater_views import Answer, InvalidAnswer, RaterView
+from annotation_app.quality_views import HeadphoneView
+from annotation_app.rater_views import Answer, InvalidAnswer
 from annotation_app.study.model import Question, RatingConfig, StudyConfig
 from annotation_app.study.ui_text import UiText
 from annotation_app.ui.plain_events import listen
@@ -138,14 +139,11 @@ def build_quality_pages(config: StudyConfig, aspects: tuple[gr.Radio, ...], t: U
     )
 
 
-def quality_updates(page: QualityPage, service, rater: RaterView | None, audio_prefix: str, t: UiText) -> dict:
-    """Values of the quality components for the rater's stage (cleared answers, the headphone clips)."""
-    stage = rater.stage if rater else "id"
+def quality_updates(page: QualityPage, headphones: HeadphoneView | None, audio_prefix: str, t: UiText) -> dict:
+    """Values of the quality components (cleared answers; the headphone clips while the rater is in that test)."""
     updates: dict = {}
     if page.headphone_players is not None:
-        players = ""
-        if stage == "headphones":
-            players = headphone_html(service.headphone_test(rater.rater_token), t, audio_prefix=audio_prefix)
+        players = headphone_html(headphones, t, audio_prefix=audio_prefix) if headphones is not None else ""
         updates[page.headphone_players] = players
     for radio in (*page.headphone_choices, *page.aspects):
         updates[radio] = None
@@ -181,7 +179,7 @@ def wire_quality(page: QualityPage, service, token, show: Callable, shared: dict
         answers = []
         for value in choices:
             answers.append(int(value) if value in ("1", "2", "3") else None)
-        return show(service.submit_headphone_test(tok, answers))
+        return show(lambda: service.submit_headphone_test(tok, answers))
 
     if page.headphone_submit is not None:
         listen(
@@ -197,7 +195,8 @@ def wire_quality(page: QualityPage, service, token, show: Callable, shared: dict
             continue
 
         def on_questionnaire(tok, *values, _questions=questions):
-            return show(service.submit_questionnaire(tok, _answers(_questions, values)))
+            answers = _answers(_questions, values)
+            return show(lambda: service.submit_questionnaire(tok, answers))
 
         listen(
             getattr(page, f"{phase}_submit").click,

@@ -278,13 +278,16 @@ def _wire(app: gr.Blocks, page: _Page, service: RaterService, settings: RaterApp
     """Connect each event to one service call; every event answers with the page for the rater's new stage."""
     texts = settings.texts
 
-    def show(rater: RaterView | None, message: str = "") -> dict:
-        """Every output's value for the rater's stage (the id form when ``rater`` is None)."""
+    def show(event: Callable[[], RaterView | Receipt | None]) -> dict:
+        """Run the event's service step and answer with every output's value for the rater's new stage.
+
+        The step and what the page shows next (the open trial, the headphone test) are one transaction
+        (:meth:`RaterService.screen`); the HTML is built after it commits. No rater: the id form.
+        """
+        screen = service.screen(event)
+        rater, trial = screen.rater, screen.trial
         stage = rater.stage if rater else "id"
-        trial = service.current_trial(rater.rater_token) if stage in TRIAL_STAGES else None
-        if stage in TRIAL_STAGES and trial is None:  # the rating stage may have ended just now
-            rater = service.rater(rater.rater_token)
-            stage = rater.stage
+        message = _receipt_message(screen.receipt, texts) if screen.receipt else ""
         if stage in TRIAL_STAGES and trial is None:
             message = message or texts("notice_no_trial")
         done = stage in FINAL_STAGES
@@ -299,7 +302,7 @@ def _wire(app: gr.Blocks, page: _Page, service: RaterService, settings: RaterApp
             page.likert_right: None,
             page.reason: "",
             page.done: done_html(rater, redirect_delay_s=settings.redirect_delay_s, texts=texts) if done else "",
-            **quality.quality_updates(page.quality, service, rater, settings.audio_prefix, texts),
+            **quality.quality_updates(page.quality, screen.headphones, settings.audio_prefix, texts),
         }
 
     def polite(fn: Callable[..., dict]) -> Callable[..., dict]:
@@ -326,24 +329,25 @@ def _wire(app: gr.Blocks, page: _Page, service: RaterService, settings: RaterApp
     def on_enter(stored: str | None, url_query: str, request: gr.Request) -> dict:
         ids = ids_from_query(url_query)
         if not stored and not ids:
-            return show(None)
+            return show(lambda: None)
         client = _client(request)
         try:
-            return show(service.enter(rater_token=stored or None, client=client, **ids))
+            return show(lambda: service.enter(rater_token=stored or None, client=client, **ids))
         except UnknownRater:  # a stale browser token (e.g. a new database): the link's ids still identify the rater
-            return show(service.enter(client=client, **ids) if ids else None)
+            return show(lambda: service.enter(client=client, **ids) if ids else None)
 
     def on_start(url_query: str, typed: str, request: gr.Request) -> dict:
-        return show(service.enter(typed_id=typed, client=_client(request), **ids_from_query(url_query)))
+        client = _client(request)
+        return show(lambda: service.enter(typed_id=typed, client=client, **ids_from_query(url_query)))
 
     def on_consent(tok: str) -> dict:
-        return show(service.accept_consent(tok))
+        return show(lambda: service.accept_consent(tok))
 
     def on_decline(tok: str) -> dict:
-        return show(service.decline_consent(tok))
+        return show(lambda: service.decline_consent(tok))
 
     def on_instructions(tok: str) -> dict:
-        return show(service.finish_instructions(tok))
+        return show(lambda: service.finish_instructions(tok))
 
     def on_submit(tok, trial_tok, pref, like_l, like_r, why, *rest) -> dict:
         *aspects, events_json, tz = rest
@@ -356,8 +360,8 @@ def _wire(app: gr.Blocks, page: _Page, service: RaterService, settings: RaterApp
             events_json=events_json,
             tz_offset=tz,
         )
-        receipt = service.submit(tok, trial_tok, quality.with_aspects(answer, settings.rating, aspects))
-        return show(receipt.rater, _receipt_message(receipt, texts))
+        answer = quality.with_aspects(answer, settings.rating, aspects)
+        return show(lambda: service.submit(tok, trial_tok, answer))
 
     # Rater events run concurrently: each service step is one database transaction (RaterService, Store.atomic).
     # So they need nothing of Gradio's queue and run outside it (queue=False): one POST gradio_api/run/predict per

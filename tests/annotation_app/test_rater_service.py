@@ -146,6 +146,56 @@ def test_rater_finishes_early_when_the_study_has_fewer_pairs_than_the_quota(tmp_
     assert service.rater(token).stage == "done"
 
 
+# ---------------------------------------------------------------- one event, one step
+def _statements(service) -> list[str]:
+    """Every SQL statement this thread's connection runs from now on (SQLite's own trace)."""
+    seen: list[str] = []
+    service.store.db.conn.set_trace_callback(seen.append)
+    return seen
+
+
+def test_a_vote_and_the_next_trial_are_one_transaction(service, clock):
+    token = to_trials(service, clock)
+    trial = service.current_trial(token)
+    clock.advance(trial.min_wait_s)
+    seen = _statements(service)
+    screen = service.screen(lambda: service.submit(token, trial.token, Answer(preference=1)))
+    assert [s for s in seen if s in ("BEGIN IMMEDIATE", "COMMIT", "ROLLBACK")] == ["BEGIN IMMEDIATE", "COMMIT"]
+    assert screen.receipt.duplicate is False and screen.receipt.rater == screen.rater
+    assert screen.trial is not None and screen.trial.token != trial.token
+    assert screen.trial == service.current_trial(token)  # the trial the screen shows is the rater's open one
+    assert screen.rater.stage == "trials" and screen.headphones is None
+    assert screen.rater.trials_done == 1
+
+
+def test_a_refused_vote_writes_nothing_and_issues_no_trial(service, clock):
+    token = to_trials(service, clock)
+    trial = service.current_trial(token)
+    before = len(service.store.assignments())
+    with pytest.raises(TooSoon):
+        service.screen(lambda: service.submit(token, trial.token, Answer(preference=1)))
+    assert len(service.store.assignments()) == before
+    assert service.current_trial(token) == trial
+    assert service.store.count("votes") == 1  # the practice vote only
+
+
+def test_the_screen_after_the_last_vote_is_the_next_stage_without_a_trial(tmp_path, study_factory, clock):
+    study = study_factory(models=("zebramodel", "yakmodel"), scenarios=1, targets={"trials_per_rater": 10})
+    service = make_service(tmp_path, study, clock)
+    token = to_trials(service, clock)
+    trial = service.current_trial(token)
+    while trial is not None:
+        clock.advance(trial.min_wait_s)
+        preference = gold_preference(service, trial) if _gold(service, trial) else 1
+        screen = service.screen(lambda t=trial, p=preference: service.submit(token, t.token, Answer(preference=p)))
+        trial = screen.trial
+    assert screen.rater.stage == "done" and screen.rater.completion_code is not None
+    # the study ran out of pairs before the quota: the vote left the rater in "trials", finding no trial ended it
+    assert screen.receipt.rater.stage == "trials"
+    assert service.screen(lambda: service.rater(token)) == type(screen)(screen.rater)
+    assert service.screen(lambda: None) == type(screen)(None)  # no rater yet: the id form
+
+
 # ---------------------------------------------------------------- listening floor
 def test_vote_sooner_than_the_audio_is_refused(service, clock):
     token = to_trials(service, clock)
