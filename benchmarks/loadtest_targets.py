@@ -18,20 +18,25 @@ Three measurements, each printed with the machine's load (``uptime``) because th
     HTTP 5xx, peak RSS; ``--kills K`` kills the server with SIGKILL K times during the burst and restarts it.
 ``saturation``
     Everyone at once with no think time beyond the listening floor: events/s answered, for each ``--workers``
-    value (``humans serve --workers N``, N processes behind nginx) and the ratio to one process.
+    value (``humans serve --workers N``, N processes behind nginx) and the ratio to the first. The anchor,
+    ``--independent N``: N one-process servers of the same study, each with its own database file, behind the
+    same nginx configuration: what ``--workers N`` could reach on this machine if sharing one database cost
+    nothing (the generator and nginx share the cores).
 
 Run::
 
     python benchmarks/loadtest_targets.py cost --pairs 120 1500 10000 --raters 100 --trials 10 --think 2
     python benchmarks/loadtest_targets.py cost --pairs 120 10000 --rounds 4   # paired: servers alternated per round
     python benchmarks/loadtest_targets.py burst --raters 1000 --arrival-minutes 5 --think 20 --trials 10 --kills 2
-    python benchmarks/loadtest_targets.py saturation --workers 1 2 --raters 200
+    python benchmarks/loadtest_targets.py saturation --workers 1 2 --independent 2 --raters 200
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
 import socket
 import statistics
 import subprocess
@@ -50,7 +55,9 @@ from helpers.studies import write_study_folder  # noqa: E402
 from reliability_db import db_rows, vote_rows  # noqa: E402
 from server_process import ServerProcess  # noqa: E402
 
+from annotation_app.app import ServeConfig  # noqa: E402
 from annotation_app.loadtest import LoadReport, loadtest  # noqa: E402
+from annotation_app.ui.workers import free_port, nginx_config  # noqa: E402
 
 CLIP_S = 0.5
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -180,9 +187,6 @@ def server_pids(server: ServerProcess) -> list[int]:
 def kill_all(server: ServerProcess) -> None:
     """kill -9 every process of the server's session at once (the serve process, its workers and nginx): a crash of
     the whole deployment, after which the port is free for the restart."""
-    import contextlib
-    import signal
-
     with contextlib.suppress(ProcessLookupError):
         os.killpg(server.proc.pid, signal.SIGKILL)
     server.proc.wait(timeout=30)
@@ -362,37 +366,76 @@ def measure_burst(args) -> None:
         server.kill()
 
 
+class IndependentServers:
+    """``n`` one-process ``humans serve`` servers of one study, each with its own database file, behind the nginx
+    configuration ``--workers`` writes (same affinity, same audio route): what ``--workers n`` could reach if the
+    shared database cost nothing (the saturation's anchor: only the one shared SQLite file differs)."""
+
+    def __init__(self, root: Path, tmp: Path, n: int) -> None:
+        self.servers = [start_humans(root, tmp, f"independent{i}") for i in range(n)]
+        self.prefix = Path(tempfile.mkdtemp(prefix="humans-independent-nginx-", dir=tmp))
+        port = free_port()
+        audio = ServeConfig(root, self.servers[0].db_path).resolved().cache_dir
+        conf = self.prefix / "nginx.conf"
+        conf.write_text(nginx_config(self.prefix, "127.0.0.1", port, [s.port for s in self.servers], audio))
+        self.nginx = subprocess.Popen(["nginx", "-c", str(conf), "-p", str(self.prefix)], stderr=subprocess.DEVNULL)
+        self.url = f"http://127.0.0.1:{port}/"
+        deadline = time.monotonic() + 30
+        while not ServerProcess._healthy(self.url):
+            if self.nginx.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"nginx in front of the independent servers did not start ({self.prefix})")
+            time.sleep(0.1)
+
+    def pids(self) -> list[int]:
+        return [self.nginx.pid, *(s.proc.pid for s in self.servers)]
+
+    def stop(self) -> None:
+        self.nginx.send_signal(signal.SIGQUIT)
+        self.nginx.wait(timeout=30)
+        for server in self.servers:
+            server.stop()
+            server.kill()
+
+
 def measure_saturation(args) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="humans-sat-"))
     print(f"{os.cpu_count()} cores; {uptime()}")
     root = write_study(tmp / "study", args.pairs[0], args.trials, args.floor)
     rates = {}
-    for workers in args.workers:
-        server = start_humans(root, tmp, f"sat{workers}", workers)
+    setups = [(f"--workers {w}", w) for w in args.workers]
+    setups += [(f"{n} independent servers", -n) for n in args.independent]
+    for label, workers in setups:
+        if workers > 0:
+            server = start_humans(root, tmp, f"sat{workers}", workers)
+            url, pids, stop = server.url, lambda server=server: server_pids(server), server.stop
+        else:
+            pool = IndependentServers(root, tmp, -workers)
+            url, pids, stop = pool.url, pool.pids, pool.stop
         try:
             runs = []
             for rep in range(args.repeats):
-                pids = server_pids(server)
-                c0 = cpu_s(pids)
-                report = run_load(server.url, args, arrival_minutes=0.0, think=0.0, seed=args.seed + rep)
+                c0 = cpu_s(pids())
+                report = run_load(url, args, arrival_minutes=0.0, think=0.0, seed=args.seed + rep)
                 runs.append(report.events_per_s)
                 # cores busy: a ratio far below the number of workers with the machine's cores all busy means the
                 # machine (generator included) is the limit, not one process
-                server_cores = (cpu_s(pids) - c0) / report.wall_s
+                server_cores = (cpu_s(pids()) - c0) / report.wall_s
                 print(
-                    f"    workers {workers} run {rep + 1}: {report.events_per_s:.1f} events/s, vote p50 "
+                    f"    {label} run {rep + 1}: {report.events_per_s:.1f} events/s, vote p50 "
                     f"{report.kinds['submit']['p50_ms']:.0f} ms, 5xx {report.http_5xx}, "
                     f"errors {sum(report.errors.values())}; cores busy: server {server_cores:.2f} (workers and "
                     f"nginx), generator {report.settings['client_cpu_s'] / report.wall_s:.2f}; {uptime()}",
                     flush=True,
                 )
-            rates[workers] = statistics.median(runs)
+            rates[label] = statistics.median(runs)
         finally:
-            server.stop()
-            server.kill()
-    base = rates[args.workers[0]]
-    for workers, rate in rates.items():
-        print(f"saturation, --workers {workers}: median {rate:.1f} events/s = {rate / base:.2f}x")
+            stop()
+            if workers > 0:
+                server.kill()
+    base = next(iter(rates.values()))
+    for label, rate in rates.items():
+        print(f"saturation, {label}: median {rate:.1f} events/s = {rate / base:.2f}x")
 
 
 def main() -> None:
@@ -410,6 +453,13 @@ def main() -> None:
     parser.add_argument("--kills", type=int, default=0, help="burst: kill -9 the server this many times")
     parser.add_argument("--workers", type=int, nargs="+", default=[1], help="humans serve --workers values")
     parser.add_argument("--repeats", type=int, default=3, help="saturation: runs per workers value")
+    parser.add_argument(
+        "--independent",
+        type=int,
+        nargs="*",
+        default=[],
+        help="saturation: also N one-process servers with a database each behind the same nginx (the anchor)",
+    )
     parser.add_argument("--rounds", type=int, default=1, help="cost: crowds per server, servers alternated")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--h11", action="store_true", help="cost: servers without httptools and uvloop")
