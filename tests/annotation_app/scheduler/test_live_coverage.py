@@ -38,6 +38,17 @@ def _vote(service: RaterService, token: str, trial) -> None:
     service.submit(token, trial.token, Answer(preference=-1, client_tz_offset_min=0))
 
 
+def _raters_in_trials(service: RaterService, n: int) -> list[str]:
+    """Tokens of ``n`` new raters past the consent and the instructions."""
+    tokens = []
+    for r in range(n):
+        token = service.enter(typed_id=f"rater-{r}").rater_token
+        service.accept_consent(token)
+        service.finish_instructions(token)
+        tokens.append(token)
+    return tokens
+
+
 def _full_conversation_count(reader: SchedulingReader, table: ConversationTable) -> np.ndarray:
     """Live assignments per conversation, counted over every assignment (the store's reference query)."""
     n = np.zeros(table.ids.size)
@@ -59,12 +70,7 @@ def test_kept_counts_equal_the_full_count_as_votes_come_and_trials_expire_and_re
             clock=lambda: clock[0],
             rng=np.random.default_rng(0),
         )
-        tokens = []
-        for r in range(8):
-            token = service.enter(typed_id=f"rater-{r}").rater_token
-            service.accept_consent(token)
-            service.finish_instructions(token)
-            tokens.append(token)
+        tokens = _raters_in_trials(service, 8)
         tables: dict[str, PairTable] = {}  # kept across transactions, as a running scheduler keeps them
         seen_open = seen_expired = 0
         for _ in range(90):
@@ -114,9 +120,7 @@ def test_votes_of_a_step_that_rolls_back_count_for_that_step_only(tmp_path, stud
         service = RaterService(
             _study(study_factory), store, tmp_path / "cache", clock=lambda: clock[0], rng=np.random.default_rng(0)
         )
-        token = service.enter(typed_id="rater-1").rater_token
-        service.accept_consent(token)
-        service.finish_instructions(token)
+        (token,) = _raters_in_trials(service, 1)
         trial = service.current_trial(token)
         rater_id = store.rater_by_token(token)["id"]
         kind = "gold" if store.assignment_by_token(trial.token)["kind"] != "trial" else "trial"
@@ -159,20 +163,16 @@ def test_a_vote_and_an_issue_in_one_step_count_the_vote_then_keep_it_once_commit
         service = RaterService(
             _study(study_factory), store, tmp_path / "cache", clock=lambda: clock[0], rng=np.random.default_rng(0)
         )
-        tokens = []
-        for r in range(3):
-            token = service.enter(typed_id=f"rater-{r}").rater_token
-            service.accept_consent(token)
-            service.finish_instructions(token)
-            tokens.append(token)
+        tokens = _raters_in_trials(service, 3)
         with store._write() as db:
             table = PairTable(SchedulingReader(db, 0.0).pair_table("trial"), "trial")
         marks = []
 
         def choose(reader: SchedulingReader, _now: float) -> None:  # the check, where the scheduler would choose
             n, a_left = table.live_coverage(reader)
-            assert_array_equal(n, table.coverage(reader.coverage("trial"))[0])
-            assert_array_equal(a_left, table.coverage(reader.coverage("trial"))[1])
+            expected_n, expected_left = table.coverage(reader.coverage("trial"))
+            assert_array_equal(n, expected_n)
+            assert_array_equal(a_left, expected_left)
             marks.append((reader.own_votes_from, table.vote_mark))
             return None
 
@@ -193,13 +193,7 @@ def test_a_vote_and_an_issue_in_one_step_count_the_vote_then_keep_it_once_commit
         assert all(mark == vote - 1 for vote, mark in marks)
         with store._write() as db:
             reader = SchedulingReader(db, expire_before=0.0)
-            table.live_coverage(reader)
+            n, _ = table.live_coverage(reader)
             assert table.vote_mark == reader.last_vote_id() == own[-1]
-            assert (
-                table.done.sum()
-                == db.execute(
-                    "SELECT COUNT(*) FROM votes v JOIN assignments a ON a.id = "
-                    "v.assignment_id JOIN pairs p ON p.id = a.pair_id "
-                    "WHERE p.kind = 'trial'"
-                ).fetchone()[0]
-            )
+            assert table.done.sum() == len(reader.votes_since("trial", 0))  # every vote on a trial pair, once
+            assert_array_equal(n, table.coverage(reader.coverage("trial"))[0])
