@@ -287,7 +287,7 @@ def _wire(app: gr.Blocks, page: _Page, service: RaterService, settings: RaterApp
         screen = service.screen(event)
         rater, trial = screen.rater, screen.trial
         stage = rater.stage if rater else "id"
-        message = _receipt_message(screen.receipt, texts) if screen.receipt else ""
+        message = _receipt_message(screen.receipt, texts) if screen.receipt is not None else ""
         if stage in TRIAL_STAGES and trial is None:
             message = message or texts("notice_no_trial")
         done = stage in FINAL_STAGES
@@ -337,8 +337,7 @@ def _wire(app: gr.Blocks, page: _Page, service: RaterService, settings: RaterApp
             return show(lambda: service.enter(client=client, **ids) if ids else None)
 
     def on_start(url_query: str, typed: str, request: gr.Request) -> dict:
-        client = _client(request)
-        return show(lambda: service.enter(typed_id=typed, client=client, **ids_from_query(url_query)))
+        return show(lambda: service.enter(typed_id=typed, client=_client(request), **ids_from_query(url_query)))
 
     def on_consent(tok: str) -> dict:
         return show(lambda: service.accept_consent(tok))
