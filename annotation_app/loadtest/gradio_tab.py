@@ -22,11 +22,12 @@ characters per tab; a reload is a new tab.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import re
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
@@ -109,19 +110,26 @@ class GradioTab:
         url = urljoin(self.base, path)
         return f"{url}?{self.query}" if with_query and self.query else url
 
+    @contextlib.contextmanager
+    def _reaching(self, kind: str, start: float) -> Iterator[None]:
+        """A request of ``kind`` begun at ``start``: a timeout or a refused, reset or cut connection is recorded
+        with status 0 and raised as :class:`ServerDown`."""
+        try:
+            yield
+        except (TimeoutError, *_DOWN) as exc:
+            self.record(kind, time.perf_counter() - start, 0)
+            raise ServerDown(f"{kind}: {type(exc).__name__} {exc}") from exc
+
     async def _get(self, kind: str, url: str, headers: dict | None = None) -> bytes:
         start = time.perf_counter()
-        try:
-            timeout = aiohttp.ClientTimeout(total=self.timeout_s)
+        timeout = aiohttp.ClientTimeout(total=self.timeout_s)
+        with self._reaching(kind, start):
             async with self.http.get(url, headers={**self.headers, **(headers or {})}, timeout=timeout) as resp:
                 body = await resp.read()
                 self.record(kind, time.perf_counter() - start, resp.status)
                 if resp.status >= 400:
                     raise CallFailed(f"{kind}: HTTP {resp.status} for {url}", resp.status)
                 return body
-        except (TimeoutError, *_DOWN) as exc:
-            self.record(kind, time.perf_counter() - start, 0)
-            raise ServerDown(f"{kind}: {type(exc).__name__} {exc}") from exc
 
     async def open_page(self, *, assets: bool = True) -> str:
         """Load the page like a browser: HTML (config inside), then its scripts, styles and theme; a new session."""
@@ -155,14 +163,11 @@ class GradioTab:
         if dep.get("queue") is False:
             return await self._run(api_name, body)
         start = time.perf_counter()
-        status = 0
         try:
-            async with asyncio.timeout(self.timeout_s):
-                event_id = await self._join(body)
-                status, messages = await self._stream()
-        except (TimeoutError, *_DOWN) as exc:
-            self.record(api_name, time.perf_counter() - start, 0)
-            raise ServerDown(f"{api_name}: {type(exc).__name__} {exc}") from exc
+            with self._reaching(api_name, start):
+                async with asyncio.timeout(self.timeout_s):
+                    event_id = await self._join(body)
+                    status, messages = await self._stream()
         except CallFailed as exc:
             self.record(api_name, time.perf_counter() - start, exc.status)
             raise
@@ -183,14 +188,11 @@ class GradioTab:
         """An event registered with ``queue=False``: one ``POST run/predict``, answered with the outputs."""
         url = self.url(f"{self.config.api_prefix}/run/predict", with_query=True)
         start = time.perf_counter()
-        try:
-            timeout = aiohttp.ClientTimeout(total=self.timeout_s)
+        timeout = aiohttp.ClientTimeout(total=self.timeout_s)
+        with self._reaching(api_name, start):
             async with self.http.post(url, json=body, headers=self.headers, timeout=timeout) as resp:
                 text = await resp.text()
                 status = resp.status
-        except (TimeoutError, *_DOWN) as exc:
-            self.record(api_name, time.perf_counter() - start, 0)
-            raise ServerDown(f"{api_name}: {type(exc).__name__} {exc}") from exc
         self.record(api_name, time.perf_counter() - start, status)
         try:
             answer = json.loads(text)
