@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import os
 import signal
 import socket
@@ -44,6 +45,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -398,20 +400,29 @@ class IndependentServers:
             server.kill()
 
 
+def start_workers(root: Path, tmp: Path, workers: int) -> tuple[str, Callable[[], list[int]], Callable[[], None]]:
+    """``humans serve --workers N`` (one process for 1): its URL, its processes, how to stop it."""
+    server = start_humans(root, tmp, f"sat{workers}", workers)
+    return server.url, lambda: server_pids(server), lambda: (server.stop(), server.kill())
+
+
+def start_independent(root: Path, tmp: Path, n: int) -> tuple[str, Callable[[], list[int]], Callable[[], None]]:
+    """The anchor (:class:`IndependentServers`): its URL, its processes, how to stop it."""
+    pool = IndependentServers(root, tmp, n)
+    return pool.url, pool.pids, pool.stop
+
+
 def measure_saturation(args) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="humans-sat-"))
     print(f"{os.cpu_count()} cores; {uptime()}")
     root = write_study(tmp / "study", args.pairs[0], args.trials, args.floor)
     rates = {}
-    setups = [(f"--workers {w}", w) for w in args.workers]
-    setups += [(f"{n} independent servers", -n) for n in args.independent]
-    for label, workers in setups:
-        if workers > 0:
-            server = start_humans(root, tmp, f"sat{workers}", workers)
-            url, pids, stop = server.url, lambda server=server: server_pids(server), server.stop
-        else:
-            pool = IndependentServers(root, tmp, -workers)
-            url, pids, stop = pool.url, pool.pids, pool.stop
+    setups = [(f"--workers {w}", functools.partial(start_workers, root, tmp, w)) for w in args.workers]
+    setups += [
+        (f"{n} independent servers", functools.partial(start_independent, root, tmp, n)) for n in args.independent
+    ]
+    for label, start in setups:
+        url, pids, stop = start()
         try:
             runs = []
             for rep in range(args.repeats):
@@ -431,8 +442,6 @@ def measure_saturation(args) -> None:
             rates[label] = statistics.median(runs)
         finally:
             stop()
-            if workers > 0:
-                server.kill()
     base = next(iter(rates.values()))
     for label, rate in rates.items():
         print(f"saturation, {label}: median {rate:.1f} events/s = {rate / base:.2f}x")
