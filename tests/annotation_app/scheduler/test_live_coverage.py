@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers.studies import answer_for
+from helpers.studies import answer_for, to_trials
 from numpy.testing import assert_array_equal
 
 from annotation_app.rater_service import RaterService
@@ -39,14 +39,9 @@ def _vote(service: RaterService, token: str, trial) -> None:
 
 
 def _raters_in_trials(service: RaterService, n: int) -> list[str]:
-    """Tokens of ``n`` new raters past the consent and the instructions."""
-    tokens = []
-    for r in range(n):
-        token = service.enter(typed_id=f"rater-{r}").rater_token
-        service.accept_consent(token)
-        service.finish_instructions(token)
-        tokens.append(token)
-    return tokens
+    """Tokens of ``n`` new raters past the consent and the instructions (these studies have no practice, so
+    :func:`to_trials` needs no clock)."""
+    return [to_trials(service, None, f"rater-{r}") for r in range(n)]
 
 
 def _full_conversation_count(reader: SchedulingReader, table: ConversationTable) -> np.ndarray:
